@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Segment(models.TextChoices):
+    YOUTH = "youth", "청소년 (Youth)"
+    YOUNG_ADULT = "young_adult", "청년 (Young adult)"
+    GENERAL = "general", "일반 (General)"
+    SENIOR = "senior", "시니어 (Senior)"
+    BUSINESS = "business", "사업자 (Business)"
+    UNKNOWN = "unknown", "미상 (Unknown)"
+
+
+class MerchantCategory(models.TextChoices):
+    ICE_CREAM_DISCOUNT = "ice_cream_discount", "아이스크림할인점"
+    CONVENIENCE = "convenience", "편의점"
+    ONLINE_SHOPPING = "online_shopping", "온라인쇼핑"
+    OVERSEAS = "overseas", "해외가맹점"
+    GAS_STATION = "gas_station", "주유소"
+    TRANSFER = "transfer", "송금"
+    RESTAURANT = "restaurant", "음식점"
+    CAFE = "cafe", "카페"
+    SUPERMARKET = "supermarket", "대형마트"
+    GAME = "game", "게임·디지털콘텐츠"
+    ELECTRONICS = "electronics", "전자제품"
+    GIFT_CARD = "gift_card", "상품권"
+    TRANSPORT = "transport", "교통"
+    OTHER = "other", "기타"
+
+
+class Channel(models.TextChoices):
+    CARD_PRESENT = "card_present", "대면 카드결제"
+    ONLINE = "online", "온라인 결제"
+    MOBILE = "mobile", "모바일 앱"
+    ATM = "atm", "ATM"
+    TRANSFER = "transfer", "계좌이체"
+
+
+class Customer(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    # Display only, already masked at the source (e.g. 김*수): the portal never needs full names.
+    display_name = models.CharField(max_length=100, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    segment = models.CharField(max_length=20, choices=Segment.choices, default=Segment.UNKNOWN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.display_name or self.external_id
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Account(models.Model):
+    """A card or deposit account of a customer; refunds are paid back to one of these."""
+
+    class Kind(models.TextChoices):
+        CARD = "card", "카드"
+        DEPOSIT = "deposit", "입출금계좌"
+
+    external_id = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="accounts")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CARD)
+    masked_number = models.CharField(max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return self.masked_number or self.external_id
+
+
+class Merchant(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=30, choices=MerchantCategory.choices, default=MerchantCategory.OTHER)
+    country = models.CharField(max_length=2, default="KR")
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class Transaction(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        SCORED = "scored", "Scored"
+
+    external_id = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Transfers (송금) name a beneficiary instead of a merchant.
+    beneficiary_account = models.CharField(max_length=64, blank=True, db_index=True)
+    beneficiary_phone = models.CharField(max_length=32, blank=True, db_index=True)
+    amount = models.BigIntegerField(help_text="KRW, whole won")
+    occurred_at = models.DateTimeField()
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.CARD_PRESENT)
+    country = models.CharField(max_length=2, default="KR")
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    # Ground truth, arriving late (a case decision, a chargeback, an imported label).
+    is_fraud = models.BooleanField(null=True, blank=True)
+    labelled_at = models.DateTimeField(null=True, blank=True)
+    label_source = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer", "occurred_at"], name="tx_customer_time_idx"),
+            models.Index(fields=["status", "received_at"], name="tx_status_received_idx"),
+            models.Index(fields=["merchant", "occurred_at"], name="tx_merchant_time_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="tx_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class ModelVersion(models.Model):
+    """A trained FDS model. The artifact lives in the database so every worker host can load it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True)
+    artifact = models.BinaryField()
+    feature_names = models.JSONField(default=list)
+    metrics = models.JSONField(default=dict, blank=True)
+    training_data = models.JSONField(default=dict, blank=True)
+    threshold = models.FloatField(default=0.5)
+    is_active = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_fds_model")
+        ]
+        permissions = [("train_model", "Can train and activate FDS models")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Score(models.Model):
+    """The model's verdict on one transaction, with everything needed to explain it later."""
+
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="score")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField()
+    model_score = models.FloatField()
+    features = models.JSONField(default=dict)
+    reasons = models.JSONField(default=list)  # [{code, weight, text_ko, text_en, values}]
+    rule_hits = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class Alert(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "신규"
+        CLAIMED = "claimed", "검토 중"
+        SNOOZED = "snoozed", "보류"
+        ATTACHED = "attached", "기존 건에 병합"
+        DISMISSED = "dismissed", "정상 처리(오탐)"
+        ESCALATED = "escalated", "사건 전환"
+
+    OPEN_STATUSES = (Status.NEW, Status.CLAIMED, Status.SNOOZED)
+
+    transaction = models.OneToOneField(Transaction, on_delete=models.PROTECT, related_name="alert")
+    score = models.OneToOneField(Score, on_delete=models.PROTECT, related_name="alert")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="alerts")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW, db_index=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    # A new alert for a customer who already has an open alert or case joins it instead of adding noise.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "status"], name="alert_customer_status_idx")]
+        permissions = [("triage_alert", "Can claim, dismiss, snooze and escalate alerts")]
+
+
+class CustomerBehaviour(models.Model):
+    """Incremental behavioural state of one customer (see alerts.features.CustomerState)."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    state = models.JSONField(default=dict)
+    last_event_at = models.DateTimeField(null=True)
+
+
+class MerchantBehaviour(models.Model):
+    """Incremental transaction and late fraud-label counts of one merchant (terminal)."""
+
+    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    state = models.JSONField(default=dict)
+
+
+class RuleConfig(models.Model):
+    """Rules that add to the model's score; their code and predicate live in alerts.rules."""
+
+    code = models.CharField(max_length=60, unique=True)
+    enabled = models.BooleanField(default=True)
+    weight = models.FloatField(default=0.3, help_text="Added to the model's probability (result capped at 1)")
+    params = models.JSONField(default=dict, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return self.code

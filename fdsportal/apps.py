@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class FdsportalConfig(AppConfig):
+    name = "fdsportal"
+    verbose_name = "FDS portal"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from fdsportal.roles import roles_sync
+
+        post_migrate.connect(roles_sync, dispatch_uid="fdsportal.roles_sync")

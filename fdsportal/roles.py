@@ -1,0 +1,90 @@
+"""The staff roles and what each may do, in one table a reviewer can read.
+
+Roles are Django groups holding model permissions. `roles_sync` runs after every migrate and makes
+the groups match this table exactly (it also removes permissions no longer listed), so the table is
+the single source of truth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FRAUD_ANALYST = "fraud_analyst"
+SENIOR_ANALYST = "senior_analyst"
+COMPLIANCE_REVIEWER = "compliance_reviewer"
+EMPLOYEE = "employee"
+ADMINISTRATOR = "administrator"
+INGEST_SERVICE = "ingest_service"
+
+_EMPLOYEE = {"smishing.add_submission"}
+_ANALYST = _EMPLOYEE | {
+    "alerts.view_alert",
+    "alerts.triage_alert",
+    "alerts.view_transaction",
+    "alerts.view_customer",
+    "cases.view_case",
+    "cases.work_case",
+    "cases.request_refund",
+    "cases.view_refundrequest",
+    "smishing.view_submission",
+    "smishing.label_submission",
+    "smishing.view_campaign",
+}
+_SENIOR = _ANALYST | {"cases.approve_refund", "smishing.retrain_model", "alerts.train_model"}
+_COMPLIANCE = {
+    "alerts.view_alert",
+    "alerts.view_transaction",
+    "alerts.view_customer",
+    "cases.view_case",
+    "cases.view_refundrequest",
+    "cases.review_qa",
+    "smishing.view_submission",
+    "smishing.view_campaign",
+    "audit.view_auditevent",
+    "audit.export_auditevent",
+}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    EMPLOYEE: _EMPLOYEE,
+    FRAUD_ANALYST: _ANALYST,
+    SENIOR_ANALYST: _SENIOR,
+    COMPLIANCE_REVIEWER: _COMPLIANCE,
+    ADMINISTRATOR: _SENIOR | _COMPLIANCE,
+    INGEST_SERVICE: {"alerts.add_transaction", "smishing.add_submission"},
+}
+
+ROLE_LABELS = {
+    FRAUD_ANALYST: "Fraud analyst",
+    SENIOR_ANALYST: "Senior analyst (approver)",
+    COMPLIANCE_REVIEWER: "Compliance reviewer",
+    EMPLOYEE: "Employee",
+    ADMINISTRATOR: "Administrator",
+    INGEST_SERVICE: "Ingest service client",
+}
+
+
+def roles_sync(**_: Any) -> None:
+    """Create the role groups and set their permissions to ROLE_PERMISSIONS. Safe to repeat."""
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    by_name: dict[str, Permission] = {}
+    for perm in Permission.objects.select_related("content_type").filter(
+        content_type__app_label__in={p.split(".")[0] for p in wanted}
+    ):
+        by_name[f"{perm.content_type.app_label}.{perm.codename}"] = perm
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        # Permissions of apps not migrated yet are added by a later post_migrate call.
+        group.permissions.set([by_name[p] for p in sorted(perms) if p in by_name])
+
+
+def missing_permissions() -> set[str]:
+    """Permissions named in the table that no model declares (a typo, or a removed model)."""
+    from django.contrib.auth.models import Permission
+
+    existing = {
+        f"{app}.{code}"
+        for app, code in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+    return {p for perms in ROLE_PERMISSIONS.values() for p in perms} - existing
