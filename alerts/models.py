@@ -88,8 +88,11 @@ class Merchant(models.Model):
 
 class Transaction(models.Model):
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
+        RECEIVED = "received", "Received, to score"
         SCORED = "scored", "Scored"
+        # Imported history: folded into the behavioural state without a score or an alert.
+        HISTORY_PENDING = "history_pending", "History, to fold into state"
+        HISTORY = "history", "History"
 
     external_id = models.CharField(max_length=64, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
@@ -103,11 +106,17 @@ class Transaction(models.Model):
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.CARD_PRESENT)
     country = models.CharField(max_length=2, default="KR")
     received_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     # Ground truth, arriving late (a case decision, a chargeback, an imported label).
     is_fraud = models.BooleanField(null=True, blank=True)
     labelled_at = models.DateTimeField(null=True, blank=True)
     label_source = models.CharField(max_length=100, blank=True)
+    # Whether this transaction's fraud label is counted in its merchant's MerchantDay (see
+    # alerts.services.merchant_label_record): the flag makes recording a label safe to repeat.
+    fraud_counted = models.BooleanField(default=False)
+    # Which ingest request stored this row: lets a request tell the rows it inserted from duplicates
+    # that a concurrent re-send inserted first.
+    ingest_batch = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         indexes = [
@@ -152,7 +161,9 @@ class Score(models.Model):
     score = models.FloatField()
     model_score = models.FloatField()
     features = models.JSONField(default=dict)
-    reasons = models.JSONField(default=list)  # [{code, weight, text_ko, text_en, values}]
+    reasons = models.JSONField(default=list)  # [{code, weight, text_ko, text_en}], strongest first
+    # Per reason group TreeSHAP contributions in log-odds, positive and negative (alerts only).
+    contributions = models.JSONField(default=dict)
     rule_hits = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -203,11 +214,19 @@ class CustomerBehaviour(models.Model):
     last_event_at = models.DateTimeField(null=True)
 
 
-class MerchantBehaviour(models.Model):
-    """Incremental transaction and late fraud-label counts of one merchant (terminal)."""
+class MerchantDay(models.Model):
+    """Transactions and known frauds of one merchant on one local day (merchant-risk features).
 
-    merchant = models.OneToOneField(Merchant, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    state = models.JSONField(default=dict)
+    Counts only ever grow, by upsert increments, so concurrent scoring workers never lock each other.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    day = models.IntegerField(help_text="days since 1970-01-01, Seoul time")
+    tx_count = models.IntegerField(default=0)
+    fraud_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "day"], name="merchant_day_unique")]
 
 
 class RuleConfig(models.Model):

@@ -1,1 +1,5 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from alerts.consumers import AlertFeedConsumer
+
+websocket_urlpatterns = [path("ws/alerts/", AlertFeedConsumer.as_asgi())]

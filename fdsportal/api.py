@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from fdsportal.services import api_token_authenticate
@@ -37,6 +38,37 @@ api = NinjaAPI(
     auth=[ServiceToken(), django_auth],
     urls_namespace="api",
 )
+
+
+@api.exception_handler(ValidationError)
+def _validation_failed(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Every bad field of every row, with the row's index (for batches) and a plain message."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = {}
+    rows = body.get("transactions") if isinstance(body, dict) else None
+    errors = []
+    for error in exc.errors:
+        loc = [part for part in error.get("loc", ()) if part not in ("body", "payload", "query")]
+        index = None
+        if len(loc) >= 2 and loc[0] == "transactions" and isinstance(loc[1], int):
+            index = loc[1]
+            loc = loc[2:]
+        external_id = None
+        if index is not None and isinstance(rows, list) and index < len(rows) and isinstance(rows[index], dict):
+            external_id = rows[index].get("external_id")
+        elif isinstance(body, dict) and isinstance(body.get("external_id"), str):
+            external_id = body["external_id"]
+        errors.append(
+            {
+                "index": index if index is not None else 0,
+                "external_id": external_id if isinstance(external_id, str) else None,
+                "field": ".".join(str(p) for p in loc) or "body",
+                "message": str(error.get("msg", "invalid")),
+            }
+        )
+    return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)
 
 
 def _register_routers() -> None:

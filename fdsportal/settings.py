@@ -267,6 +267,9 @@ STATICFILES_DIRS = [
     # plotly.js exactly as the installed plotly package bundles it, so the two can never drift apart.
     ("plotly", Path(__import__("plotly").__file__).parent / "package_data"),
 ]
+# Production runs collectstatic; the demo and test servers serve straight from the finders.
+WHITENOISE_USE_FINDERS = env_bool("FDS_STATIC_FINDERS", DEBUG)
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS
 MEDIA_ROOT = Path(env_str("FDS_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: evidence is downloaded through a permission-checked view
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -114,3 +114,120 @@ def service_token(make_user: Callable[..., User]) -> str:
 @pytest.fixture
 def api_client(service_token: str) -> Client:
     return Client(headers={"Authorization": f"Bearer {service_token}"})
+
+
+# --- Live servers and a real browser -----------------------------------------------------------------
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _test_database_url() -> str:
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{settings_dict.get('HOST') or '127.0.0.1'}:{settings_dict.get('PORT') or 5432}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def _live_processes(django_db_setup: None, django_db_blocker, tmp_path_factory: pytest.TempPathFactory):
+    """An ASGI server (daphne, websockets included) and a Celery worker, as separate processes on the
+    test database and the test Redis: the same path a browser takes in production."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    port = _free_port()
+    logs = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "FDS_STATIC_FINDERS": "true",
+        "FDS_AXES_ENABLED": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    web_log = open(logs / "web.log", "w")  # noqa: SIM115
+    worker_log = open(logs / "worker.log", "w")  # noqa: SIM115
+    web = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "fdsportal.asgi:application"],
+        env=env, stdout=web_log, stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "fdsportal", "worker", "--pool", "solo", "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "-Q", "celery", "--loglevel", "WARNING"],
+        env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or web.poll() is not None:
+            web.kill()
+            worker.kill()
+            raise RuntimeError(f"the test web server did not start: {(logs / 'web.log').read_text()[-3000:]}")
+        time.sleep(0.2)
+    yield {"url": url, "logs": logs}
+    for process in (web, worker):
+        process.terminate()
+    for process in (web, worker):
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    web_log.close()
+    worker_log.close()
+
+
+@pytest.fixture
+def live_server_url(_live_processes: dict, transactional_db: None) -> str:
+    return _live_processes["url"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _allow_sync_orm_beside_playwright(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are still
+    # plain synchronous code, so Django's async-safety guard is lifted for browser tests only.
+    if "page" in request.fixturenames:
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def login(live_server_url: str):
+    """Log a Playwright page in through the real login form."""
+
+    def do(page, username: str, password: str = "correct-horse-battery") -> None:
+        page.goto(live_server_url + "/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+    return do

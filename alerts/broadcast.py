@@ -1,0 +1,47 @@
+"""Pushing alert rows to analysts' browsers. One template renders a row for the page and the push."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
+
+from alerts.selectors import alert_rows
+
+log = logging.getLogger(__name__)
+
+
+def alert_feed_group() -> str:
+    """The one group every analyst's alert queue joins."""
+    return "alerts.feed"
+
+
+def alert_row_payload(alert) -> dict:
+    return {
+        "id": alert.pk,
+        "score": round(alert.score.score, 4),
+        "status": alert.status,
+        "created": alert.created_at.isoformat(),
+        "html": render_to_string("alerts/_alert_row.html", {"alert": alert}),
+    }
+
+
+def alert_rows_broadcast(*, alert_ids: Sequence[int]) -> None:
+    """Send the current rendering of these alerts to every connected queue, in one message.
+
+    Call after commit. A failed push is logged, never raised: the alert is stored, and browsers that
+    missed it catch up when they reconnect.
+    """
+    if not alert_ids:
+        return
+    rows = [alert_row_payload(alert) for alert in alert_rows().filter(pk__in=list(alert_ids))]
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(alert_feed_group(), {"type": "alert.rows", "rows": rows})
+    except Exception:  # the push is best effort; the data is safe in the database
+        log.exception("could not push %d alert rows", len(rows))

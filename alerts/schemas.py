@@ -1,0 +1,82 @@
+"""Wire formats of the ingest API (validated by pydantic through django-ninja)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
+
+from alerts.models import Channel, MerchantCategory, Segment
+
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
+CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
+MAX_AMOUNT_KRW = 100_000_000_000  # 1,000억 원: anything above is a unit error upstream
+
+
+class CustomerIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    birth_date: date | None = None
+    segment: Segment | None = None
+    display_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class MerchantIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    category: MerchantCategory = MerchantCategory.OTHER
+    country: CountryCode = "KR"
+
+
+class TransactionIn(Schema):
+    """One transaction. `occurred_at` must carry its UTC offset (e.g. 2026-11-20T07:00:00+09:00)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: ExternalId
+    customer_id: ExternalId
+    customer: CustomerIn | None = None
+    account_id: ExternalId | None = None
+    merchant_id: ExternalId | None = None
+    merchant: MerchantIn | None = None
+    beneficiary_account: Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9\-]+$")] | None = None
+    beneficiary_phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9\-]+$")] | None = None
+    amount: int = Field(gt=0, le=MAX_AMOUNT_KRW, description="KRW, whole won")
+    occurred_at: datetime
+    channel: Channel = Channel.CARD_PRESENT
+    country: CountryCode = "KR"
+    is_fraud: bool | None = Field(default=None, description="A known label, for historical imports only")
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("occurred_at needs a UTC offset, e.g. 2026-11-20T07:00:00+09:00")
+        return value
+
+
+class TransactionBatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    transactions: list[TransactionIn] = Field(min_length=1)
+
+
+class IngestOut(Schema):
+    accepted: int
+    created: list[str]
+    duplicates: list[str]
+
+
+class RowError(Schema):
+    index: int
+    external_id: str | None = None
+    field: str
+    message: str
+
+
+class IngestErrorOut(Schema):
+    detail: Literal["invalid request"] = "invalid request"
+    errors: list[RowError]

@@ -1,0 +1,622 @@
+"""FDS writes: ingest, scoring, labels and model activation.
+
+Everything that changes FDS data goes through here, so the side effects (rows, audit events, Celery
+enqueues, websocket pushes) are visible in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from alerts import features as fx
+from alerts.models import (
+    Account,
+    Alert,
+    Customer,
+    CustomerBehaviour,
+    Merchant,
+    MerchantCategory,
+    MerchantDay,
+    ModelVersion,
+    RuleConfig,
+    Score,
+    Segment,
+    Transaction,
+)
+from alerts.rules import RULES, ActiveRule, RuleInput, rules_evaluate
+from alerts.schemas import TransactionIn
+from alerts.scoring import FdsModel, ReasonContext, reasons_explain
+from audit.services import AuditEntry, audit_record, audit_record_many
+
+log = logging.getLogger(__name__)
+SCORING_ACTOR = "system:scoring"
+
+
+# --- Ingest ----------------------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    created: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
+
+
+def _customers_ensure(rows: Sequence[TransactionIn]) -> dict[str, int]:
+    wanted: dict[str, Customer] = {}
+    for row in rows:
+        if row.customer_id in wanted:
+            continue
+        info = row.customer
+        wanted[row.customer_id] = Customer(
+            external_id=row.customer_id,
+            birth_date=info.birth_date if info else None,
+            segment=(info.segment if info and info.segment else Segment.UNKNOWN),
+            display_name=(info.display_name or "") if info else "",
+        )
+    # First write wins: customer master data is owned by core banking, not by transaction feeds.
+    Customer.objects.bulk_create(wanted.values(), ignore_conflicts=True, batch_size=2000)
+    return dict(Customer.objects.filter(external_id__in=list(wanted)).values_list("external_id", "id"))
+
+
+def _merchants_ensure(rows: Sequence[TransactionIn]) -> dict[str, int]:
+    wanted: dict[str, Merchant] = {}
+    for row in rows:
+        if row.merchant_id is None or row.merchant_id in wanted:
+            continue
+        info = row.merchant
+        wanted[row.merchant_id] = Merchant(
+            external_id=row.merchant_id,
+            name=info.name if info else "",
+            category=info.category if info else MerchantCategory.OTHER,
+            country=info.country if info else row.country,
+        )
+    if not wanted:
+        return {}
+    Merchant.objects.bulk_create(wanted.values(), ignore_conflicts=True, batch_size=2000)
+    return dict(Merchant.objects.filter(external_id__in=list(wanted)).values_list("external_id", "id"))
+
+
+def _accounts_ensure(rows: Sequence[TransactionIn], customers: dict[str, int]) -> dict[str, int]:
+    wanted: dict[str, Account] = {}
+    for row in rows:
+        if row.account_id is None or row.account_id in wanted:
+            continue
+        wanted[row.account_id] = Account(external_id=row.account_id, customer_id=customers[row.customer_id])
+    if not wanted:
+        return {}
+    Account.objects.bulk_create(wanted.values(), ignore_conflicts=True, batch_size=2000)
+    return dict(Account.objects.filter(external_id__in=list(wanted)).values_list("external_id", "id"))
+
+
+def transactions_ingest(
+    *, rows: Sequence[TransactionIn], source: str, historical: bool = False, enqueue: bool = True
+) -> IngestResult:
+    """Store validated transactions once each and queue them for scoring.
+
+    Side effects: creates unknown customers, merchants and accounts; inserts the transactions whose
+    external id is new; after commit, enqueues scoring tasks in batches. Safe to repeat and to run
+    concurrently with itself: a re-sent external id is reported as a duplicate and stored once (the
+    unique constraint decides, and `ingest_batch` tells this request's rows from a concurrent one's).
+    `historical=True` imports history: folded into behaviour state, never scored or alerted.
+    """
+    result = IngestResult()
+    seen: set[str] = set()
+    unique_rows: list[TransactionIn] = []
+    for row in rows:
+        if row.external_id in seen:
+            result.duplicates.append(row.external_id)
+        else:
+            seen.add(row.external_id)
+            unique_rows.append(row)
+    if not unique_rows:
+        return result
+    batch = uuid.uuid4()
+    now = timezone.now()
+    status = Transaction.Status.HISTORY_PENDING if historical else Transaction.Status.RECEIVED
+    with transaction.atomic():
+        customers = _customers_ensure(unique_rows)
+        merchants = _merchants_ensure(unique_rows)
+        accounts = _accounts_ensure(unique_rows, customers)
+        objects = [
+            Transaction(
+                external_id=row.external_id,
+                customer_id=customers[row.customer_id],
+                account_id=accounts.get(row.account_id) if row.account_id else None,
+                merchant_id=merchants.get(row.merchant_id) if row.merchant_id else None,
+                beneficiary_account=(row.beneficiary_account or "").replace("-", ""),
+                beneficiary_phone=(row.beneficiary_phone or "").replace("-", "").replace("+82", "0"),
+                amount=row.amount,
+                occurred_at=row.occurred_at,
+                channel=row.channel,
+                country=row.country,
+                received_at=now,
+                status=status,
+                is_fraud=row.is_fraud,
+                labelled_at=now if row.is_fraud is not None else None,
+                label_source=f"import:{source}" if row.is_fraud is not None else "",
+                ingest_batch=batch,
+            )
+            for row in unique_rows
+        ]
+        Transaction.objects.bulk_create(objects, ignore_conflicts=True, batch_size=2000)
+        mine: dict[str, int] = {}
+        for tx_id, external_id, stored_batch in Transaction.objects.filter(
+            external_id__in=[row.external_id for row in unique_rows]
+        ).values_list("id", "external_id", "ingest_batch"):
+            if stored_batch == batch:
+                mine[external_id] = tx_id
+        for row in unique_rows:
+            if row.external_id in mine:
+                result.created.append(row.external_id)
+                result.created_ids.append(mine[row.external_id])
+            else:
+                result.duplicates.append(row.external_id)
+        if enqueue and result.created_ids:
+            ids = list(result.created_ids)
+            transaction.on_commit(lambda: scoring_enqueue(transaction_ids=ids))
+    return result
+
+
+def scoring_enqueue(*, transaction_ids: Sequence[int]) -> None:
+    """Queue scoring in batches (one task per transaction would cap throughput near 400 tx/s)."""
+    from alerts.tasks import transactions_score_task
+
+    size = settings.FDS_SCORE_BATCH_SIZE
+    for start in range(0, len(transaction_ids), size):
+        transactions_score_task.delay(list(transaction_ids[start : start + size]))
+
+
+# --- Model ---------------------------------------------------------------------------------------
+
+_model_lock = threading.Lock()
+_model_cache: dict[str, Any] = {"id": None, "model": None}
+
+
+def model_active() -> FdsModel | None:
+    """The active model, loaded once per process and reloaded when another version is activated."""
+    row = ModelVersion.objects.filter(is_active=True).values("id", "name", "threshold").first()
+    if row is None:
+        return None
+    with _model_lock:
+        cached = _model_cache["model"]
+        if _model_cache["id"] == row["id"] and cached is not None:
+            cached.threshold = row["threshold"]
+            return cached
+        version = ModelVersion.objects.get(pk=row["id"])
+        model = FdsModel.loads(
+            bytes(version.artifact), feature_names=version.feature_names, threshold=version.threshold,
+            version=version.name,
+        )
+        _model_cache.update(id=row["id"], model=model)
+        return model
+
+
+def model_version_store(
+    *,
+    model: FdsModel,
+    metrics: dict[str, Any],
+    training_data: dict[str, Any],
+    created_by: str,
+    activate: bool,
+    actor: Any = None,
+) -> ModelVersion:
+    """Save a trained model; with `activate`, make it the one scoring uses. Audited."""
+    with transaction.atomic():
+        version = ModelVersion.objects.create(
+            name=model.version,
+            artifact=model.dumps(),
+            feature_names=list(model.feature_names),
+            metrics=metrics,
+            training_data=training_data,
+            threshold=model.threshold,
+            created_by=created_by,
+        )
+        audit_record(
+            action="alerts.model.trained",
+            target=version,
+            actor=actor,
+            system_actor=created_by,
+            after={"metrics": metrics, "threshold": model.threshold},
+            model_version=version.name,
+            context={"training_data": training_data},
+        )
+        if activate:
+            model_version_activate(version=version, actor=actor, system_actor=created_by, reason="trained")
+    return version
+
+
+def model_version_activate(*, version: ModelVersion, actor: Any = None, system_actor: str = "", reason: str) -> None:
+    """Make `version` the scoring model. Safe to repeat. Must run in a transaction (audited)."""
+    with transaction.atomic():
+        previous = ModelVersion.objects.select_for_update().filter(is_active=True).first()
+        if previous is not None and previous.pk == version.pk:
+            return
+        ModelVersion.objects.filter(is_active=True).update(is_active=False)
+        ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
+        audit_record(
+            action="alerts.model.activated",
+            target=version,
+            actor=actor,
+            system_actor=system_actor,
+            before={"active": previous.name if previous else None},
+            after={"active": version.name},
+            reason=reason,
+            model_version=version.name,
+        )
+
+
+# --- Scoring -------------------------------------------------------------------------------------
+
+
+def _rules_active() -> list[ActiveRule]:
+    configured = {rule.code: rule for rule in RuleConfig.objects.all()}
+    active = []
+    for code, definition in RULES.items():
+        config = configured.get(code)
+        if config is not None and not config.enabled:
+            continue
+        weight = config.weight if config is not None else definition.default_weight
+        params = {**definition.default_params, **(config.params if config is not None else {})}
+        active.append(ActiveRule(definition, weight, params))
+    return active
+
+
+def _event(tx: Transaction) -> fx.TxEvent:
+    merchant = tx.merchant
+    return fx.TxEvent(
+        ts=fx.local_seconds(tx.occurred_at),
+        amount=float(tx.amount),
+        customer_key=str(tx.customer_id),
+        merchant_key=str(tx.merchant_id) if tx.merchant_id else None,
+        category=merchant.category if merchant is not None else ("transfer" if tx.beneficiary_account else None),
+        channel=tx.channel,
+        country=tx.country,
+        birth_date=tx.customer.birth_date,
+        beneficiary=tx.beneficiary_account or tx.beneficiary_phone or None,
+    )
+
+
+def _state_as_of(tx: Transaction, event: fx.TxEvent) -> fx.CustomerState:
+    """A customer's state just before a late-arriving transaction, rebuilt from the last 31 days.
+
+    Rare (out-of-order delivery); keeps features point-in-time: nothing after `tx` leaks in.
+    """
+    since = tx.occurred_at - timedelta(days=31)
+    earlier = (
+        Transaction.objects.filter(
+            customer_id=tx.customer_id,
+            occurred_at__gte=since,
+            occurred_at__lt=tx.occurred_at,
+            status__in=[Transaction.Status.SCORED, Transaction.Status.HISTORY],
+        )
+        .select_related("customer", "merchant")
+        .order_by("occurred_at", "id")
+    )
+    state = fx.CustomerState()
+    for old in earlier:
+        fx.update_state(_event(old), state, None)
+    return state
+
+
+def _merchant_states(txs: Sequence[Transaction]) -> dict[int, fx.MerchantState]:
+    merchant_ids = {tx.merchant_id for tx in txs if tx.merchant_id}
+    if not merchant_ids:
+        return {}
+    days = [fx.local_seconds(tx.occurred_at) // fx.DAY for tx in txs]
+    first = min(days) - settings.FDS_LABEL_DELAY_DAYS - 31
+    states: dict[int, fx.MerchantState] = {mid: fx.MerchantState() for mid in merchant_ids}
+    for mid, day, count, frauds in MerchantDay.objects.filter(
+        merchant_id__in=merchant_ids, day__gte=first, day__lte=max(days)
+    ).values_list("merchant_id", "day", "tx_count", "fraud_count"):
+        states[mid].data["days"][str(day)] = [count, frauds]
+    return states
+
+
+def _merchant_days_add(deltas: dict[tuple[int, int], list[int]]) -> None:
+    """Increment MerchantDay counts by upsert: commutative, so concurrent workers never conflict."""
+    if not deltas:
+        return
+    table = MerchantDay._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (merchant_id, day, tx_count, fraud_count) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT (merchant_id, day) DO UPDATE SET tx_count = {table}.tx_count + excluded.tx_count, "
+        f"fraud_count = {table}.fraud_count + excluded.fraud_count"
+    )
+    # Sorted keys: concurrent upserts take row locks in the same order, so they cannot deadlock.
+    params = [(mid, day, d[0], d[1]) for (mid, day), d in sorted(deltas.items())]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per customer: the oldest open root alert, and the newest open case."""
+    from cases.models import Case
+
+    customer_ids = list(customer_ids)
+    alerts: dict[int, int] = {}
+    for alert_id, customer_id in (
+        Alert.objects.filter(customer_id__in=customer_ids, status__in=Alert.OPEN_STATUSES, parent__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("id", "customer_id")
+    ):
+        alerts.setdefault(customer_id, alert_id)
+    cases: dict[int, int] = {}
+    for case_id, customer_id in (
+        Case.objects.filter(customer_id__in=customer_ids, status__in=Case.OPEN_STATUSES)
+        .order_by("-opened_at", "-id")
+        .values_list("id", "customer_id")
+    ):
+        cases.setdefault(customer_id, case_id)
+    return alerts, cases
+
+
+def _smishing_counts(txs: Sequence[Transaction]) -> dict[str, int]:
+    from smishing.selectors import indicator_report_counts
+
+    accounts = sorted({tx.beneficiary_account for tx in txs if tx.beneficiary_account})
+    phones = sorted({tx.beneficiary_phone for tx in txs if tx.beneficiary_phone})
+    if not accounts and not phones:
+        return {}
+    return indicator_report_counts(accounts=accounts, phones=phones)
+
+
+@dataclass
+class ScoreBatchResult:
+    scored: int = 0
+    folded: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+    skipped: int = 0
+
+
+def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
+    """Compute features, score, explain and raise alerts for a batch of received transactions.
+
+    Side effects, in one database transaction: Score rows; Alert rows (attached to the customer's open
+    alert or case if there is one) with an `alerts.alert.created` audit event each; the customers'
+    behaviour state and merchant day counts; transaction status. After commit: the new alert rows are
+    pushed to analysts' browsers. Imported history in the batch is only folded into the state.
+
+    Safe to repeat and to run concurrently: only rows still `received`/`history_pending` are taken,
+    under row locks that other workers skip, and Score/Alert are unique per transaction.
+    """
+    result = ScoreBatchResult()
+    model = model_active()
+    rules = _rules_active()
+    lock = connection.features.has_select_for_update
+    with transaction.atomic():
+        query = Transaction.objects.filter(
+            id__in=list(transaction_ids),
+            status__in=[Transaction.Status.RECEIVED, Transaction.Status.HISTORY_PENDING],
+        )
+        if lock:
+            query = query.select_for_update(skip_locked=True, of=("self",))
+        txs = list(query.select_related("customer", "merchant").order_by("occurred_at", "id"))
+        if model is None:
+            # Keep the live ones 'received' (nothing is lost): the sweeper scores them once a model exists.
+            txs = [tx for tx in txs if tx.status == Transaction.Status.HISTORY_PENDING]
+            result.skipped = len(transaction_ids) - len(txs)
+            if result.skipped:
+                log.warning("no active FDS model: %d transactions wait for one", result.skipped)
+        if not txs:
+            return result
+
+        customer_ids = sorted({tx.customer_id for tx in txs})
+        CustomerBehaviour.objects.bulk_create(
+            [CustomerBehaviour(customer_id=cid, state={}) for cid in customer_ids], ignore_conflicts=True
+        )
+        behaviour_query = CustomerBehaviour.objects.filter(customer_id__in=customer_ids).order_by("customer_id")
+        if lock:
+            behaviour_query = behaviour_query.select_for_update()
+        behaviours = {b.customer_id: b for b in behaviour_query}
+        states = {cid: fx.CustomerState(b.state) for cid, b in behaviours.items()}
+        merchants = _merchant_states(txs)
+        smishing = _smishing_counts([tx for tx in txs if tx.status == Transaction.Status.RECEIVED])
+        delay = settings.FDS_LABEL_DELAY_DAYS
+
+        deltas: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+        live: list[Transaction] = []
+        rows: list[list[float]] = []
+        folded_ids: list[int] = []
+        counted_ids: list[int] = []
+        for tx in txs:
+            event = _event(tx)
+            state = states[tx.customer_id]
+            if tx.status == Transaction.Status.RECEIVED:
+                if state.data["last_ts"] is not None and event.ts < state.data["last_ts"]:
+                    as_of = _state_as_of(tx, event)
+                else:
+                    as_of = state
+                rows.append(fx.compute_features(event, as_of, merchants.get(tx.merchant_id), label_delay_days=delay))
+                live.append(tx)
+            else:
+                folded_ids.append(tx.pk)
+            fx.update_state(event, state, None)
+            if tx.merchant_id:
+                delta = deltas[(tx.merchant_id, event.ts // fx.DAY)]
+                delta[0] += 1
+                if tx.is_fraud and not tx.fraud_counted:
+                    delta[1] += 1
+                    counted_ids.append(tx.pk)
+
+        now = timezone.now()
+        alerts_created: list[Alert] = []
+        if live:
+            assert model is not None
+            matrix = np.asarray(rows, dtype=np.float64)
+            probabilities = model.predict(matrix)
+            finals: list[tuple[float, list]] = []
+            for tx, feats, p in zip(live, rows, probabilities, strict=True):
+                key = tx.beneficiary_account or tx.beneficiary_phone
+                hits = rules_evaluate(
+                    RuleInput(feats, tx.amount, tx.beneficiary_account, tx.beneficiary_phone, smishing.get(key, 0)),
+                    rules,
+                )
+                finals.append((min(1.0, float(p) + sum(h.weight for h in hits)), hits))
+            alert_positions = [i for i, (score, _) in enumerate(finals) if score >= model.threshold]
+            contributions = model.contributions(matrix[alert_positions]) if alert_positions else None
+            scores: list[Score] = []
+            for i, (tx, feats, p) in enumerate(zip(live, rows, probabilities, strict=True)):
+                final, hits = finals[i]
+                score = Score(
+                    transaction=tx,
+                    model_version_id=_model_cache["id"],
+                    score=final,
+                    model_score=float(p),
+                    features={n: (None if v != v else v) for n, v in zip(fx.FEATURE_NAMES, feats, strict=True)},
+                    rule_hits=[h.code for h in hits],
+                    created_at=now,
+                )
+                if contributions is not None and i in alert_positions:
+                    row = contributions[alert_positions.index(i)]
+                    reasons, groups = reasons_explain(feats, row, _reason_context(tx))
+                    rule_reasons = [
+                        {"code": h.code, "group": "rule", "weight": h.weight, "text_ko": h.text_ko, "text_en": h.text_en}
+                        for h in hits
+                    ]
+                    score.reasons = rule_reasons + reasons
+                    score.contributions = groups
+                scores.append(score)
+            Score.objects.bulk_create(scores, batch_size=1000)
+            result.scored = len(scores)
+            alerts_created = _alerts_create([(live[i], scores[i]) for i in alert_positions], now=now)
+
+        for cid, behaviour in behaviours.items():
+            behaviour.state = states[cid].data
+            last = states[cid].data["last_ts"]
+            behaviour.last_event_at = fx.from_local_seconds(last) if last is not None else None
+        CustomerBehaviour.objects.bulk_update(list(behaviours.values()), ["state", "last_event_at"], batch_size=500)
+        _merchant_days_add(deltas)
+        if counted_ids:
+            Transaction.objects.filter(pk__in=counted_ids).update(fraud_counted=True)
+        if live:
+            Transaction.objects.filter(pk__in=[tx.pk for tx in live]).update(status=Transaction.Status.SCORED)
+        if folded_ids:
+            Transaction.objects.filter(pk__in=folded_ids).update(status=Transaction.Status.HISTORY)
+        result.folded = len(folded_ids)
+        if alerts_created:
+            audit_record_many(
+                [
+                    AuditEntry(
+                        action="alerts.alert.created",
+                        target=alert,
+                        system_actor=SCORING_ACTOR,
+                        after={
+                            "status": alert.status,
+                            "transaction": alert.transaction.external_id,
+                            "parent": alert.parent_id,
+                            "case": alert.case_id,
+                            "reasons": [r["code"] for r in alert.score.reasons],
+                        },
+                        model_version=model.version if model else "",
+                        score=alert.score.score,
+                    )
+                    for alert in alerts_created
+                ]
+            )
+            result.alert_ids = [a.pk for a in alerts_created]
+            ids = list(result.alert_ids)
+            transaction.on_commit(lambda: _broadcast(ids))
+    return result
+
+
+def _broadcast(alert_ids: list[int]) -> None:
+    from alerts.broadcast import alert_rows_broadcast
+
+    alert_rows_broadcast(alert_ids=alert_ids)
+
+
+def _reason_context(tx: Transaction) -> ReasonContext:
+    merchant = tx.merchant
+    return ReasonContext(
+        local_time=tx.occurred_at.astimezone(fx.KST),
+        merchant_name=merchant.name if merchant is not None else "",
+        category_label=merchant.get_category_display() if merchant is not None else "",
+        country=tx.country,
+        channel_label=tx.get_channel_display(),
+        label_delay_days=settings.FDS_LABEL_DELAY_DAYS,
+    )
+
+
+def _alerts_create(pairs: list[tuple[Transaction, Score]], *, now: Any) -> list[Alert]:
+    """Alerts for high scores; one joining an open alert or case of its customer is attached to it."""
+    if not pairs:
+        return []
+    open_alerts, open_cases = _open_parents({tx.customer_id for tx, _ in pairs})
+    roots: list[Alert] = []
+    children: list[Alert] = []
+    for tx, score in pairs:
+        alert = Alert(transaction=tx, score=score, customer_id=tx.customer_id, created_at=now)
+        if tx.customer_id in open_cases:
+            alert.case_id = open_cases[tx.customer_id]
+            alert.status = Alert.Status.ATTACHED
+            children.append(alert)
+        elif tx.customer_id in open_alerts:
+            alert.parent_id = open_alerts[tx.customer_id]
+            alert.status = Alert.Status.ATTACHED
+            children.append(alert)
+        else:
+            roots.append(alert)
+    # Two alerts of one customer in the same batch: the first is the root, the rest attach to it.
+    first_root: dict[int, Alert] = {}
+    kept_roots: list[Alert] = []
+    later: list[Alert] = []
+    for alert in roots:
+        if alert.customer_id in first_root:
+            alert.status = Alert.Status.ATTACHED
+            later.append(alert)
+        else:
+            first_root[alert.customer_id] = alert
+            kept_roots.append(alert)
+    Alert.objects.bulk_create(kept_roots)
+    for alert in later:
+        alert.parent_id = first_root[alert.customer_id].pk
+    Alert.objects.bulk_create(children + later)
+    return kept_roots + children + later
+
+
+# --- Labels --------------------------------------------------------------------------------------
+
+
+def merchant_label_record(*, transaction_ids: Sequence[int]) -> int:
+    """Fold late fraud labels into merchant risk (MerchantDay.fraud_count). Returns rows changed.
+
+    Safe to repeat: `fraud_counted` says whether a label is already counted; a label flipped back to
+    not-fraud (a reopened case) is taken out again.
+    """
+    changed = 0
+    with transaction.atomic():
+        query = Transaction.objects.filter(pk__in=list(transaction_ids), merchant__isnull=False).exclude(
+            status__in=[Transaction.Status.RECEIVED, Transaction.Status.HISTORY_PENDING]
+        )
+        if connection.features.has_select_for_update:
+            query = query.select_for_update()
+        deltas: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+        add: list[int] = []
+        remove: list[int] = []
+        for tx in query.order_by("pk"):
+            want = tx.is_fraud is True
+            if want == tx.fraud_counted:
+                continue
+            assert tx.merchant_id is not None
+            day = fx.local_seconds(tx.occurred_at) // fx.DAY
+            deltas[(tx.merchant_id, day)][1] += 1 if want else -1
+            (add if want else remove).append(tx.pk)
+        _merchant_days_add(deltas)
+        if add:
+            changed += Transaction.objects.filter(pk__in=add).update(fraud_counted=True)
+        if remove:
+            changed += Transaction.objects.filter(pk__in=remove).update(fraud_counted=False)
+    return changed

