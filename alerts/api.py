@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from alerts.models import Alert, Transaction
@@ -15,14 +15,14 @@ from fdsportal.api import require_perm
 router = Router(tags=["FDS"])
 
 
-def _ingest(request: HttpRequest, rows: list[TransactionIn]) -> tuple[int, IngestOut]:
+def _ingest(request: HttpRequest, rows: list[TransactionIn]) -> Status:
     require_perm(request, "alerts.add_transaction")
     if len(rows) > settings.FDS_API_MAX_BATCH:
         raise HttpError(413, f"at most {settings.FDS_API_MAX_BATCH} transactions per request")
     source = f"api:{request.user.get_username()}"
     result = transactions_ingest(rows=rows, source=source)
     body = IngestOut(accepted=len(result.created), created=result.created, duplicates=result.duplicates)
-    return (201 if result.created else 200), body
+    return Status(201 if result.created else 200, body)
 
 
 @router.post(

@@ -128,7 +128,9 @@ class CustomerState:
         d.setdefault("log_m2", 0.0)
         d.setdefault("hours", [0] * 24)
         d.setdefault("recent", [])  # [[ts, amount], ...] within the last 24 h, sorted by ts
-        d.setdefault("days", {})  # {day index: [count, sum]} for the last 31 days
+        # {day index: [count, sum]} for the last 31 days. JSON turns the int keys into strings; they
+        # are turned back here once per load, so the hot path compares plain ints.
+        d["days"] = {int(k): v for k, v in d.get("days", {}).items()}
         d.setdefault("last_ts", None)
         d.setdefault("merchants", {})  # merchant key -> last day seen (capped)
         d.setdefault("categories", {})
@@ -140,29 +142,36 @@ class CustomerState:
 class MerchantState:
     """A merchant's (terminal's) daily transaction and known-fraud counts."""
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "memo")
 
     def __init__(self, data: Mapping | None = None) -> None:
         d = dict(data) if data else {}
-        d.setdefault("days", {})  # {day index: [tx count, fraud count]}
+        d["days"] = {int(k): v for k, v in d.get("days", {}).items()}  # {day: [tx count, fraud count]}
         self.data = d
+        # Risk features depend only on the day (their windows end before it): computed once a day.
+        self.memo: tuple[int, list[float]] | None = None
 
     def record_label(self, ts: int, is_fraud: bool) -> None:
         """A fraud label arrived for one of this merchant's transactions at local time `ts`."""
         if not is_fraud:
             return
-        bucket = self.data["days"].setdefault(str(ts // DAY), [0, 0])
+        bucket = self.data["days"].setdefault(ts // DAY, [0, 0])
         bucket[1] += 1
+        self.memo = None
 
 
-def _window(days: Mapping[str, list], first: int, last: int) -> tuple[float, float]:
-    count = total = 0.0
-    for day in range(first, last + 1):
-        bucket = days.get(str(day))
-        if bucket:
-            count += bucket[0]
-            total += bucket[1]
-    return count, total
+def _windows(days: Mapping[int, list], last: int, spans: tuple[int, ...]) -> list[list[float]]:
+    """[count, total] for each span of days ending at day `last` (inclusive), in one pass."""
+    sums = [[0.0, 0.0] for _ in spans]
+    for day, bucket in days.items():
+        age = last - day
+        if age < 0:
+            continue
+        for i, span in enumerate(spans):
+            if age < span:
+                sums[i][0] += bucket[0]
+                sums[i][1] += bucket[1]
+    return sums
 
 
 def compute_features(
@@ -214,8 +223,17 @@ def compute_features(
     sum_1h = sum(e[1] for e in recent[lo_1h:hi]) + amount
     cnt_24h = hi - lo_24h + 1
     sum_24h = sum(e[1] for e in recent[lo_24h:hi]) + amount
-    cnt_7d, sum_7d = _window(c["days"], day - 6, day)
-    cnt_30d, sum_30d = _window(c["days"], day - 29, day)
+    # The hottest loop of the engine: written out for the two customer windows (≤ 31 buckets).
+    cnt_7d = sum_7d = cnt_30d = sum_30d = 0.0
+    lo_7d, lo_30d = day - 6, day - 29
+    for bucket_day, bucket in c["days"].items():
+        if bucket_day > day or bucket_day < lo_30d:
+            continue
+        cnt_30d += bucket[0]
+        sum_30d += bucket[1]
+        if bucket_day >= lo_7d:
+            cnt_7d += bucket[0]
+            sum_7d += bucket[1]
     cnt_7d += 1
     sum_7d += amount
     cnt_30d += 1
@@ -240,12 +258,14 @@ def compute_features(
     new_country = 0.0 if (tx.country in c["countries"] or (n == 0 and tx.country == "KR")) else 1.0
 
     if merchant is not None:
-        m_days = merchant.data["days"]
-        end = day - label_delay_days  # only labels of transactions this old are known
-        risk: list[float] = []
-        for window in (1, 7, 30):
-            count, frauds = _window(m_days, end - window, end - 1)
-            risk += [count, frauds / count if count else 0.0]
+        if merchant.memo is not None and merchant.memo[0] == day:
+            risk = merchant.memo[1]
+        else:
+            end = day - label_delay_days  # only labels of transactions this old are known
+            risk = []
+            for count, frauds in _windows(merchant.data["days"], end - 1, (1, 7, 30)):
+                risk += [count, frauds / count if count else 0.0]
+            merchant.memo = (day, risk)
     else:
         risk = [NAN] * 6
 
@@ -315,12 +335,12 @@ def update_state(tx: TxEvent, customer: CustomerState, merchant: MerchantState |
     if cut:
         del recent[:cut]
     days = c["days"]
-    bucket = days.setdefault(str(day), [0, 0.0])
+    bucket = days.setdefault(day, [0, 0.0])
     bucket[0] += 1
     bucket[1] += amount
     newest_day = newest // DAY
     if len(days) > 31:
-        for key in [k for k in days if int(k) < newest_day - 30]:
+        for key in [k for k in days if k < newest_day - 30]:
             del days[key]
     c["last_ts"] = newest
 
@@ -334,10 +354,10 @@ def update_state(tx: TxEvent, customer: CustomerState, merchant: MerchantState |
 
     if merchant is not None:
         m_days = merchant.data["days"]
-        m_bucket = m_days.setdefault(str(day), [0, 0])
+        m_bucket = m_days.setdefault(day, [0, 0])
         m_bucket[0] += 1
         if len(m_days) > MERCHANT_DAYS_KEPT:
-            for key in sorted(m_days, key=int)[: len(m_days) - MERCHANT_DAYS_KEPT]:
+            for key in sorted(m_days)[: len(m_days) - MERCHANT_DAYS_KEPT]:
                 del m_days[key]
 
 

@@ -321,7 +321,7 @@ def _merchant_states(txs: Sequence[Transaction]) -> dict[int, fx.MerchantState]:
     for mid, day, count, frauds in MerchantDay.objects.filter(
         merchant_id__in=merchant_ids, day__gte=first, day__lte=max(days)
     ).values_list("merchant_id", "day", "tx_count", "fraud_count"):
-        states[mid].data["days"][str(day)] = [count, frauds]
+        states[mid].data["days"][day] = [count, frauds]
     return states
 
 

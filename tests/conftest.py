@@ -45,8 +45,13 @@ def _audit_triggers_around_flush(request: pytest.FixtureRequest) -> Iterator[Non
     """
     from audit.db import append_only_triggers_drop, append_only_triggers_install
 
-    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
-    if "db" in request.fixturenames or transactional:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    )
+    if "db" in request.fixturenames or transactional or marker is not None:
         request.getfixturevalue("transactional_db" if transactional else "db")
         append_only_triggers_install(connection)
     yield

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from alerts.features import KST
+from alerts.models import ModelVersion, Transaction
+from alerts.schemas import TransactionIn
+from alerts.services import model_version_store, transactions_ingest, transactions_score
+from alerts.simulator import Simulator
+from alerts.training import model_fit, stream_from_db
+from fdsportal import roles
+from fdsportal.services import api_token_create
+
+DEMO_USERS = (
+    ("analyst", roles.FRAUD_ANALYST),
+    ("analyst2", roles.FRAUD_ANALYST),
+    ("senior", roles.SENIOR_ANALYST),
+    ("compliance", roles.COMPLIANCE_REVIEWER),
+    ("employee", roles.EMPLOYEE),
+    ("admin", roles.ADMINISTRATOR),
+)
+DEMO_SEED = 7
+CHUNK = 5000
+
+
+class Command(BaseCommand):
+    help = (
+        "Prepare the local demo (safe to repeat): a user per role, an ingest token for the simulator, "
+        "simulated history, a first FDS model and a first smishing model."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--customers", type=int, default=1500)
+        parser.add_argument("--days", type=int, default=45)
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, customers: int, days: int, port: str, **options) -> None:
+        started = time.monotonic()
+        roles.roles_sync()
+        logins = self._users()
+        token_file = settings.VAR_DIR / "demo-ingest-token"
+        if not token_file.exists():
+            service, _ = User.objects.get_or_create(username="simulator")
+            service.groups.add(Group.objects.get(name=roles.INGEST_SERVICE))
+            _token, key = api_token_create(user=service, name="demo simulator")
+            token_file.write_text(key)
+            token_file.chmod(0o600)
+        simulator = Simulator(DEMO_SEED, customers=customers, merchants=max(200, customers // 5))
+        if not Transaction.objects.exists():
+            self._history(simulator, days)
+        if not ModelVersion.objects.filter(is_active=True).exists():
+            self._train()
+        self._smishing(simulator)
+        (settings.VAR_DIR / "demo-logins.txt").write_text(
+            "\n".join(f"{name:<11} {password:<18} ({role})" for name, password, role in logins) + "\n"
+        )
+        self.stdout.write(f"demo ready in {time.monotonic() - started:.0f} s")
+
+    def _users(self) -> list[tuple[str, str, str]]:
+        saved = settings.VAR_DIR / "demo-logins.txt"
+        known = {}
+        if saved.exists():
+            for line in saved.read_text().splitlines():
+                parts = line.split()
+                if len(parts) >= 2:
+                    known[parts[0]] = parts[1]
+        logins = []
+        for name, role in DEMO_USERS:
+            password = known.get(name) or secrets.token_urlsafe(9)
+            user, created = User.objects.get_or_create(username=name)
+            if created or not user.check_password(password):
+                user.set_password(password)
+            user.is_staff = role == roles.ADMINISTRATOR
+            user.is_superuser = role == roles.ADMINISTRATOR
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            logins.append((name, password, roles.ROLE_LABELS[role]))
+        return logins
+
+    def _history(self, simulator: Simulator, days: int) -> None:
+        end = datetime.now(KST).replace(minute=0, second=0, microsecond=0)
+        start = end - timedelta(days=days)
+        self.stderr.write(f"simulating {days} days of history for {simulator.n_customers} customers…")
+        batch: list[TransactionIn] = []
+        total = 0
+
+        def flush() -> None:
+            nonlocal total
+            result = transactions_ingest(rows=batch, source="demo-history", historical=True, enqueue=False)
+            transactions_score(transaction_ids=result.created_ids)  # fold into the behaviour state now
+            total += len(result.created_ids)
+            batch.clear()
+
+        for row in simulator.history(start, days):
+            batch.append(TransactionIn.model_validate(row))
+            if len(batch) >= CHUNK:
+                flush()
+        if batch:
+            flush()
+        self.stderr.write(f"  {total:,} historical transactions stored")
+
+    def _train(self) -> None:
+        self.stderr.write("training the first FDS model…")
+        outcome = model_fit(stream_from_db(), label_delay_days=settings.FDS_LABEL_DELAY_DAYS, progress=self.stderr.write)
+        model_version_store(
+            model=outcome.model, metrics=outcome.metrics, training_data={**outcome.training_data, "database": True},
+            created_by="system:demo_setup", activate=True,
+        )
+        self.stderr.write(f"  {outcome.metrics}")
+
+    def _smishing(self, simulator: Simulator) -> None:
+        call_command("smishing_bootstrap", stdout=self.stdout, stderr=self.stderr)

@@ -1,0 +1,108 @@
+"""Scoring: batches, idempotency, reasons, attaching, late labels."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from alerts.features import KST
+from alerts.models import Alert, MerchantDay, Score, Transaction
+from alerts.schemas import TransactionIn
+from alerts.services import merchant_label_record, transactions_ingest, transactions_score
+from audit.models import AuditEvent
+from tests.alerts.factories import active_model_install, tx_row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def model():
+    return active_model_install()
+
+
+def ingest(rows: list[dict], **kwargs) -> list[int]:
+    return transactions_ingest(rows=[TransactionIn.model_validate(r) for r in rows], source="test", enqueue=False, **kwargs).created_ids
+
+
+def history_for(customer: str, *, days: int = 20, amount: int = 4000) -> list[dict]:
+    start = datetime(2026, 10, 20, 13, 0, tzinfo=KST)
+    return [tx_row(f"{customer}-h{i}", customer=customer, amount=amount, when=start + timedelta(days=i)) for i in range(days)]
+
+
+def test_a_suspicious_transaction_becomes_one_alert_with_reasons_even_if_scored_twice(model):
+    transactions_score(transaction_ids=ingest(history_for("C1"), historical=True))
+    when = datetime(2026, 11, 12, 2, 30, tzinfo=KST)
+    [tx_id] = ingest([tx_row("BIG", customer="C1", amount=45_000, when=when, merchant="M9", category="online_shopping")])
+    first = transactions_score(transaction_ids=[tx_id])
+    second = transactions_score(transaction_ids=[tx_id])
+    assert first.scored == 1 and len(first.alert_ids) == 1
+    assert second.scored == 0 and second.alert_ids == []
+    assert Score.objects.filter(transaction_id=tx_id).count() == 1
+    alert = Alert.objects.get(transaction_id=tx_id)
+    codes = [r["code"] for r in alert.score.reasons]
+    assert "amount_above_usual" in codes
+    amount_reason = next(r for r in alert.score.reasons if r["code"] == "amount_above_usual")
+    assert "45,000원" in amount_reason["text_ko"] and "11.2배" in amount_reason["text_ko"]
+    assert alert.score.model_version.name == "test-model"
+    assert AuditEvent.objects.filter(action="alerts.alert.created", target_id=str(alert.pk)).count() == 1
+    assert Transaction.objects.get(pk=tx_id).status == Transaction.Status.SCORED
+
+
+def test_ordinary_transactions_are_scored_without_alerts(model):
+    transactions_score(transaction_ids=ingest(history_for("C2"), historical=True))
+    [tx_id] = ingest([tx_row("USUAL", customer="C2", amount=4200, when=datetime(2026, 11, 12, 13, 5, tzinfo=KST))])
+    result = transactions_score(transaction_ids=[tx_id])
+    assert result.scored == 1 and result.alert_ids == []
+    assert Score.objects.get(transaction_id=tx_id).score < 0.5
+
+
+def test_history_is_folded_into_state_but_never_scored(model):
+    ids = ingest(history_for("C3"), historical=True)
+    result = transactions_score(transaction_ids=ids)
+    assert result.folded == len(ids) and result.scored == 0
+    assert not Score.objects.exists()
+    assert set(Transaction.objects.values_list("status", flat=True)) == {Transaction.Status.HISTORY}
+
+
+def test_without_a_model_nothing_is_lost(db):
+    [tx_id] = ingest([tx_row("WAIT")])
+    result = transactions_score(transaction_ids=[tx_id])
+    assert result.skipped == 1
+    assert Transaction.objects.get(pk=tx_id).status == Transaction.Status.RECEIVED
+
+
+def test_a_second_alert_of_the_customer_attaches_to_the_open_one(model):
+    transactions_score(transaction_ids=ingest(history_for("C4"), historical=True))
+    night = datetime(2026, 11, 12, 2, 0, tzinfo=KST)
+    ids = ingest([
+        tx_row("N1", customer="C4", amount=48_000, when=night, merchant="M7", category="online_shopping"),
+        tx_row("N2", customer="C4", amount=47_000, when=night + timedelta(minutes=3), merchant="M8", category="online_shopping"),
+    ])
+    transactions_score(transaction_ids=ids)
+    root = Alert.objects.get(transaction__external_id="N1")
+    child = Alert.objects.get(transaction__external_id="N2")
+    assert root.status == Alert.Status.NEW and child.status == Alert.Status.ATTACHED and child.parent_id == root.pk
+    [later] = ingest([tx_row("N3", customer="C4", amount=49_000, when=night + timedelta(hours=1), merchant="M6", category="online_shopping")])
+    transactions_score(transaction_ids=[later])
+    assert Alert.objects.get(transaction_id=later).parent_id == root.pk
+
+
+def test_late_fraud_labels_feed_merchant_risk_once(model):
+    ids = ingest(history_for("C5", days=3), historical=True)
+    transactions_score(transaction_ids=ids)
+    Transaction.objects.filter(pk=ids[0]).update(is_fraud=True)
+    assert merchant_label_record(transaction_ids=ids) == 1
+    assert merchant_label_record(transaction_ids=ids) == 0  # safe to repeat
+    assert sum(MerchantDay.objects.values_list("fraud_count", flat=True)) == 1
+    Transaction.objects.filter(pk=ids[0]).update(is_fraud=False)  # a reopened case clears the label
+    assert merchant_label_record(transaction_ids=ids) == 1
+    assert sum(MerchantDay.objects.values_list("fraud_count", flat=True)) == 0
+
+
+def test_a_late_arriving_transaction_is_scored_on_its_own_past_only(model):
+    transactions_score(transaction_ids=ingest(history_for("C6"), historical=True))
+    # Arrives after the history although it happened before most of it: 1 prior transaction only.
+    [tx_id] = ingest([tx_row("LATE", customer="C6", amount=4000, when=datetime(2026, 10, 21, 18, 0, tzinfo=KST))])
+    transactions_score(transaction_ids=[tx_id])
+    assert Score.objects.get(transaction_id=tx_id).features["n_prior"] == 2.0
