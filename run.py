@@ -102,8 +102,10 @@ def demo() -> int:
         start("beat", sys.executable, "-m", "celery", "-A", "fdsportal", "beat", "--loglevel", "INFO",
               "--schedule", str(VAR / "celerybeat-schedule"))
         time.sleep(3)
+        # The same seed and population as demo_setup's history, so customers keep their habits.
         start("simulator", sys.executable, str(ROOT / "manage.py"), "simulate", "stream", "--url",
-              f"http://127.0.0.1:{port}", "--token", token, "--rate", env.get("FDS_DEMO_RATE", "3"))
+              f"http://127.0.0.1:{port}", "--token", token, "--rate", env.get("FDS_DEMO_RATE", "3"),
+              "--seed", "7", "--customers", "1500", "--merchants", "300")
         say(f"dashboard: http://127.0.0.1:{port}/   API docs: http://127.0.0.1:{port}/api/docs")
         say("logins: " + (VAR / "demo-logins.txt").read_text().strip().replace("\n", "\n              "))
         say(f"logs in {logs}; Ctrl-C stops everything")

@@ -34,6 +34,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if REQUIRE_SERVICES:
                 raise pytest.UsageError(f"FDS_REQUIRE_SERVICES is set but {CHROMIUM} is missing")
             item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)"))
+    # Browser tests last: they are the slowest, and they lift Django's async-safety guard.
+    items.sort(key=lambda item: "browser" in item.keywords)
+
+
+@pytest.fixture(autouse=True)
+def _allow_sync_orm_beside_playwright(request: pytest.FixtureRequest) -> None:
+    """Playwright's sync API keeps an event loop running in the test thread; the test's own ORM calls
+    (and the database flush) are still plain synchronous code, so Django's async-safety guard is
+    lifted for browser tests only. Defined first so it is in force before any database fixture."""
+    if "page" in request.fixturenames:
+        # Not undone afterwards: pytest-django's own database teardown runs after any fixture of ours.
+        # Browser tests are ordered last (see pytest_collection_modifyitems), so no other test runs
+        # with the guard lifted.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture(autouse=True)
@@ -205,6 +219,13 @@ def live_server_url(_live_processes: dict, transactional_db: None) -> str:
 
 
 @pytest.fixture(scope="session")
+def browser_type(django_db_setup: None, playwright, browser_name: str):
+    # The test database is set up before Playwright starts its event loop and torn down after it
+    # stops: Django refuses synchronous database work while an event loop runs in the thread.
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {
         **browser_type_launch_args,
@@ -214,14 +235,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--disable-sync", "--no-first-run", "--disable-quic",
         ],
     }
-
-
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_beside_playwright(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are still
-    # plain synchronous code, so Django's async-safety guard is lifted for browser tests only.
-    if "page" in request.fixturenames:
-        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture

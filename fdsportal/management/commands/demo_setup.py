@@ -13,7 +13,7 @@ from alerts.features import KST
 from alerts.models import ModelVersion, Transaction
 from alerts.schemas import TransactionIn
 from alerts.services import model_version_store, transactions_ingest, transactions_score
-from alerts.simulator import Simulator
+from alerts.simulator import Simulator, seed_case_transactions
 from alerts.training import model_fit, stream_from_db
 from fdsportal import roles
 from fdsportal.services import api_token_create
@@ -57,6 +57,7 @@ class Command(BaseCommand):
             self._history(simulator, days)
         if not ModelVersion.objects.filter(is_active=True).exists():
             self._train()
+        self._seed_case()
         self._smishing(simulator)
         (settings.VAR_DIR / "demo-logins.txt").write_text(
             "\n".join(f"{name:<11} {password:<18} ({role})" for name, password, role in logins) + "\n"
@@ -114,6 +115,16 @@ class Command(BaseCommand):
             created_by="system:demo_setup", activate=True,
         )
         self.stderr.write(f"  {outcome.metrics}")
+
+    def _seed_case(self) -> None:
+        """The bank's own example, so the queue opens with it: a 17-year-old's 7,000 won at 07:00."""
+        rows = [TransactionIn.model_validate(r) for r in seed_case_transactions()]
+        history = transactions_ingest(rows=rows[:-1], source="demo-seed-case", historical=True, enqueue=False)
+        transactions_score(transaction_ids=history.created_ids)
+        payment = transactions_ingest(rows=rows[-1:], source="demo-seed-case", enqueue=False)
+        if payment.created_ids:
+            result = transactions_score(transaction_ids=payment.created_ids)
+            self.stderr.write(f"seed case scored: {len(result.alert_ids)} alert(s)")
 
     def _smishing(self, simulator: Simulator) -> None:
         call_command("smishing_bootstrap", stdout=self.stdout, stderr=self.stderr)
