@@ -22,15 +22,19 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary:logistic",
     "eval_metric": "aucpr",
     "tree_method": "hist",
-    "max_depth": 6,
-    "eta": 0.08,
+    # Chosen on the handbook benchmark's validation folds (never its test weeks): shallower trees and
+    # fewer rounds generalised better; 1,024 bins let a split land on an exact amount (a 220 cut-off
+    # was blurred by 256 quantile bins), +0.02 average precision.
+    "max_depth": 4,
+    "eta": 0.05,
+    "max_bin": 1024,
     "subsample": 0.9,
     "colsample_bytree": 0.9,
     "min_child_weight": 2,
     "lambda": 1.0,
     "nthread": 2,
 }
-DEFAULT_ROUNDS = 250
+DEFAULT_ROUNDS = 150
 # A reason is shown when its group pushes the log-odds up by at least this much.
 MIN_REASON_CONTRIBUTION = 0.1
 MAX_REASONS = 5
@@ -65,7 +69,8 @@ class FdsModel:
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
         """TreeSHAP contributions in log-odds: one column per feature, then the bias."""
-        dmatrix = xgb.DMatrix(matrix, feature_names=list(self.feature_names), missing=np.nan)
+        # nthread=1: building a DMatrix with a thread pool cost ~20 ms for a one-row alert batch.
+        dmatrix = xgb.DMatrix(matrix, feature_names=list(self.feature_names), missing=np.nan, nthread=1)
         return self.booster.predict(dmatrix, pred_contribs=True, validate_features=False)
 
 

@@ -7,7 +7,7 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from django.conf import settings
@@ -148,47 +148,197 @@ def audit_record(
     )[0]
 
 
+class ChainProblemKind:
+    EDITED = "edited"
+    DELETED = "deleted"
+    INSERTED = "inserted"
+    BROKEN = "broken"  # a link is wrong but the cause cannot be told apart (e.g. a hash was rewritten)
+    HEAD = "head"
+
+
 @dataclass(frozen=True)
 class ChainProblem:
+    """One break in the chain, naming the event concerned.
+
+    For a deletion `event_id` is the id that went missing when the id sequence shows it, else the
+    event that follows the gap.
+    """
+
     event_id: int | None
     problem: str
+    kind: str = ChainProblemKind.BROKEN
+
+
+@dataclass(frozen=True)
+class _Link:
+    id: int
+    prev_hash: str
+    entry_hash: str
+
+
+# Past this many missing ids one summary line says more than a line per id.
+_MISSING_IDS_LISTED = 50
+
+
+def _missing(first_id: int, last_id: int, *, evidence: str) -> list[ChainProblem]:
+    """Problems for ids first_id..last_id (inclusive) that the chain proves were removed."""
+    count = last_id - first_id + 1
+    if count <= 0:
+        return []
+    if count == 1:
+        return [ChainProblem(first_id, f"event {first_id} was deleted: {evidence}", ChainProblemKind.DELETED)]
+    if count > _MISSING_IDS_LISTED:
+        return [
+            ChainProblem(
+                first_id,
+                f"events {first_id}–{last_id} are missing, at least one of them deleted: {evidence}",
+                ChainProblemKind.DELETED,
+            )
+        ]
+    # On PostgreSQL a rolled-back write also leaves an id unused, so with several missing ids only
+    # "at least one of them" is proven; each is listed so the investigator knows where to look.
+    return [
+        ChainProblem(
+            missing_id,
+            f"event {missing_id} is missing (one of ids {first_id}–{last_id} was deleted): {evidence}",
+            ChainProblemKind.DELETED,
+        )
+        for missing_id in range(first_id, last_id + 1)
+    ]
+
+
+def _deleted_before(link: _Link, *, after_id: int, kind: str) -> list[ChainProblem]:
+    """`link` names a predecessor hash no remaining row has: say which ids went missing before it."""
+    evidence = f"event {link.id} is chained to a hash that no remaining event has"
+    return _missing(after_id + 1, link.id - 1, evidence=evidence) or [
+        ChainProblem(
+            link.id,
+            f"event {link.id} does not follow event {after_id or 'genesis'}: an event between them was "
+            "deleted, or a hash was rewritten",
+            kind,
+        )
+    ]
+
+
+def _unsealed_run(run: list[_Link], *, kind: str, why: str) -> list[ChainProblem]:
+    verb = {
+        ChainProblemKind.INSERTED: "was inserted outside the application",
+        ChainProblemKind.EDITED: "was edited after it was written",
+    }.get(kind, "fails its seal (edited, or inserted with a forged hash)")
+    return [ChainProblem(link.id, f"event {link.id} {verb}: {why}", kind) for link in run]
+
+
+def _unlinked_run(run: list[_Link], *, after: _Link) -> list[ChainProblem]:
+    """Unsealed rows that nothing after them links to: a row still chained to its predecessor was
+    edited in place; one that is not could be an edit that rewrote its hashes, or a forgery."""
+    problems: list[ChainProblem] = []
+    prev_hash = after.entry_hash
+    for link in run:
+        if link.prev_hash == prev_hash:
+            problems += _unsealed_run(
+                [link], kind=ChainProblemKind.EDITED, why="its content no longer matches its hash"
+            )
+        else:
+            problems += _unsealed_run(
+                [link], kind=ChainProblemKind.BROKEN, why="neither its hash nor its link verify"
+            )
+        prev_hash = link.entry_hash
+    return problems
 
 
 def audit_chain_verify(*, batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
-    """Walk the whole chain; return (events checked, problems found). Reads only."""
+    """Walk the whole chain; return (events checked, problems found). Reads only; safe to repeat.
+
+    Each event is checked twice: its seal (the HMAC over its content and its predecessor's hash,
+    which nobody without the key can recompute) and its link (the predecessor's hash it stores must
+    be the hash of the sealed event before it). Unsealed rows are classified by how the next sealed
+    event links: past them (they were inserted), through them (their content was edited) or to a hash
+    no row has any more (rows were deleted, named by the ids missing from the sequence).
+    """
     problems: list[ChainProblem] = []
-    prev_hash = GENESIS_HASH
-    prev_id = 0
+    anchor = _Link(0, GENESIS_HASH, GENESIS_HASH)  # the newest sealed event on the chain
+    run: list[_Link] = []  # unsealed rows after the anchor
+    last_row_id = 0
     checked = 0
-    last_id = 0
     while True:
-        chunk = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        chunk = list(AuditEvent.objects.filter(id__gt=last_row_id).order_by("id")[:batch_size])
         if not chunk:
             break
         for event in chunk:
             checked += 1
-            if event.prev_hash != prev_hash:
-                problems.append(
-                    ChainProblem(
-                        event.pk,
-                        f"event {event.pk} does not follow event {prev_id or 'genesis'}: an event between "
-                        "them was deleted, or this event was inserted",
-                    )
-                )
-            if event_hash(event.prev_hash, event) != event.entry_hash:
-                problems.append(ChainProblem(event.pk, f"event {event.pk} was edited after it was written"))
-            prev_hash = event.entry_hash
-            prev_id = event.pk
-        last_id = chunk[-1].pk
+            link = _Link(event.pk, event.prev_hash, event.entry_hash)
+            sealed = hmac.compare_digest(event_hash(event.prev_hash, event), event.entry_hash)
+            if not sealed:
+                run.append(link)
+                last_row_id = event.pk
+                continue
+            if not run:
+                if link.prev_hash != anchor.entry_hash:
+                    problems += _deleted_before(link, after_id=last_row_id, kind=ChainProblemKind.DELETED)
+            elif link.prev_hash == anchor.entry_hash:
+                why = f"event {link.id} is chained straight to event {anchor.id or 'genesis'}, past it"
+                problems += _unsealed_run(run, kind=ChainProblemKind.INSERTED, why=why)
+            elif link.prev_hash == run[-1].entry_hash:
+                why = "its content no longer matches its hash"
+                problems += _unsealed_run(run, kind=ChainProblemKind.EDITED, why=why)
+            else:
+                problems += _unlinked_run(run, after=anchor)
+                problems += _deleted_before(link, after_id=last_row_id, kind=ChainProblemKind.BROKEN)
+            anchor, run, last_row_id = link, [], event.pk
     head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and (head.last_hash != prev_hash or head.last_event_id != prev_id):
-        problems.append(
-            ChainProblem(
-                head.last_event_id or None,
-                f"the chain head names event {head.last_event_id}, but the newest event is {prev_id}: "
-                "events at the end were deleted or appended outside the application",
+    chain_end = anchor
+    if run:
+        if head is not None and head.last_hash == anchor.entry_hash:
+            problems += _unsealed_run(
+                run,
+                kind=ChainProblemKind.INSERTED,
+                why=f"the chain head still ends at event {anchor.id or 'genesis'}",
             )
-        )
-    if head is None and checked:
-        problems.append(ChainProblem(None, "the chain head row is missing"))
+        elif head is not None and head.last_hash == run[-1].entry_hash:
+            problems += _unsealed_run(
+                run, kind=ChainProblemKind.EDITED, why="its content no longer matches its hash"
+            )
+            chain_end = run[-1]
+        else:
+            problems += _unlinked_run(run, after=anchor)
+            chain_end = run[-1]
+    if head is None:
+        if checked:
+            problems.append(ChainProblem(None, "the chain head row is missing", ChainProblemKind.HEAD))
+    elif head.last_hash != chain_end.entry_hash:
+        if head.last_event_id > last_row_id:
+            problems += _missing(
+                last_row_id + 1,
+                head.last_event_id,
+                evidence=f"the chain head names event {head.last_event_id}, but the newest event is "
+                f"{last_row_id}",
+            )
+        else:
+            problems.append(
+                ChainProblem(
+                    head.last_event_id or None,
+                    f"the chain head names event {head.last_event_id}, but the chain ends at event "
+                    f"{chain_end.id}: the head row was edited",
+                    ChainProblemKind.HEAD,
+                )
+            )
+    problems.sort(key=lambda p: (p.event_id is None, p.event_id or 0))
     return checked, problems
+
+
+def audit_export_record(
+    *, actor: AbstractBaseUser | AnonymousUser, filters: Mapping[str, Any], row_count: int
+) -> AuditEvent:
+    """Record that `actor` exported audit events matching `filters` (who took what out of the system).
+
+    Side effects: appends one audit event in its own transaction. Each call records a new export, so
+    it is not idempotent by design: two downloads are two disclosures.
+    """
+    with transaction.atomic():
+        return audit_record(
+            action="audit.events.exported",
+            target=("audit.auditevent", "*"),
+            actor=actor,
+            after={"rows": row_count},
+            context={"filters": {key: value for key, value in filters.items() if value not in ("", None)}},
+        )

@@ -1,2 +1,27 @@
+from django.urls import path
+
+from cases import views, views_ops
+
 app_name = "cases"
-urlpatterns: list = []
+urlpatterns = [
+    # Operations dashboard (aggregate charts); the case and refund pages are added alongside.
+    path("ops/", views_ops.ops_dashboard, name="ops"),
+    path("", views.case_list, name="list"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/start/", views.case_start, name="start"),
+    path("<int:case_id>/decide/", views.case_decide, name="decide"),
+    path("<int:case_id>/close/", views.case_close, name="close"),
+    path("<int:case_id>/reopen/", views.case_reopen, name="reopen"),
+    path("<int:case_id>/notes/", views.case_note_add, name="note_add"),
+    path("<int:case_id>/contacts/", views.case_contact_add, name="contact_add"),
+    path("<int:case_id>/evidence/", views.case_evidence_add, name="evidence_add"),
+    path("<int:case_id>/refunds/", views.refund_request, name="refund_request"),
+    path("evidence/<int:evidence_id>/download/", views.evidence_download, name="evidence_download"),
+    path("refunds/", views.refund_list, name="refunds"),
+    path("refunds/<int:refund_id>/approve/", views.refund_approve, name="refund_approve"),
+    path("refunds/<int:refund_id>/reject/", views.refund_reject, name="refund_reject"),
+    path("qa/", views.qa_queue, name="qa"),
+    path("qa/<int:review_id>/", views.qa_review, name="qa_review"),
+    path("triage/<int:alert_id>/", views.alert_triage, name="alert_triage"),
+    path("triage/bulk/", views.alerts_bulk_triage, name="alerts_bulk"),
+]

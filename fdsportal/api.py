@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
@@ -37,6 +38,8 @@ api = NinjaAPI(
     "token (`Authorization: Bearer fds_…`) or a staff session.",
     auth=[ServiceToken(), django_auth],
     urls_namespace="api",
+    # The schema names every endpoint and field: staff only, like the rest of the portal.
+    docs_decorator=login_required,
 )
 
 

@@ -209,6 +209,7 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-score-pending": {"task": "alerts.tasks.transactions_score_pending", "schedule": 15.0},
     "cases-sla-escalate": {"task": "cases.tasks.cases_sla_escalate", "schedule": 60.0},
     "cases-refunds-reconcile": {"task": "cases.tasks.refunds_reconcile", "schedule": 300.0},
+    "alerts-snooze-expire": {"task": "cases.tasks.alerts_snooze_expire", "schedule": 60.0},
 }
 
 # --- Auth
@@ -220,6 +221,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+if env_bool("FDS_TEST_FAST_PASSWORD_HASHER", False):
+    # Test runs only (set by the test plugin, inherited by their server processes): Argon2 is slow by
+    # design and made every test that creates a user pay for it.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -252,6 +257,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- Cases and refunds
+# Refunds above this amount need a second person's approval (four-eyes); at or below, the system approves.
+FDS_REFUND_FOUR_EYES_KRW = env_int("FDS_REFUND_FOUR_EYES_KRW", 1_000_000, minimum=0)
+FDS_QA_SAMPLE_RATE = env_float("FDS_QA_SAMPLE_RATE", 0.1, low=0.0, high=1.0)
+FDS_SLA_WARN_HOURS = env_int("FDS_SLA_WARN_HOURS", 24, minimum=1)
+FDS_REFUND_SLA_BUSINESS_DAYS = env_int("FDS_REFUND_SLA_BUSINESS_DAYS", 3, minimum=1)
+FDS_EVIDENCE_MAX_BYTES = env_int("FDS_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+FDS_REFUND_RECONCILE_GRACE_SECONDS = env_int("FDS_REFUND_RECONCILE_GRACE_SECONDS", 120, minimum=0)
+FDS_PAYMENT_GATEWAY = env_str("FDS_PAYMENT_GATEWAY", "cases.gateway.SimulatedCoreBankingGateway")
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 # --- I18N: Korean first, English available.
 LANGUAGE_CODE = "ko"

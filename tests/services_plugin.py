@@ -13,6 +13,7 @@ os.environ.setdefault("FDS_INSECURE_DEV_KEY", "true")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("FDS_SECURE_COOKIES", "false")
 os.environ.setdefault("FDS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("FDS_TEST_FAST_PASSWORD_HASHER", "true")
 
 _embedded = None
 if not os.environ.get("REDIS_URL"):

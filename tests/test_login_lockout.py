@@ -1,0 +1,105 @@
+"""Login lockout (django-axes): repeated wrong passwords lock that account, and only that account."""
+
+from __future__ import annotations
+
+import pytest
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from fdsportal import roles
+
+PASSWORD = "correct-horse-battery"
+LOCKED_TEXT = "Account temporarily locked"
+
+
+@pytest.fixture
+def victim(make_user):
+    return make_user(roles.FRAUD_ANALYST, "victim", password=PASSWORD)
+
+
+@pytest.fixture
+def colleague(make_user):
+    return make_user(roles.SENIOR_ANALYST, "colleague", password=PASSWORD)
+
+
+def log_in(client: Client, username: str, password: str):
+    # Through the real login form: axes watches authenticate() calls that carry the request.
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def is_logged_in(client: Client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def lock_out(client: Client, username: str) -> None:
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, username, "wrong password!")
+
+
+def test_the_limit_is_five():
+    assert settings.AXES_FAILURE_LIMIT == 5
+
+
+def test_fewer_failures_than_the_limit_still_let_the_right_password_in(victim):
+    client = Client()
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = log_in(client, "victim", "wrong password!")
+        assert response.status_code == 200
+        assert "Wrong username or password." in response.content.decode()
+    response = log_in(client, "victim", PASSWORD)
+    assert response.status_code == 302
+    assert is_logged_in(client)
+
+
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_password(victim):
+    attacker = Client()
+    lock_out(attacker, "victim")
+
+    owner = Client(REMOTE_ADDR="10.1.2.3")  # the real owner, from another machine
+    response = log_in(owner, "victim", PASSWORD)
+
+    assert response.status_code in (403, 429)
+    assert LOCKED_TEXT in response.content.decode()
+    assert "registration/locked_out.html" in [t.name for t in response.templates]
+    assert not is_logged_in(owner)
+
+
+def test_the_lock_survives_further_attempts_and_does_not_leak_whether_the_password_was_right(victim):
+    client = Client()
+    lock_out(client, "victim")
+    right = log_in(client, "victim", PASSWORD)
+    wrong = log_in(client, "victim", "still wrong")
+    assert right.status_code == wrong.status_code
+    assert LOCKED_TEXT in right.content.decode() and LOCKED_TEXT in wrong.content.decode()
+    assert not is_logged_in(client)
+
+
+def test_other_users_are_unaffected(victim, colleague):
+    client = Client()  # the same browser and address as the failed attempts: a shared office IP
+    lock_out(client, "victim")
+
+    response = log_in(client, "colleague", PASSWORD)
+
+    assert response.status_code == 302
+    assert is_logged_in(client)
+    assert client.get(reverse("cases:ops")).status_code == 200
+
+
+def test_an_administrator_can_unlock_the_account(victim):
+    client = Client()
+    lock_out(client, "victim")
+    assert not is_logged_in(client) and LOCKED_TEXT in log_in(client, "victim", PASSWORD).content.decode()
+
+    axes_reset(username="victim")  # what `manage.py axes_reset_username victim` does
+
+    response = log_in(client, "victim", PASSWORD)
+    assert response.status_code == 302
+    assert is_logged_in(client)
+
+
+def test_unknown_usernames_are_throttled_too(db):
+    client = Client()
+    lock_out(client, "nobody")
+    assert LOCKED_TEXT in log_in(client, "nobody", "anything at all").content.decode()
