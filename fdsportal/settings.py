@@ -174,7 +174,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "fds",
+            "KEY_PREFIX": env_str("FDS_CACHE_PREFIX", "fds"),
         }
     }
     CHANNEL_LAYERS = {
@@ -184,7 +184,7 @@ if REDIS_URL:
                 # redis-py 8 lowered the default socket timeout to 5 s, which tears down any consumer
                 # idle for longer; None waits for messages as long as the socket lives.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
-                "prefix": "fds",
+                "prefix": env_str("FDS_CACHE_PREFIX", "fds"),
             },
         }
     }
@@ -210,6 +210,7 @@ CELERY_BEAT_SCHEDULE = {
     "cases-sla-escalate": {"task": "cases.tasks.cases_sla_escalate", "schedule": 60.0},
     "cases-refunds-reconcile": {"task": "cases.tasks.refunds_reconcile", "schedule": 300.0},
     "alerts-snooze-expire": {"task": "cases.tasks.alerts_snooze_expire", "schedule": 60.0},
+    "smishing-score-stale": {"task": "smishing.tasks.submissions_score_stale", "schedule": 60.0},
 }
 
 # --- Auth
@@ -268,6 +269,21 @@ FDS_EVIDENCE_MAX_BYTES = env_int("FDS_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, min
 FDS_REFUND_RECONCILE_GRACE_SECONDS = env_int("FDS_REFUND_RECONCILE_GRACE_SECONDS", 120, minimum=0)
 FDS_PAYMENT_GATEWAY = env_str("FDS_PAYMENT_GATEWAY", "cases.gateway.SimulatedCoreBankingGateway")
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# --- Smishing
+FDS_SMISHING_MAX_CHARS = env_int("FDS_SMISHING_MAX_CHARS", 2000, minimum=100)
+FDS_SMISHING_RATE_PER_MINUTE = env_int("FDS_SMISHING_RATE_PER_MINUTE", 30, minimum=1)
+FDS_SMISHING_SCORE_BATCH = env_int("FDS_SMISHING_SCORE_BATCH", 64, minimum=1)
+FDS_SMISHING_CLAIM_TIMEOUT = env_int("FDS_SMISHING_CLAIM_TIMEOUT", 120, minimum=10)
+FDS_SMISHING_CORPUS_PER_TEMPLATE = env_int("FDS_SMISHING_CORPUS_PER_TEMPLATE", 30, minimum=1)
+FDS_SMISHING_SPLIT_SEED = env_int("FDS_SMISHING_SPLIT_SEED", 0, minimum=0)
+FDS_SMISHING_ACTIVATION_TOLERANCE = env_float("FDS_SMISHING_ACTIVATION_TOLERANCE", 0.0, low=0.0, high=0.1)
+# An OpenAI-compatible endpoint list turns the optional paragraph explainer on; empty keeps it off.
+FDS_SMISHING_LLM_ENDPOINTS = env_list("FDS_SMISHING_LLM_ENDPOINTS", [])
+FDS_SMISHING_LLM_MODEL = env_str("FDS_SMISHING_LLM_MODEL", "default")
+FDS_SMISHING_LLM_API_KEY = os.environ.get("FDS_SMISHING_LLM_API_KEY", "")
+FDS_SMISHING_LLM_TIMEOUT = env_float("FDS_SMISHING_LLM_TIMEOUT", 5.0, low=0.1, high=120.0)
+FDS_SMISHING_LLM_MAX_CONCURRENCY = env_int("FDS_SMISHING_LLM_MAX_CONCURRENCY", 4, minimum=1)
 
 # --- I18N: Korean first, English available.
 LANGUAGE_CODE = "ko"

@@ -127,4 +127,27 @@ class Command(BaseCommand):
             self.stderr.write(f"seed case scored: {len(result.alert_ids)} alert(s)")
 
     def _smishing(self, simulator: Simulator) -> None:
-        call_command("smishing_bootstrap", stdout=self.stdout, stderr=self.stderr)
+        from smishing.models import SmishingModelVersion, Submission
+        from smishing.services import submission_create
+
+        if not SmishingModelVersion.objects.filter(is_active=True).exists():
+            self.stderr.write("training the first smishing model…")
+            call_command("smishing_bootstrap", "--per-template", "10", stdout=self.stdout, stderr=self.stderr)
+        if Submission.objects.exists():
+            return
+        # Reports that name some of the simulator's mule accounts and phones: transfers to them in the
+        # live stream then carry the smishing cross-signal reason in the FDS.
+        employee = User.objects.get(username="employee")
+        population = simulator.population()
+        texts = [
+            f"[Web발신] [KB국민은행] 고객님 계좌가 범죄에 연루되어 보호 조치가 필요합니다. 안전계좌 국민 {account} "
+            f"(예금주 금융보호센터)로 즉시 이체 바랍니다. 문의 {phone}"
+            for account, phone in zip(population.mule_accounts[:4], population.mule_phones[:4] * 2, strict=False)
+        ] + [
+            "엄마 나 폰 액정 깨져서 임시폰으로 문자해. 급하게 문화상품권 사야 하는데 이 번호로 답장줘 "
+            + population.mule_phones[0],
+            "[부고] 故 김영수님께서 별세하셨기에 삼가 알려드립니다. 장례식장 안내 http://bit.ly/3xBuGo",
+        ]
+        for text in texts:
+            submission_create(user=employee, text=text, consent=True)
+        self.stderr.write(f"{len(texts)} smishing reports queued")

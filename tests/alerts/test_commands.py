@@ -1,0 +1,85 @@
+"""Bulk import and training commands, on the public handbook file and on bad files."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from alerts.models import ModelVersion, Transaction
+from alerts.services import transactions_score
+
+HANDBOOK = Path(__file__).resolve().parents[3] / "shared" / "data" / "handbook" / "transactions.parquet"
+pytestmark = pytest.mark.django_db
+
+
+def test_the_public_handbook_imports_with_its_column_mapping(django_capture_on_commit_callbacks):
+    out = StringIO()
+    call_command("import_transactions", str(HANDBOOK), "--preset", "handbook", "--amount-scale", "1000",
+                 "--id-prefix", "hb-", "--limit", "3000", stdout=out, stderr=StringIO())
+    assert "imported 3,000 new transactions" in out.getvalue()
+    assert Transaction.objects.filter(status=Transaction.Status.HISTORY).count() == 3000  # folded (eager)
+    first = Transaction.objects.get(external_id="hb-0")
+    assert first.amount == 57_160 and first.is_fraud is False  # TX_AMOUNT 57.16 × 1000
+    assert first.occurred_at.isoformat() == "2018-03-31T15:00:31+00:00"  # 00:00:31 in Seoul
+    again = StringIO()
+    call_command("import_transactions", str(HANDBOOK), "--preset", "handbook", "--amount-scale", "1000",
+                 "--id-prefix", "hb-", "--limit", "3000", stdout=again, stderr=StringIO())
+    assert "imported 0 new transactions (3,000 duplicates skipped)" in again.getvalue()
+    assert Transaction.objects.count() == 3000
+
+
+def test_a_file_with_a_bad_row_imports_nothing(tmp_path):
+    path = tmp_path / "tx.csv"
+    path.write_text(
+        "id,cust,amt,when\n"
+        "a1,c1,5000,2026-11-20T10:00:00+09:00\n"
+        "a2,c1,-3,2026-11-20T11:00:00+09:00\n"
+        "a3,c2,7000,not-a-date\n"
+    )
+    err = StringIO()
+    with pytest.raises(CommandError, match="2 of 3 rows are invalid; nothing was imported"):
+        call_command("import_transactions", str(path), "--map", "external_id=id", "--map", "customer_id=cust",
+                     "--map", "amount=amt", "--map", "occurred_at=when", stderr=err)
+    assert "row 2: amount" in err.getvalue() and "row 3: occurred_at" in err.getvalue()
+    assert Transaction.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--map", "external_id=id"], "must name a column for customer_id"),
+        (["--map", "external_id=nope", "--map", "customer_id=cust", "--map", "amount=amt", "--map", "occurred_at=when"],
+         "columns not in the file"),
+        (["--map", "colour=id"], "unknown target fields"),
+    ],
+)
+def test_a_wrong_mapping_is_explained(tmp_path, args, message):
+    path = tmp_path / "tx.csv"
+    path.write_text("id,cust,amt,when\na1,c1,5000,2026-11-20T10:00:00+09:00\n")
+    with pytest.raises(CommandError, match=message):
+        call_command("import_transactions", str(path), *args)
+
+
+def test_train_fds_trains_from_the_database_and_activates_the_model(django_capture_on_commit_callbacks):
+    call_command("import_transactions", str(HANDBOOK), "--preset", "handbook", "--amount-scale", "1000",
+                 "--id-prefix", "hb-", "--limit", "20000", stdout=StringIO(), stderr=StringIO())
+    out = StringIO()
+    call_command("train_fds", "--rounds", "30", "--name", "fds-test", stdout=out, stderr=StringIO())
+    report = json.loads(out.getvalue())
+    assert report["model"] == "fds-test" and report["active"] is True
+    assert report["train_rows"] + report["valid_rows"] == 20000
+    assert 0.5 < report["auc"] <= 1.0
+    assert ModelVersion.objects.get(is_active=True).name == "fds-test"
+    # The new model scores live transactions right away.
+    tx = Transaction.objects.order_by("-occurred_at").first()
+    Transaction.objects.filter(pk=tx.pk).update(status=Transaction.Status.RECEIVED)
+    assert transactions_score(transaction_ids=[tx.pk]).scored == 1
+
+
+def test_train_fds_refuses_too_few_labels():
+    with pytest.raises(CommandError, match="labelled transactions"):
+        call_command("train_fds", stdout=StringIO(), stderr=StringIO())
