@@ -192,7 +192,8 @@ def model_active() -> FdsModel | None:
         return None
     with _model_lock:
         cached = _model_cache["model"]
-        if _model_cache["id"] == row["id"] and cached is not None:
+        # Keyed by id and name: ids can repeat after a rolled-back transaction (SQLite), names cannot.
+        if _model_cache["id"] == row["id"] and cached is not None and cached.version == row["name"]:
             cached.threshold = row["threshold"]
             return cached
         version = ModelVersion.objects.get(pk=row["id"])
