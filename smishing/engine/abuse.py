@@ -1,0 +1,161 @@
+"""Banned-word check for abusive or profane input, answered with a fixed polite reply.
+
+Evasions handled: spacing between single syllables ("시 발"), symbols or digits inside a word
+("씨1발", "f*ck", "sh!t"), stray jamo that spell a word ("ㅆㅣㅂㅏㄹ"), consonant abbreviations
+("ㅅㅂ"), and leetspeak. Words that only contain a banned string innocently ("시발점", "결제 시 발송")
+are not flagged.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ABUSE_REPLY_KO = (
+    "욕설이나 비속어가 포함된 문장은 확인해 드릴 수 없습니다. 받으신 문자 내용만 그대로 붙여넣어 주세요."
+)
+ABUSE_REPLY_EN = (
+    "We cannot check text that contains abusive or profane language. "
+    "Please paste only the message you received."
+)
+
+_KO_WORDS = (
+    "시발",
+    "씨발",
+    "씨빨",
+    "씨팔",
+    "시팔",
+    "씨바",
+    "씨부랄",
+    "시부랄",
+    "십새",
+    "씹새",
+    "씹년",
+    "씹할",
+    "좆",
+    "존나",
+    "졸라",
+    "개새끼",
+    "개새",
+    "개색",
+    "개세끼",
+    "새끼야",
+    "이새끼",
+    "저새끼",
+    "병신",
+    "븅신",
+    "등신",
+    "지랄",
+    "닥쳐",
+    "꺼져",
+    "엠창",
+    "느금마",
+    "니애미",
+    "니어미",
+    "니미럴",
+    "염병",
+    "썅",
+    "미친놈",
+    "미친년",
+    "미친새끼",
+    "또라이",
+    "개년",
+    "개놈",
+    "개18",
+    "18놈",
+    "shit발",
+)
+# Compounds that contain a banned string but are ordinary words.
+_KO_ALLOWED = ("시발점", "시발역", "시발택시", "병신년", "병신생", "개새끼손가락")
+_JAMO_ABBREVIATIONS = ("ㅅㅂ", "ㅆㅂ", "ㅂㅅ", "ㅄ", "ㅈㄹ", "ㅗㅗ", "ㅈㄴ", "ㄲㅈ", "ㅁㅊ", "ㅅㅂㄹㅁ")
+_EN_WORDS = re.compile(
+    r"f+u+c+k+|fuk|fck|phuck|motherf|sh+i+t+(?!ake)|bitch|asshole|cunt|bastard|dickhead|whore|slut|"
+    r"retard|wanker|twat|stfu|kys|killyourself",
+)
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "!": "i",
+        "3": "e",
+        "4": "a",
+        "@": "a",
+        "$": "s",
+        "5": "s",
+        "7": "t",
+        "*": "u",
+        "+": "t",
+    }
+)
+
+_CHO = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_JUNG = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_JONG = " ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+
+
+def _compose_jamo(text: str) -> str:
+    """Join stray compatibility jamo into syllables: "ㅆㅣㅂㅏㄹ" → "씨발"."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in _CHO and i + 1 < len(text) and text[i + 1] in _JUNG:
+            cho, jung = _CHO.index(char), _JUNG.index(text[i + 1])
+            jong = 0
+            nxt = text[i + 2] if i + 2 < len(text) else ""
+            after = text[i + 3] if i + 3 < len(text) else ""
+            if nxt and nxt in _JONG[1:] and after not in _JUNG:
+                jong = _JONG.index(nxt)
+                i += 1
+            out.append(chr(0xAC00 + (cho * 21 + jung) * 28 + jong))
+            i += 2
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _tokens(text: str) -> list[str]:
+    """Whitespace tokens with symbols/digits inside removed, runs of one-character tokens merged."""
+    raw = [re.sub(r"[^\w\u3131-\u318e]|[\d_]", "", token) for token in text.split()]
+    merged: list[str] = []
+    run: list[str] = []
+    for token in raw:
+        if len(token) == 1:
+            run.append(token)
+            continue
+        if run:
+            merged.append("".join(run))
+            run = []
+        if token:
+            merged.append(token)
+    if run:
+        merged.append("".join(run))
+    return merged
+
+
+def is_abusive(text: str) -> bool:
+    """True when `text` contains profanity or abuse (Korean or English), including common evasions."""
+    # NFKC would turn compatibility jamo ("ㅅㅂ") into conjoining jamo, so it skips them.
+    normalized = "".join(
+        char if "\u3131" <= char <= "\u318e" else unicodedata.normalize("NFKC", char) for char in text
+    ).lower()
+    composed = _compose_jamo(normalized)
+    for token in _tokens(composed):
+        if any(abbreviation in token for abbreviation in _JAMO_ABBREVIATIONS) and re.fullmatch(
+            r"[\u3131-\u318e]+", token
+        ):
+            return True
+        cleaned = token
+        for allowed in _KO_ALLOWED:
+            cleaned = cleaned.replace(allowed, " ")
+        if any(word in cleaned for word in _KO_WORDS):
+            return True
+    # "개18", "18놈": the digits carry the insult, so check them before digits are dropped.
+    if re.search(r"개\s?18|18\s?(?:놈|새끼)|씨\s?[0-9]\s?발", composed):
+        return True
+    latin = composed.translate(_LEET)
+    for token in _tokens(latin):
+        if _EN_WORDS.search(token):
+            return True
+    return bool(_EN_WORDS.search(re.sub(r"[^a-z]", "", latin)) and re.search(r"(?:\b\w\W){3,}", latin))

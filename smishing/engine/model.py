@@ -1,0 +1,500 @@
+"""The smishing model: a hashed linear text model stacked under XGBoost, with temperature calibration.
+
+Stage 1 is a logistic model over hashed character n-grams, Kiwi morphemes and indicator tokens; its
+out-of-fold class margins join the rule and indicator features (see `rules.py`) as inputs to stage 2,
+a multiclass XGBoost. Probabilities are temperature-scaled on a held-out group fold. Reasons are the
+rule hits with evidence; their weights combine the rule's prior strength with XGBoost's own TreeSHAP
+contribution of that rule's feature to the class the rule argues for.
+
+The model file is plain bytes (JSON header + NumPy arrays + XGBoost UBJSON): no pickle, no downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import re
+import struct
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import xgboost as xgb
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import GroupKFold, GroupShuffleSplit
+
+from smishing.engine.features import hash_index, hash_rows, morpheme_feature, morphemes, text_tokens
+from smishing.engine.rules import DENSE_FEATURES, RULE_SPECS, Analysis, RuleHit, analyse
+from smishing.engine.types import LABELS, Reason, Span, Verdict
+
+_MAGIC = b"FDS-SMISHING-MODEL\x00"
+_FORMAT = 1
+# Bumped when features, rules or training change, so a retrain on the same data gets a new version.
+ENGINE_REVISION = "2026.11.1"
+ProgressCallback = Callable[[float, str], None]
+
+
+class _Prepared:
+    """Per-message work shared by training and prediction."""
+
+    __slots__ = ("analysis", "morphs", "tokens", "too_short")
+
+    def __init__(self, text: str, *, use_kiwi: bool, ngram_range: tuple[int, int]) -> None:
+        self.analysis: Analysis = analyse(text)
+        # Left after cleaning: letters and digits, without stray jamo ("ㅋㅋㅋ") and repeats.
+        cleaned = re.sub(r"(.)\1{2,}", r"\1", re.sub(r"[\W_\u3131-\u318e]+", "", text))
+        signals = bool(self.analysis.indicators or self.analysis.hits)
+        self.too_short = len(cleaned) < 4 or (len(cleaned) < 6 and not signals)
+        self.morphs = morphemes(text) if use_kiwi and not self.too_short else []
+        self.tokens = text_tokens(
+            text,
+            self.analysis.indicators,
+            self.morphs,
+            [hit.code for hit in self.analysis.hits],
+            ngram_range=ngram_range,
+        )
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _nll(probabilities: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.mean(np.log(np.clip(probabilities[np.arange(len(y)), y], 1e-12, 1.0))))
+
+
+class SmishingModel:
+    """A trained model. `predict` is batched; use one instance per process (Kiwi is shared anyway)."""
+
+    def __init__(
+        self,
+        *,
+        version: str,
+        classes: list[str],
+        linear_coef: np.ndarray,
+        linear_intercept: np.ndarray,
+        booster: xgb.Booster,
+        temperature: float,
+        config: dict[str, Any],
+        report: dict[str, Any] | None = None,
+    ) -> None:
+        self.version = version
+        self.classes = list(classes)
+        self.linear_coef = linear_coef.astype(np.float32)
+        self.linear_intercept = linear_intercept.astype(np.float32)
+        self.booster = booster
+        self.booster.set_param({"nthread": 1})
+        self.temperature = float(temperature)
+        self.config = dict(config)
+        self.report = report or {}
+
+    # -- features -------------------------------------------------------------------------------
+    @property
+    def n_features(self) -> int:
+        return int(self.config["n_features"])
+
+    def _prepare(self, texts: Sequence[str]) -> list[_Prepared]:
+        ngram_range = tuple(self.config["ngram_range"])
+        return [
+            _Prepared(text, use_kiwi=self.config["use_kiwi"], ngram_range=ngram_range)  # type: ignore[arg-type]
+            for text in texts
+        ]
+
+    def _linear_margins(self, matrix: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(matrix @ self.linear_coef.T) + self.linear_intercept
+
+    def _stage2_matrix(self, prepared: list[_Prepared], margins: np.ndarray) -> np.ndarray:
+        dense = np.array(
+            [[p.analysis.dense[name] for name in DENSE_FEATURES] for p in prepared], dtype=np.float32
+        )
+        return (
+            np.hstack([dense, margins.astype(np.float32)]) if len(prepared) else np.zeros((0, self.n_stage2))
+        )
+
+    @property
+    def n_stage2(self) -> int:
+        return len(DENSE_FEATURES) + len(self.classes)
+
+    def feature_names(self) -> list[str]:
+        return [*DENSE_FEATURES, *(f"text_{label}" for label in self.classes)]
+
+    # -- prediction -----------------------------------------------------------------------------
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities over `self.classes` (no abstention, no reasons)."""
+        prepared = self._prepare(texts)
+        return self._probabilities(prepared)[0]
+
+    def _probabilities(self, prepared: list[_Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        matrix = hash_rows([p.tokens for p in prepared], self.n_features)
+        margins = self._linear_margins(matrix)
+        stage2 = self._stage2_matrix(prepared, margins)
+        logits = np.asarray(self.booster.inplace_predict(stage2, predict_type="margin"), dtype=np.float64)
+        if logits.ndim == 1:
+            logits = logits.reshape(len(prepared), -1)
+        return _softmax(logits / self.temperature), stage2, margins
+
+    def predict(self, texts: list[str]) -> list[Verdict]:
+        """One verdict per text, with grounded reasons and the indicators found; batched and pure."""
+        if not texts:
+            return []
+        prepared = self._prepare(texts)
+        probabilities, stage2, _ = self._probabilities(prepared)
+        contributions = self._contributions(stage2)
+        threshold = float(self.config.get("abstain_below", 0.5))
+        verdicts = []
+        for row, (text, item) in enumerate(zip(texts, prepared, strict=True)):
+            distribution = {label: 0.0 for label in LABELS}
+            if item.too_short:
+                distribution["unknown"] = 1.0
+                verdicts.append(Verdict("unknown", 1.0, distribution, (), item.analysis.indicators))
+                continue
+            for index, label in enumerate(self.classes):
+                distribution[label] = round(float(probabilities[row, index]), 6)
+            best = int(np.argmax(probabilities[row]))
+            label, probability = self.classes[best], float(probabilities[row, best])
+            if label in ("smishing", "spam") and not self._supported(item):
+                # Wording alone, with no rule evidence in the message, must be very sure to accuse.
+                minimum = max(threshold, float(self.config.get("unsupported_min", 0.8)))
+            else:
+                minimum = threshold
+            if probability < minimum and label != "unknown":
+                label, probability = "unknown", 1.0 - probability
+            reasons = self._reasons(text, item, label, contributions[row])
+            verdicts.append(
+                Verdict(label, round(probability, 6), distribution, reasons, item.analysis.indicators)
+            )
+        return verdicts
+
+    @staticmethod
+    def _supported(item: _Prepared) -> bool:
+        return any(RULE_SPECS[hit.code].argues_for in ("smishing", "spam") for hit in item.analysis.hits)
+
+    def _contributions(self, stage2: np.ndarray) -> np.ndarray:
+        """TreeSHAP contributions, shape (rows, classes, features + bias)."""
+        matrix = xgb.DMatrix(stage2, feature_names=None, nthread=1)
+        raw = np.asarray(self.booster.predict(matrix, pred_contribs=True, approx_contribs=False))
+        if raw.ndim == 2:  # one class only
+            raw = raw[:, None, :]
+        return raw
+
+    def _class_contribution(self, contribution: np.ndarray, label: str, column: int) -> float:
+        if label not in self.classes:
+            return 0.0
+        index = self.classes.index(label)
+        # Relative to the other classes: a feature that raises every class equally explains nothing.
+        others = [contribution[i, column] for i in range(len(self.classes)) if i != index]
+        return float(contribution[index, column] - (np.mean(others) if others else 0.0))
+
+    def _reasons(
+        self, text: str, item: _Prepared, label: str, contribution: np.ndarray
+    ) -> tuple[Reason, ...]:
+        names = self.feature_names()
+        reasons: list[Reason] = []
+        for hit in item.analysis.hits:
+            reasons.append(self._reason(text, hit, contribution, names))
+        if label in ("smishing", "spam") and item.morphs:
+            wording = self._wording_reason(text, item, label, contribution, names)
+            if wording is not None:
+                reasons.append(wording)
+        valid = [
+            r
+            for r in reasons
+            if r.evidence and all(text[s.start : s.end] == s.text and s.text for s in r.evidence)
+        ]
+        return tuple(sorted(valid, key=lambda r: (-r.weight, r.code)))
+
+    def _reason(self, text: str, hit: RuleHit, contribution: np.ndarray, names: list[str]) -> Reason:
+        spec = RULE_SPECS[hit.code]
+        column = names.index(f"rule_{hit.code}")
+        c = self._class_contribution(contribution, spec.argues_for, column)
+        weight = min(1.0, max(0.01, spec.strength * (1.0 + math.tanh(c))))
+        text_ko, text_en = hit.sentences()
+        return Reason(hit.code, round(weight, 3), text_ko, text_en, hit.evidence)
+
+    def _wording_reason(
+        self, text: str, item: _Prepared, label: str, contribution: np.ndarray, names: list[str]
+    ) -> Reason | None:
+        if label not in self.classes:
+            return None
+        index = self.classes.index(label)
+        coef = self.linear_coef
+        scored: list[tuple[float, int, int]] = []
+        seen: set[tuple[int, int]] = set()
+        for morph in item.morphs:
+            if (
+                (morph.start, morph.end) in seen
+                or not text[morph.start : morph.end].strip()
+                or morph.end - morph.start < 2
+            ):
+                continue
+            seen.add((morph.start, morph.end))
+            column = hash_index(morpheme_feature(morph), self.n_features)
+            own = float(coef[index, column])
+            rest = float(np.mean(np.delete(coef[:, column], index))) if len(self.classes) > 1 else 0.0
+            scored.append((own - rest, morph.start, morph.end))
+        scored = [s for s in scored if s[0] > float(self.config.get("wording_min", 0.5))]
+        if not scored:
+            return None
+        top = sorted(scored, reverse=True)[:3]
+        spans = tuple(Span.of(text, start, end) for _, start, end in sorted(top, key=lambda s: s[1]))
+        c = self._class_contribution(contribution, label, names.index(f"text_{label}"))
+        spec = RULE_SPECS["model_wording"]
+        weight = min(1.0, max(0.01, spec.strength * (1.0 + math.tanh(c))))
+        kind_ko, kind_en = (
+            ("스미싱 문자", "smishing messages") if label == "smishing" else ("불법 스팸", "illegal spam")
+        )
+        text_ko = spec.text_ko.format(kind_ko=kind_ko)
+        return Reason("model_wording", round(weight, 3), text_ko, spec.text_en.format(kind_en=kind_en), spans)
+
+    # -- serialisation --------------------------------------------------------------------------
+    def dumps(self) -> bytes:
+        header = {
+            "format": _FORMAT,
+            "version": self.version,
+            "classes": self.classes,
+            "temperature": self.temperature,
+            "config": self.config,
+            "dense_features": list(DENSE_FEATURES),
+            "report": self.report,
+        }
+        arrays = io.BytesIO()
+        np.savez_compressed(arrays, coef=self.linear_coef, intercept=self.linear_intercept)
+        booster = bytes(self.booster.save_raw(raw_format="ubj"))
+        parts = [json.dumps(header, ensure_ascii=False).encode(), arrays.getvalue(), booster]
+        return _MAGIC + b"".join(struct.pack("<Q", len(part)) + part for part in parts)
+
+    @classmethod
+    def loads(cls, data: bytes) -> SmishingModel:
+        if not data.startswith(_MAGIC):
+            raise ValueError("not a smishing model file")
+        offset = len(_MAGIC)
+        parts = []
+        for _ in range(3):
+            (length,) = struct.unpack_from("<Q", data, offset)
+            offset += 8
+            parts.append(data[offset : offset + length])
+            offset += length
+        header = json.loads(parts[0])
+        if header.get("format") != _FORMAT or header.get("dense_features") != list(DENSE_FEATURES):
+            raise ValueError("model file was written by an incompatible engine version; retrain")
+        arrays = np.load(io.BytesIO(parts[1]), allow_pickle=False)
+        booster = xgb.Booster()
+        booster.load_model(bytearray(parts[2]))
+        return cls(
+            version=header["version"],
+            classes=header["classes"],
+            linear_coef=arrays["coef"].astype(np.float32),
+            linear_intercept=arrays["intercept"],
+            booster=booster,
+            temperature=header["temperature"],
+            config=header["config"],
+            report=header.get("report"),
+        )
+
+
+# -- training ------------------------------------------------------------------------------------
+DEFAULT_CONFIG: dict[str, Any] = {
+    "n_features": 2**18,
+    "ngram_range": [2, 4],
+    "use_kiwi": True,
+    "abstain_below": 0.5,
+    "wording_min": 0.5,
+    "balance_power": 0.5,
+    "unsupported_min": 0.8,
+}
+
+
+def _fit_linear(
+    matrix: sp.csr_matrix, y: np.ndarray, n_classes: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    model = SGDClassifier(
+        loss="log_loss", alpha=2e-5, max_iter=30, tol=None, class_weight="balanced", random_state=seed
+    )
+    model.fit(matrix, y)
+    coef = np.zeros((n_classes, matrix.shape[1]), dtype=np.float32)
+    intercept = np.zeros(n_classes, dtype=np.float32)
+    present = list(model.classes_)
+    if len(present) == 2 and n_classes >= 2:
+        # Binary SGD keeps one weight vector for the positive class; spread it symmetrically.
+        coef[present[1]] = model.coef_[0] / 2
+        coef[present[0]] = -model.coef_[0] / 2
+        intercept[present[1]] = model.intercept_[0] / 2
+        intercept[present[0]] = -model.intercept_[0] / 2
+    else:
+        for row, cls in enumerate(present):
+            coef[cls] = model.coef_[row]
+            intercept[cls] = model.intercept_[row]
+    return coef, intercept
+
+
+def _fit_booster(
+    x: np.ndarray, y: np.ndarray, n_classes: int, seed: int, rounds: int, balance_power: float
+) -> xgb.Booster:
+    # Rare classes are up-weighted by (balanced weight) ** power: 1 is fully balanced, 0 is none.
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    weights = ((len(y) / (n_classes * np.maximum(counts, 1))) ** balance_power)[y]
+    matrix = xgb.DMatrix(x, label=y, weight=weights)
+    params = {
+        "objective": "multi:softprob",
+        "num_class": n_classes,
+        "eta": 0.1,
+        "max_depth": 4,
+        "subsample": 0.8,
+        "colsample_bytree": 0.8,
+        "min_child_weight": 1.0,
+        "lambda": 1.0,
+        "tree_method": "hist",
+        "seed": seed,
+        "nthread": 2,
+        "eval_metric": "mlogloss",
+    }
+    return xgb.train(params, matrix, num_boost_round=rounds)
+
+
+def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    if len(y) == 0:
+        return 1.0
+    # A calibration fold the model separates perfectly would drive T towards 0 (certainty); the floor
+    # keeps probabilities from claiming more than held-out templates can show.
+    result = minimize_scalar(
+        lambda log_t: _nll(_softmax(logits / math.exp(log_t)), y),
+        bounds=(math.log(0.5), math.log(20.0)),
+        method="bounded",
+    )
+    return float(math.exp(result.x))
+
+
+def _expected_calibration_error(probabilities: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == y
+    total = 0.0
+    for low in np.linspace(0, 1, bins, endpoint=False):
+        mask = (confidence > low) & (confidence <= low + 1 / bins)
+        if mask.any():
+            total += mask.mean() * abs(confidence[mask].mean() - correct[mask].mean())
+    return float(total)
+
+
+def train(
+    texts: list[str],
+    labels: list[str],
+    *,
+    groups: list[str] | None = None,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+    rounds: int = 150,
+    config: dict[str, Any] | None = None,
+) -> tuple[SmishingModel, dict[str, Any]]:
+    """Train a model; returns it with a report (counts, calibration, held-out-fold metrics).
+
+    `groups` (e.g. template or campaign ids) keep near-duplicates on one side of every split; without
+    them, identical texts form a group. Pure apart from the `progress` callbacks.
+    """
+    started = time.monotonic()
+    notify = progress or (lambda _fraction, _message: None)
+    if len(texts) != len(labels) or (groups is not None and len(groups) != len(texts)):
+        raise ValueError("texts, labels and groups must have the same length")
+    unknown_labels = set(labels) - set(LABELS)
+    if unknown_labels:
+        raise ValueError(f"unknown labels: {sorted(unknown_labels)}")
+    classes = [label for label in LABELS if label in set(labels)]
+    if len(classes) < 2:
+        raise ValueError("training needs at least two classes")
+    settings = {**DEFAULT_CONFIG, **(config or {})}
+    if groups is None:
+        groups = [hashlib.sha256(" ".join(t.split()).encode()).hexdigest() for t in texts]
+    y = np.array([classes.index(label) for label in labels])
+    group_array = np.array(groups)
+
+    notify(0.02, "features")
+    prepared: list[_Prepared] = []
+    step = max(1, len(texts) // 20)
+    for index, text in enumerate(texts):
+        prepared.append(
+            _Prepared(text, use_kiwi=settings["use_kiwi"], ngram_range=tuple(settings["ngram_range"]))
+        )
+        if index % step == 0:
+            notify(0.02 + 0.38 * index / len(texts), "features")
+    matrix = hash_rows([p.tokens for p in prepared], settings["n_features"])
+    dense = np.array(
+        [[p.analysis.dense[name] for name in DENSE_FEATURES] for p in prepared], dtype=np.float32
+    )
+
+    notify(0.4, "text model")
+    n_groups = len(set(groups))
+    oof = np.zeros((len(texts), len(classes)), dtype=np.float32)
+    if n_groups >= 4:
+        folds = GroupKFold(n_splits=min(5, n_groups))
+        for fold, (fit_rows, held_rows) in enumerate(folds.split(matrix, y, group_array)):
+            if len(set(y[fit_rows])) < 2:
+                continue
+            coef, intercept = _fit_linear(matrix[fit_rows], y[fit_rows], len(classes), seed + fold)
+            oof[held_rows] = np.asarray(matrix[held_rows] @ coef.T) + intercept
+            notify(0.4 + 0.08 * (fold + 1), "text model")
+    coef, intercept = _fit_linear(matrix, y, len(classes), seed)
+    if n_groups < 4:
+        oof = np.asarray(matrix @ coef.T) + intercept
+    stage2 = np.hstack([dense, oof])
+
+    notify(0.85, "gradient boosting")
+    calibration_rows = np.array([], dtype=int)
+    fit_rows = np.arange(len(texts))
+    if n_groups >= 10 and len(texts) >= 100:
+        splitter = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
+        fit_rows, calibration_rows = next(splitter.split(stage2, y, group_array))
+    booster = _fit_booster(
+        stage2[fit_rows], y[fit_rows], len(classes), seed, rounds, float(settings["balance_power"])
+    )
+
+    notify(0.95, "calibration")
+    temperature = 1.0
+    calibration: dict[str, Any] = {"rows": int(len(calibration_rows))}
+    if len(calibration_rows) and len(set(y[calibration_rows])) >= 2:
+        logits = np.asarray(booster.predict(xgb.DMatrix(stage2[calibration_rows]), output_margin=True))
+        logits = logits.reshape(len(calibration_rows), -1)
+        temperature = _fit_temperature(logits, y[calibration_rows])
+        raw, scaled = _softmax(logits), _softmax(logits / temperature)
+        calibration.update(
+            temperature=round(temperature, 4),
+            nll_before=round(_nll(raw, y[calibration_rows]), 4),
+            nll_after=round(_nll(scaled, y[calibration_rows]), 4),
+            ece_before=round(_expected_calibration_error(raw, y[calibration_rows]), 4),
+            ece_after=round(_expected_calibration_error(scaled, y[calibration_rows]), 4),
+            accuracy=round(float((scaled.argmax(axis=1) == y[calibration_rows]).mean()), 4),
+        )
+    digest = hashlib.sha256()
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(label.encode() + b"\x00" + text.encode() + b"\x01")
+    digest.update(f"{ENGINE_REVISION}:{seed}:{json.dumps(settings, sort_keys=True)}:{rounds}".encode())
+    version = f"smishing-{time.strftime('%Y%m%d', time.gmtime())}-{digest.hexdigest()[:10]}"
+    report = {
+        "version": version,
+        "n_train": len(texts),
+        "n_groups": n_groups,
+        "classes": classes,
+        "label_counts": dict(Counter(labels)),
+        "calibration": calibration,
+        "rounds": rounds,
+        "engine_revision": ENGINE_REVISION,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    model = SmishingModel(
+        version=version,
+        classes=classes,
+        linear_coef=coef,
+        linear_intercept=intercept,
+        booster=booster,
+        temperature=temperature,
+        config=settings,
+        report=report,
+    )
+    notify(1.0, "done")
+    return model, report
