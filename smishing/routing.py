@@ -1,1 +1,9 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from smishing import consumers
+
+websocket_urlpatterns = [
+    path("ws/smishing/submissions/", consumers.SubmitterFeedConsumer.as_asgi()),
+    path("ws/smishing/submissions/<int:submission_id>/", consumers.SubmissionConsumer.as_asgi()),
+    path("ws/smishing/retrain/<int:job_id>/", consumers.RetrainJobConsumer.as_asgi()),
+]

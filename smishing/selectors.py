@@ -1,0 +1,229 @@
+"""Reads of the smishing app. Every list a user sees goes through a function here that scopes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from smishing import similarity
+from smishing.models import (
+    BENIGN_LABELS,
+    Campaign,
+    Indicator,
+    Label,
+    SimilarityBucket,
+    Submission,
+    TrainingSet,
+)
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in str(value) if ch.isdigit())
+
+
+def indicator_report_counts(*, accounts: list[str], phones: list[str]) -> dict[str, int]:
+    """How many distinct reports contain each account / phone number; keys are the digits-only input.
+
+    Reports labelled `normal` or `ad` (by an analyst, else by the model) do not count, and abusive
+    input has no indicators. One query on the (kind, normalized) index per call, however many
+    numbers are asked for; every asked number is a key (0 when never reported). A phone number in
+    +82 form matches its 0-prefixed domestic form.
+    """
+    asked_accounts = {_digits(a): Indicator.number_key(Indicator.Kind.ACCOUNT, a) for a in accounts}
+    asked_phones = {_digits(p): Indicator.number_key(Indicator.Kind.PHONE, p) for p in phones}
+    asked_accounts.pop("", None)
+    asked_phones.pop("", None)
+    result = dict.fromkeys([*asked_accounts, *asked_phones], 0)
+    if not result:
+        return result
+    condition = Q()
+    if asked_accounts:
+        condition |= Q(kind=Indicator.Kind.ACCOUNT, normalized__in=set(asked_accounts.values()))
+    if asked_phones:
+        condition |= Q(kind=Indicator.Kind.PHONE, normalized__in=set(asked_phones.values()))
+    rows = (
+        Indicator.objects.filter(condition)
+        .exclude(submission__label__in=BENIGN_LABELS)
+        .values("kind", "normalized")
+        .annotate(reports=Count("submission_id", distinct=True))
+    )
+    counts = {(row["kind"], row["normalized"]): row["reports"] for row in rows}
+    for key, normalized in asked_accounts.items():
+        result[key] = max(result[key], counts.get((Indicator.Kind.ACCOUNT, normalized), 0))
+    for key, normalized in asked_phones.items():
+        result[key] = max(result[key], counts.get((Indicator.Kind.PHONE, normalized), 0))
+    return result
+
+
+def submissions_visible_to(user: User | AnonymousUser) -> QuerySet[Submission]:
+    """Analysts and compliance see every report; everyone else only their own."""
+    if user.has_perm("smishing.view_submission"):
+        return Submission.objects.all()
+    if user.has_perm("smishing.add_submission"):
+        return Submission.objects.filter(submitted_by_id=user.pk)
+    return Submission.objects.none()
+
+
+def submissions_of(user: User) -> QuerySet[Submission]:
+    return Submission.objects.filter(submitted_by_id=user.pk).order_by("-created_at", "-id")
+
+
+def submissions_search(
+    *,
+    user: User,
+    query: str = "",
+    label: str = "",
+    status: str = "",
+    labelled: str = "",
+    consented: str = "",
+    campaign_id: int | None = None,
+) -> QuerySet[Submission]:
+    """The analysts' list with its filters, newest first, scoped by `submissions_visible_to`."""
+    qs = submissions_visible_to(user).select_related("submitted_by", "campaign")
+    query = query.strip()
+    if query:
+        digits = _digits(query)
+        match = Q(text__icontains=query) | Q(indicators__normalized__icontains=query.lower())
+        if digits and len(digits) >= 4:
+            match |= Q(indicators__normalized__contains=digits)
+        if query.isdigit():
+            match |= Q(pk=int(query))
+        qs = qs.filter(match).distinct()
+    if label in Label.values:
+        qs = qs.filter(label=label)
+    if status in Submission.Status.values:
+        qs = qs.filter(status=status)
+    if labelled == "yes":
+        qs = qs.exclude(analyst_label="")
+    elif labelled == "no":
+        qs = qs.filter(analyst_label="")
+    if consented == "yes":
+        qs = qs.filter(consent_given=True)
+    elif consented == "no":
+        qs = qs.filter(consent_given=False)
+    if campaign_id is not None:
+        qs = qs.filter(campaign_id=campaign_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def labelling_queue() -> QuerySet[Submission]:
+    """Scored, unlabelled, non-abusive reports, the model's closest calls first."""
+    return (
+        Submission.objects.filter(status=Submission.Status.DONE, analyst_label="", is_abusive=False)
+        .exclude(uncertainty__isnull=True)
+        .select_related("submitted_by")
+        .order_by("-uncertainty", "created_at", "id")
+    )
+
+
+def submissions_trainable() -> QuerySet[Submission]:
+    """The only submissions that may ever enter a training set: consented, not abusive, with text,
+    and labelled by an analyst with a class the model learns."""
+    return (
+        Submission.objects.filter(consent_given=True, consent_text__isnull=False, is_abusive=False)
+        .exclude(text="")
+        .exclude(analyst_label__in=["", Label.UNKNOWN])
+        .order_by("pk")
+    )
+
+
+def training_set_rows(*, training_set: TrainingSet) -> Iterator[tuple[str, str]]:
+    """(text, label) of a set, in submission order. The consent filter is applied again here so a
+    set can never leak a row that was not consented, whatever wrote its items."""
+    rows = (
+        training_set.items.filter(
+            submission__consent_given=True,
+            submission__consent_text__isnull=False,
+            submission__is_abusive=False,
+        )
+        .exclude(submission__text="")
+        .order_by("submission_id")
+        .values_list("submission__text", "label")
+    )
+    yield from rows.iterator()
+
+
+def submission_similar(*, submission: Submission, limit: int = 10) -> list[tuple[float, Submission]]:
+    """Reports sharing an LSH band with this one, most similar first (the "similar reports" panel)."""
+    signature = bytes(submission.signature or b"")
+    if not signature:
+        return []
+    keys = similarity.band_keys(signature)
+    candidate_ids = (
+        SimilarityBucket.objects.filter(key__in=keys)
+        .exclude(submission_id=submission.pk)
+        .values_list("submission_id", flat=True)
+        .distinct()[:500]
+    )
+    scored = [
+        (similarity.similarity(signature, bytes(other.signature)), other)
+        for other in Submission.objects.filter(pk__in=list(candidate_ids)).only(
+            "pk", "signature", "text", "label", "created_at", "campaign_id", "status"
+        )
+    ]
+    scored = [pair for pair in scored if pair[0] >= similarity.SIMILARITY_THRESHOLD]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1].pk))
+    return scored[:limit]
+
+
+def campaigns_list(*, label: str = "") -> QuerySet[Campaign]:
+    qs = Campaign.objects.filter(size__gt=0)
+    if label in Label.values:
+        qs = qs.filter(label=label)
+    return qs.order_by("-last_seen_at", "-id")
+
+
+def campaign_indicators(*, campaign: Campaign) -> list[dict[str, Any]]:
+    return list(
+        Indicator.objects.filter(submission__campaign=campaign)
+        .values("kind", "normalized")
+        .annotate(reports=Count("submission_id", distinct=True))
+        .order_by("-reports", "kind", "normalized")[:50]
+    )
+
+
+def campaign_daily_counts(*, campaign_ids: list[int], days: int = 30) -> list[dict[str, Any]]:
+    """Reports per campaign per day (aggregate rows only) for the campaigns chart."""
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        Submission.objects.filter(campaign_id__in=campaign_ids, created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("campaign_id", "day")
+        .annotate(reports=Count("pk"))
+        .order_by("day", "campaign_id")
+    )
+
+
+def reason_hit_stats(*, limit: int = 5000) -> list[dict[str, Any]]:
+    """How often each reason fired on reports analysts confirmed as smishing/spam vs. normal/ad.
+
+    Tells analysts which reasons to trust (a reason that fires on confirmed normal messages is
+    noise). Over the newest `limit` labelled reports; one query, counted in Python because the
+    reasons are a JSON list.
+    """
+    stats: dict[str, dict[str, Any]] = {}
+    rows = (
+        Submission.objects.exclude(analyst_label="")
+        .exclude(reasons=[])
+        .order_by("-labelled_at", "-id")
+        .values_list("reasons", "analyst_label")[:limit]
+    )
+    for reasons, analyst_label in rows:
+        for code in {reason.get("code") for reason in reasons or [] if reason.get("code")}:
+            entry = stats.setdefault(code, {"code": code, "scam": 0, "benign": 0, "unknown": 0})
+            if analyst_label in (Label.SMISHING, Label.SPAM):
+                entry["scam"] += 1
+            elif analyst_label in BENIGN_LABELS:
+                entry["benign"] += 1
+            else:
+                entry["unknown"] += 1
+    for entry in stats.values():
+        judged = entry["scam"] + entry["benign"]
+        entry["precision"] = entry["scam"] / judged if judged else None
+    return sorted(stats.values(), key=lambda e: (-(e["scam"] + e["benign"]), e["code"]))
