@@ -30,6 +30,8 @@ class RuleHit:
     weight: float
     text_ko: str
     text_en: str
+    # The final score is at least this (param "floor"): for evidence strong enough to alert on alone.
+    floor: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ RULES: dict[str, RuleDefinition] = {
             "smishing_reported_beneficiary",
             "Beneficiary account or phone number was named in smishing reports",
             0.4,
-            {"min_reports": 1},
+            # Money sent to an account a scam text told victims to pay into: alert whatever the model says.
+            {"min_reports": 1, "floor": 0.95},
             _smishing_beneficiary,
         ),
         RuleDefinition(
@@ -104,10 +107,16 @@ class ActiveRule:
     params: Mapping[str, Any]
 
 
+def rules_score(model_probability: float, hits: list[RuleHit]) -> float:
+    """The final score: the model's probability plus the hits' weights, raised to any hit's floor."""
+    boosted = model_probability + sum(hit.weight for hit in hits)
+    return min(1.0, max([boosted, *(hit.floor for hit in hits)]))
+
+
 def rules_evaluate(data: RuleInput, active: list[ActiveRule]) -> list[RuleHit]:
     hits: list[RuleHit] = []
     for rule in active:
         worded = rule.definition.check(data, rule.params)
         if worded is not None:
-            hits.append(RuleHit(rule.definition.code, rule.weight, *worded))
+            hits.append(RuleHit(rule.definition.code, rule.weight, *worded, floor=float(rule.params.get("floor", 0.0))))
     return hits

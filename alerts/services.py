@@ -35,7 +35,7 @@ from alerts.models import (
     Segment,
     Transaction,
 )
-from alerts.rules import RULES, ActiveRule, RuleInput, rules_evaluate
+from alerts.rules import RULES, ActiveRule, RuleInput, rules_evaluate, rules_score
 from alerts.schemas import TransactionIn
 from alerts.scoring import FdsModel, ReasonContext, reasons_explain
 from audit.services import AuditEntry, audit_record, audit_record_many
@@ -465,7 +465,7 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                     RuleInput(feats, tx.amount, tx.beneficiary_account, tx.beneficiary_phone, smishing.get(key, 0)),
                     rules,
                 )
-                finals.append((min(1.0, float(p) + sum(h.weight for h in hits)), hits))
+                finals.append((rules_score(float(p), hits), hits))
             alert_positions = [i for i, (score, _) in enumerate(finals) if score >= model.threshold]
             contributions = model.contributions(matrix[alert_positions]) if alert_positions else None
             scores: list[Score] = []
