@@ -82,7 +82,14 @@ def demo() -> int:
         say(f"embedded Valkey (Redis protocol) at {embedded.connection_url}")
     else:
         say(f"Redis at {env['REDIS_URL'].split('@')[-1]}")
-    say("database: " + (env["DATABASE_URL"].split("@")[-1] if env.get("DATABASE_URL") else f"SQLite {VAR / 'fdsportal.sqlite3'}"))
+    say(
+        "database: "
+        + (
+            env["DATABASE_URL"].split("@")[-1]
+            if env.get("DATABASE_URL")
+            else f"SQLite {VAR / 'fdsportal.sqlite3'}"
+        )
+    )
     port = env.get("FDS_PORT", "8000")
     processes: list[subprocess.Popen] = []
     try:
@@ -94,18 +101,62 @@ def demo() -> int:
 
         def start(name: str, *args: str) -> None:
             log = open(logs / f"{name}.log", "a")  # noqa: SIM115
-            processes.append(subprocess.Popen(list(args), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
+            processes.append(
+                subprocess.Popen(list(args), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            )
 
-        start("web", sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", port, "fdsportal.asgi:application")
-        start("worker", sys.executable, "-m", "celery", "-A", "fdsportal", "worker", "--loglevel", "INFO",
-              "--concurrency", "2", "--without-gossip", "--without-mingle")
-        start("beat", sys.executable, "-m", "celery", "-A", "fdsportal", "beat", "--loglevel", "INFO",
-              "--schedule", str(VAR / "celerybeat-schedule"))
+        start(
+            "web", sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", port, "fdsportal.asgi:application"
+        )
+        start(
+            "worker",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "fdsportal",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--without-gossip",
+            "--without-mingle",
+        )
+        start(
+            "beat",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "fdsportal",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
+        )
         time.sleep(3)
         # The same seed and population as demo_setup's history, so customers keep their habits.
-        start("simulator", sys.executable, str(ROOT / "manage.py"), "simulate", "stream", "--url",
-              f"http://127.0.0.1:{port}", "--token", token, "--rate", env.get("FDS_DEMO_RATE", "3"),
-              "--seed", "7", "--customers", "1500", "--merchants", "300")
+        start(
+            "simulator",
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "simulate",
+            "stream",
+            "--url",
+            f"http://127.0.0.1:{port}",
+            "--token",
+            token,
+            "--rate",
+            env.get("FDS_DEMO_RATE", "3"),
+            "--seed",
+            "7",
+            "--customers",
+            "1500",
+            "--merchants",
+            "300",
+        )
         say(f"dashboard: http://127.0.0.1:{port}/   API docs: http://127.0.0.1:{port}/api/docs")
         say("logins: " + (VAR / "demo-logins.txt").read_text().strip().replace("\n", "\n              "))
         say(f"logs in {logs}; Ctrl-C stops everything")
@@ -136,7 +187,11 @@ def test(args: list[str]) -> int:
     if not env.get("DATABASE_URL"):
         say("tests on SQLite: PostgreSQL-only tests are skipped (set DATABASE_URL=postgres://… to run them)")
     # Two processes on two cores roughly halve the run: much of it waits on the database and servers.
-    parallel = [] if any(a.startswith("-n") or a == "-p no:xdist" for a in args) else ["-n", "auto", "--dist", "loadfile"]
+    parallel = (
+        []
+        if any(a.startswith("-n") or a == "-p no:xdist" for a in args)
+        else ["-n", "auto", "--dist", "loadfile"]
+    )
     return subprocess.call([sys.executable, "-m", "pytest", *parallel, *args], env=env, cwd=ROOT)
 
 

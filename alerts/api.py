@@ -26,7 +26,9 @@ def _ingest(request: HttpRequest, rows: list[TransactionIn]) -> Status:
 
 
 @router.post(
-    "/transactions", response={200: IngestOut, 201: IngestOut, 422: IngestErrorOut}, summary="Submit one transaction"
+    "/transactions",
+    response={200: IngestOut, 201: IngestOut, 422: IngestErrorOut},
+    summary="Submit one transaction",
 )
 def transaction_submit(request: HttpRequest, payload: TransactionIn):
     """Stores the transaction once (idempotent by `external_id`: a re-send answers 200 with the id
@@ -76,7 +78,10 @@ def _alert_out(alert: Alert) -> AlertOut:
         customer_id=alert.customer.external_id,
         amount=alert.transaction.amount,
         occurred_at=alert.transaction.occurred_at.isoformat(),
-        reasons=[ReasonOut(**{k: r[k] for k in ("code", "weight", "text_ko", "text_en")}) for r in alert.score.reasons],
+        reasons=[
+            ReasonOut(**{k: r[k] for k in ("code", "weight", "text_ko", "text_en")})
+            for r in alert.score.reasons
+        ],
     )
 
 
@@ -121,9 +126,13 @@ class TransactionStatusOut(Schema):
     alert_id: int | None
 
 
-@router.get("/transactions/{external_id}", response=TransactionStatusOut, summary="Scoring status of a transaction")
+@router.get(
+    "/transactions/{external_id}", response=TransactionStatusOut, summary="Scoring status of a transaction"
+)
 def transaction_status(request: HttpRequest, external_id: str):
-    if not (request.user.has_perm("alerts.add_transaction") or request.user.has_perm("alerts.view_transaction")):
+    if not (
+        request.user.has_perm("alerts.add_transaction") or request.user.has_perm("alerts.view_transaction")
+    ):
         raise HttpError(403, "permission alerts.add_transaction or alerts.view_transaction required")
     tx = get_object_or_404(Transaction.objects.select_related("score", "alert"), external_id=external_id)
     score = getattr(tx, "score", None)

@@ -32,7 +32,11 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not await sync_to_async(user.has_perm)("alerts.view_alert"):
+        if (
+            user is None
+            or not user.is_authenticated
+            or not await sync_to_async(user.has_perm)("alerts.view_alert")
+        ):
             await self.close(code=REFUSED)
             return
         since = self._since()
@@ -61,7 +65,9 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json({"type": "error", "error": "unknown message; this feed is read-only"})
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
         try:
             await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
         except ValueError:  # not JSON

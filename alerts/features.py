@@ -35,8 +35,20 @@ CATEGORY_CODES = {
     name: i
     for i, name in enumerate(
         [
-            "ice_cream_discount", "convenience", "online_shopping", "overseas", "gas_station", "transfer",
-            "restaurant", "cafe", "supermarket", "game", "electronics", "gift_card", "transport", "other",
+            "ice_cream_discount",
+            "convenience",
+            "online_shopping",
+            "overseas",
+            "gas_station",
+            "transfer",
+            "restaurant",
+            "cafe",
+            "supermarket",
+            "game",
+            "electronics",
+            "gift_card",
+            "transport",
+            "other",
         ]
     )
 }

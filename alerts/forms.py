@@ -15,7 +15,7 @@ class AlertFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search")
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         low, high = data.get("min_score"), data.get("max_score")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError("Min score must not exceed max score.")

@@ -18,8 +18,20 @@ from pydantic import ValidationError
 from alerts.schemas import TransactionIn
 
 FIELDS = (
-    "external_id", "customer_id", "account_id", "merchant_id", "amount", "occurred_at", "channel", "country",
-    "is_fraud", "beneficiary_account", "beneficiary_phone", "birth_date", "segment", "merchant_name",
+    "external_id",
+    "customer_id",
+    "account_id",
+    "merchant_id",
+    "amount",
+    "occurred_at",
+    "channel",
+    "country",
+    "is_fraud",
+    "beneficiary_account",
+    "beneficiary_phone",
+    "birth_date",
+    "segment",
+    "merchant_name",
     "merchant_category",
 )
 REQUIRED = ("external_id", "customer_id", "amount", "occurred_at")
@@ -114,7 +126,9 @@ def rows_convert(table: pa.Table, options: ImportOptions, *, start: int = 0) -> 
             row["is_fraud"] = bool(int(raw)) if isinstance(raw, int | float) else raw
         if any(get.get(k) is not None for k in ("birth_date", "segment")):
             row["customer"] = {k: get.get(k) for k in ("birth_date", "segment") if get.get(k) is not None}
-        if "merchant_id" in row and any(get.get(k) is not None for k in ("merchant_name", "merchant_category")):
+        if "merchant_id" in row and any(
+            get.get(k) is not None for k in ("merchant_name", "merchant_category")
+        ):
             merchant: dict[str, Any] = {}
             if get.get("merchant_name") is not None:
                 merchant["name"] = str(get["merchant_name"])
@@ -131,7 +145,9 @@ class RowProblem:
     message: str
 
 
-def rows_validate(rows: Iterator[tuple[int, dict]], *, max_problems: int = 50) -> tuple[list[TransactionIn], list[RowProblem], int]:
+def rows_validate(
+    rows: Iterator[tuple[int, dict]], *, max_problems: int = 50
+) -> tuple[list[TransactionIn], list[RowProblem], int]:
     """Validated rows, the first problems found, and how many rows had problems in all."""
     valid: list[TransactionIn] = []
     problems: list[RowProblem] = []

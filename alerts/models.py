@@ -79,7 +79,9 @@ class Account(models.Model):
 class Merchant(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200, blank=True)
-    category = models.CharField(max_length=30, choices=MerchantCategory.choices, default=MerchantCategory.OTHER)
+    category = models.CharField(
+        max_length=30, choices=MerchantCategory.choices, default=MerchantCategory.OTHER
+    )
     country = models.CharField(max_length=2, default="KR")
 
     def __str__(self) -> str:
@@ -145,7 +147,9 @@ class ModelVersion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_fds_model")
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_fds_model"
+            )
         ]
         permissions = [("train_model", "Can train and activate FDS models")]
 
@@ -166,6 +170,9 @@ class Score(models.Model):
     contributions = models.JSONField(default=dict)
     rule_hits = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.score:.3f} for transaction {self.transaction_id}"
 
 
 class Alert(models.Model):
@@ -190,7 +197,9 @@ class Alert(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
     # A new alert for a customer who already has an open alert or case joins it instead of adding noise.
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
     )
@@ -205,6 +214,9 @@ class Alert(models.Model):
         indexes = [models.Index(fields=["customer", "status"], name="alert_customer_status_idx")]
         permissions = [("triage_alert", "Can claim, dismiss, snooze and escalate alerts")]
 
+    def __str__(self) -> str:
+        return f"Alert #{self.pk} ({self.status})"
+
 
 class CustomerBehaviour(models.Model):
     """Incremental behavioural state of one customer (see alerts.features.CustomerState)."""
@@ -212,6 +224,9 @@ class CustomerBehaviour(models.Model):
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="+")
     state = models.JSONField(default=dict)
     last_event_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"behaviour of customer {self.customer_id}"
 
 
 class MerchantDay(models.Model):
@@ -227,6 +242,9 @@ class MerchantDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "day"], name="merchant_day_unique")]
+
+    def __str__(self) -> str:
+        return f"merchant {self.merchant_id} day {self.day}: {self.tx_count} tx, {self.fraud_count} fraud"
 
 
 class RuleConfig(models.Model):

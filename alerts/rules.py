@@ -95,7 +95,9 @@ RULES: dict[str, RuleDefinition] = {
             {"min_amount": 3_000_000},
             _large_first_transfer,
         ),
-        RuleDefinition("card_testing", "Many payments within one hour", 0.2, {"min_count_1h": 8}, _card_testing),
+        RuleDefinition(
+            "card_testing", "Many payments within one hour", 0.2, {"min_count_1h": 8}, _card_testing
+        ),
     )
 }
 
@@ -118,5 +120,9 @@ def rules_evaluate(data: RuleInput, active: list[ActiveRule]) -> list[RuleHit]:
     for rule in active:
         worded = rule.definition.check(data, rule.params)
         if worded is not None:
-            hits.append(RuleHit(rule.definition.code, rule.weight, *worded, floor=float(rule.params.get("floor", 0.0))))
+            hits.append(
+                RuleHit(
+                    rule.definition.code, rule.weight, *worded, floor=float(rule.params.get("floor", 0.0))
+                )
+            )
     return hits

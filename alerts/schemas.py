@@ -47,7 +47,9 @@ class TransactionIn(BaseModel):
     merchant_id: ExternalId | None = None
     merchant: MerchantIn | None = None
     beneficiary_account: Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9\-]+$")] | None = None
-    beneficiary_phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9\-]+$")] | None = None
+    beneficiary_phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9\-]+$")] | None = (
+        None
+    )
     amount: int = Field(gt=0, le=MAX_AMOUNT_KRW, description="KRW, whole won")
     occurred_at: datetime
     channel: Channel = Channel.CARD_PRESENT

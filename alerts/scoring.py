@@ -116,8 +116,12 @@ REASON_GROUPS: dict[str, tuple[str, ...]] = {
     "foreign": ("foreign", "new_country"),
     "channel": ("channel",),
     "merchant_risk": (
-        "merchant_cnt_1d", "merchant_risk_1d", "merchant_cnt_7d", "merchant_risk_7d",
-        "merchant_cnt_30d", "merchant_risk_30d",
+        "merchant_cnt_1d",
+        "merchant_risk_1d",
+        "merchant_cnt_7d",
+        "merchant_risk_7d",
+        "merchant_cnt_30d",
+        "merchant_risk_30d",
     ),
 }
 _GROUP_COLUMNS = {g: [FEATURE_INDEX[f] for f in names] for g, names in REASON_GROUPS.items()}
@@ -200,7 +204,11 @@ def _sentence(group: str, f: dict[str, float], ctx: ReasonContext) -> tuple[str,
                 f"거래 이력이 없는 고객의 {_won(amount)} 결제입니다",
                 f"{_krw(amount)} from a customer with no history",
             )
-        return ("amount", f"결제액 {_won(amount)}이 위험 패턴과 맞습니다", f"The amount {_krw(amount)} fits risky patterns")
+        return (
+            "amount",
+            f"결제액 {_won(amount)}이 위험 패턴과 맞습니다",
+            f"The amount {_krw(amount)} fits risky patterns",
+        )
     if group == "velocity":
         if _ok(f["secs_since_last"]) and f["secs_since_last"] < 120:
             secs = int(f["secs_since_last"])
@@ -233,7 +241,11 @@ def _sentence(group: str, f: dict[str, float], ctx: ReasonContext) -> tuple[str,
         if f["new_merchant"] == 1.0:
             return ("new_merchant", f"처음 이용하는 가맹점({where})입니다", f"First purchase at {where}")
         label = ctx.category_label or "기타"
-        return ("merchant_category", f"업종({label})이 위험 패턴과 맞습니다", f"The category ({label}) fits risky patterns")
+        return (
+            "merchant_category",
+            f"업종({label})이 위험 패턴과 맞습니다",
+            f"The category ({label}) fits risky patterns",
+        )
     if group == "beneficiary_new":
         return ("new_beneficiary", "처음 송금하는 수취 계좌입니다", "First transfer to this beneficiary")
     if group == "foreign":
@@ -246,7 +258,11 @@ def _sentence(group: str, f: dict[str, float], ctx: ReasonContext) -> tuple[str,
         return ("foreign", f"해외({ctx.country}) 거래입니다", f"A foreign transaction ({ctx.country})")
     if group == "channel":
         label = ctx.channel_label or "이"
-        return ("channel", f"{label} 채널 거래가 위험 패턴과 맞습니다", f"The channel ({label}) fits risky patterns")
+        return (
+            "channel",
+            f"{label} 채널 거래가 위험 패턴과 맞습니다",
+            f"The channel ({label}) fits risky patterns",
+        )
     if group == "merchant_risk":
         share = f["merchant_risk_30d"] if _ok(f["merchant_risk_30d"]) else 0.0
         count = int(f["merchant_cnt_30d"]) if _ok(f["merchant_cnt_30d"]) else 0
@@ -273,7 +289,9 @@ def reasons_explain(
         if weight < MIN_REASON_CONTRIBUTION or len(reasons) >= MAX_REASONS:
             break
         code, ko, en = _sentence(group, f, ctx)
-        reasons.append({"code": code, "group": group, "weight": round(weight, 4), "text_ko": ko, "text_en": en})
+        reasons.append(
+            {"code": code, "group": group, "weight": round(weight, 4), "text_ko": ko, "text_en": en}
+        )
     return reasons, {g: round(w, 4) for g, w in group_weights.items()}
 
 

@@ -82,5 +82,8 @@ def customer_amount_by_hour(*, customer_id: int) -> list[dict]:
 
 def customer_summary(*, customer_id: int) -> dict:
     return Transaction.objects.filter(customer_id=customer_id).aggregate(
-        count=Count("id"), average=Avg("amount"), largest=Max("amount"), frauds=Count("id", filter=Q(is_fraud=True))
+        count=Count("id"),
+        average=Avg("amount"),
+        largest=Max("amount"),
+        frauds=Count("id", filter=Q(is_fraud=True)),
     )

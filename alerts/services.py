@@ -198,7 +198,9 @@ def model_active() -> FdsModel | None:
             return cached
         version = ModelVersion.objects.get(pk=row["id"])
         model = FdsModel.loads(
-            bytes(version.artifact), feature_names=version.feature_names, threshold=version.threshold,
+            bytes(version.artifact),
+            feature_names=version.feature_names,
+            threshold=version.threshold,
             version=version.name,
         )
         _model_cache.update(id=row["id"], model=model)
@@ -239,7 +241,9 @@ def model_version_store(
     return version
 
 
-def model_version_activate(*, version: ModelVersion, actor: Any = None, system_actor: str = "", reason: str) -> None:
+def model_version_activate(
+    *, version: ModelVersion, actor: Any = None, system_actor: str = "", reason: str
+) -> None:
     """Make `version` the scoring model. Safe to repeat. Must run in a transaction (audited)."""
     with transaction.atomic():
         previous = ModelVersion.objects.select_for_update().filter(is_active=True).first()
@@ -282,7 +286,9 @@ def _event(tx: Transaction) -> fx.TxEvent:
         amount=float(tx.amount),
         customer_key=str(tx.customer_id),
         merchant_key=str(tx.merchant_id) if tx.merchant_id else None,
-        category=merchant.category if merchant is not None else ("transfer" if tx.beneficiary_account else None),
+        category=merchant.category
+        if merchant is not None
+        else ("transfer" if tx.beneficiary_account else None),
         channel=tx.channel,
         country=tx.country,
         birth_date=tx.customer.birth_date,
@@ -349,7 +355,9 @@ def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int
     customer_ids = list(customer_ids)
     alerts: dict[int, int] = {}
     for alert_id, customer_id in (
-        Alert.objects.filter(customer_id__in=customer_ids, status__in=Alert.OPEN_STATUSES, parent__isnull=True)
+        Alert.objects.filter(
+            customer_id__in=customer_ids, status__in=Alert.OPEN_STATUSES, parent__isnull=True
+        )
         .order_by("created_at", "id")
         .values_list("id", "customer_id")
     ):
@@ -418,7 +426,9 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
         CustomerBehaviour.objects.bulk_create(
             [CustomerBehaviour(customer_id=cid, state={}) for cid in customer_ids], ignore_conflicts=True
         )
-        behaviour_query = CustomerBehaviour.objects.filter(customer_id__in=customer_ids).order_by("customer_id")
+        behaviour_query = CustomerBehaviour.objects.filter(customer_id__in=customer_ids).order_by(
+            "customer_id"
+        )
         if lock:
             behaviour_query = behaviour_query.select_for_update()
         behaviours = {b.customer_id: b for b in behaviour_query}
@@ -440,7 +450,9 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                     as_of = _state_as_of(tx, event)
                 else:
                     as_of = state
-                rows.append(fx.compute_features(event, as_of, merchants.get(tx.merchant_id), label_delay_days=delay))
+                rows.append(
+                    fx.compute_features(event, as_of, merchants.get(tx.merchant_id) if tx.merchant_id else None, label_delay_days=delay)
+                )
                 live.append(tx)
             else:
                 folded_ids.append(tx.pk)
@@ -462,7 +474,9 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
             for tx, feats, p in zip(live, rows, probabilities, strict=True):
                 key = tx.beneficiary_account or tx.beneficiary_phone
                 hits = rules_evaluate(
-                    RuleInput(feats, tx.amount, tx.beneficiary_account, tx.beneficiary_phone, smishing.get(key, 0)),
+                    RuleInput(
+                        feats, tx.amount, tx.beneficiary_account, tx.beneficiary_phone, smishing.get(key, 0)
+                    ),
                     rules,
                 )
                 finals.append((rules_score(float(p), hits), hits))
@@ -476,7 +490,9 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                     model_version_id=_model_cache["id"],
                     score=final,
                     model_score=float(p),
-                    features={n: (None if v != v else v) for n, v in zip(fx.FEATURE_NAMES, feats, strict=True)},
+                    features={
+                        n: (None if v != v else v) for n, v in zip(fx.FEATURE_NAMES, feats, strict=True)
+                    },
                     rule_hits=[h.code for h in hits],
                     created_at=now,
                 )
@@ -484,7 +500,13 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                     row = contributions[alert_positions.index(i)]
                     reasons, groups = reasons_explain(feats, row, _reason_context(tx))
                     rule_reasons = [
-                        {"code": h.code, "group": "rule", "weight": h.weight, "text_ko": h.text_ko, "text_en": h.text_en}
+                        {
+                            "code": h.code,
+                            "group": "rule",
+                            "weight": h.weight,
+                            "text_ko": h.text_ko,
+                            "text_en": h.text_en,
+                        }
                         for h in hits
                     ]
                     score.reasons = rule_reasons + reasons
@@ -498,7 +520,9 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
             behaviour.state = states[cid].data
             last = states[cid].data["last_ts"]
             behaviour.last_event_at = fx.from_local_seconds(last) if last is not None else None
-        CustomerBehaviour.objects.bulk_update(list(behaviours.values()), ["state", "last_event_at"], batch_size=500)
+        CustomerBehaviour.objects.bulk_update(
+            list(behaviours.values()), ["state", "last_event_at"], batch_size=500
+        )
         _merchant_days_add(deltas)
         if counted_ids:
             Transaction.objects.filter(pk__in=counted_ids).update(fraud_counted=True)

@@ -27,7 +27,8 @@ def transactions_score_pending() -> int:
     cutoff = timezone.now() - timedelta(minutes=1)
     ids = list(
         Transaction.objects.filter(
-            status__in=[Transaction.Status.RECEIVED, Transaction.Status.HISTORY_PENDING], received_at__lt=cutoff
+            status__in=[Transaction.Status.RECEIVED, Transaction.Status.HISTORY_PENDING],
+            received_at__lt=cutoff,
         )
         .order_by("received_at")
         .values_list("id", flat=True)[:50_000]

@@ -29,18 +29,32 @@ def stream_from_db(*, progress: Callable[[str], None] | None = None) -> Labelled
     rows = (
         Transaction.objects.order_by("occurred_at", "id")
         .values_list(
-            "occurred_at", "amount", "customer_id", "merchant_id", "merchant__category", "channel", "country",
-            "customer__birth_date", "beneficiary_account", "beneficiary_phone", "is_fraud",
+            "occurred_at",
+            "amount",
+            "customer_id",
+            "merchant_id",
+            "merchant__category",
+            "channel",
+            "country",
+            "customer__birth_date",
+            "beneficiary_account",
+            "beneficiary_phone",
+            "is_fraud",
         )
         .iterator(chunk_size=20_000)
     )
     for when, amount, cid, mid, category, channel, country, born, account, phone, fraud in rows:
         events.append(
             fx.TxEvent(
-                ts=fx.local_seconds(when), amount=float(amount), customer_key=str(cid),
+                ts=fx.local_seconds(when),
+                amount=float(amount),
+                customer_key=str(cid),
                 merchant_key=str(mid) if mid else None,
-                category=category or ("transfer" if account else None), channel=channel, country=country,
-                birth_date=born, beneficiary=account or phone or None,
+                category=category or ("transfer" if account else None),
+                channel=channel,
+                country=country,
+                birth_date=born,
+                beneficiary=account or phone or None,
             )
         )
         labels.append(fraud)
@@ -54,10 +68,13 @@ def stream_from_rows(rows: list[TransactionIn]) -> LabelledStream:
     ordered = sorted(rows, key=lambda r: r.occurred_at)
     events = [
         fx.TxEvent(
-            ts=fx.local_seconds(r.occurred_at), amount=float(r.amount), customer_key=r.customer_id,
+            ts=fx.local_seconds(r.occurred_at),
+            amount=float(r.amount),
+            customer_key=r.customer_id,
             merchant_key=r.merchant_id,
             category=(r.merchant.category if r.merchant else ("transfer" if r.beneficiary_account else None)),
-            channel=r.channel, country=r.country,
+            channel=r.channel,
+            country=r.country,
             birth_date=r.customer.birth_date if r.customer else None,
             beneficiary=r.beneficiary_account or r.beneficiary_phone or None,
         )
@@ -87,7 +104,9 @@ def model_fit(
     the later part (a time split: the model never sees the future it is judged on)."""
     if progress:
         progress(f"computing features for {len(stream.events):,} transactions")
-    rows, _customers, _merchants = fx.replay(stream.events, labels=stream.labels, label_delay_days=label_delay_days)
+    rows, _customers, _merchants = fx.replay(
+        stream.events, labels=stream.labels, label_delay_days=label_delay_days
+    )
     labelled = [i for i, label in enumerate(stream.labels) if label is not None]
     if len(labelled) < 100:
         raise ValueError(f"only {len(labelled)} labelled transactions: at least 100 are needed")
@@ -98,15 +117,20 @@ def model_fit(
     cut = int(len(labelled) * (1 - validation_share))
     x_train, y_train, x_valid, y_valid = x_all[:cut], y_all[:cut], x_all[cut:], y_all[cut:]
     if progress:
-        progress(f"training on {len(y_train):,} ({int(y_train.sum())} frauds), validating on {len(y_valid):,}")
-    kwargs = {"rounds": rounds} if rounds else {}
-    booster = model_train(x_train, y_train, seed=seed, **kwargs)
+        progress(
+            f"training on {len(y_train):,} ({int(y_train.sum())} frauds), validating on {len(y_valid):,}"
+        )
+    booster = model_train(x_train, y_train, seed=seed, **({"rounds": rounds} if rounds else {}))  # type: ignore[arg-type]
     name = version or "fds-" + timezone.now().strftime("%Y%m%d-%H%M%S")
     model = FdsModel(booster=booster, version=name)
     model.booster.set_param({"nthread": 1})
     valid_scores = model.predict(x_valid)
-    metrics: dict = {"train_rows": len(y_train), "train_frauds": int(y_train.sum()),
-                     "valid_rows": len(y_valid), "valid_frauds": int(y_valid.sum())}
+    metrics: dict = {
+        "train_rows": len(y_train),
+        "train_frauds": int(y_train.sum()),
+        "valid_rows": len(y_valid),
+        "valid_frauds": int(y_valid.sum()),
+    }
     if 0 < y_valid.sum() < len(y_valid):
         metrics["auc"] = round(float(roc_auc_score(y_valid, valid_scores)), 4)
         metrics["ap"] = round(float(average_precision_score(y_valid, valid_scores)), 4)
@@ -115,7 +139,9 @@ def model_fit(
     metrics["threshold"] = model.threshold
     metrics["alert_rate"] = round(float(alerts.mean()), 4) if len(alerts) else 0.0
     metrics["recall_at_threshold"] = round(float((alerts & (y_valid == 1)).sum() / max(1, y_valid.sum())), 4)
-    metrics["precision_at_threshold"] = round(float((alerts & (y_valid == 1)).sum() / max(1, alerts.sum())), 4)
+    metrics["precision_at_threshold"] = round(
+        float((alerts & (y_valid == 1)).sum() / max(1, alerts.sum())), 4
+    )
     first = fx.from_local_seconds(stream.events[0].ts) if stream.events else None
     last = fx.from_local_seconds(stream.events[-1].ts) if stream.events else None
     data = {

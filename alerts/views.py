@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from alerts.features import KST
 from alerts.forms import AlertFilterForm
+from alerts.scoring import REASON_GROUPS
 from alerts.selectors import (
     alert_queue,
     alert_rows,
@@ -16,7 +17,6 @@ from alerts.selectors import (
     customer_recent_transactions,
     customer_summary,
 )
-from alerts.scoring import REASON_GROUPS
 
 PAGE_SIZE = 50
 GROUP_LABELS = {
@@ -133,7 +133,9 @@ def alert_detail_page(request: HttpRequest, alert_id: int) -> HttpResponse:
             "summary": customer_summary(customer_id=alert.customer_id),
             "recent": customer_recent_transactions(customer_id=alert.customer_id, before=tx.occurred_at),
             "children": alert_rows().filter(parent=alert).order_by("created_at")[:50],
-            "contribution_figure": _contribution_figure(alert.score.contributions) if alert.score.contributions else None,
+            "contribution_figure": _contribution_figure(alert.score.contributions)
+            if alert.score.contributions
+            else None,
             "hourly_figure": _hourly_figure(hourly, local.hour, tx.amount) if hourly else None,
         },
     )

@@ -35,7 +35,10 @@ _SQLITE_INSTALL = [
     f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON {TABLE}
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only (DELETE refused)'); END""",
 ]
-_SQLITE_DROP = ["DROP TRIGGER IF EXISTS audit_event_no_update", "DROP TRIGGER IF EXISTS audit_event_no_delete"]
+_SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS audit_event_no_update",
+    "DROP TRIGGER IF EXISTS audit_event_no_delete",
+]
 
 
 def _statements(connection: BaseDatabaseWrapper, *, install: bool) -> list[str]:

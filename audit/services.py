@@ -11,7 +11,7 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -90,6 +90,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
     events: list[AuditEvent] = []
     for entry in entries:
         actor = entry.actor if entry.actor is not None and entry.actor.is_authenticated else None
+        assert actor is None or isinstance(actor, User)
         target_type, target_id = _target_of(entry.target)
         event = AuditEvent(
             occurred_at=now,
@@ -188,9 +189,11 @@ def _missing(first_id: int, last_id: int, *, evidence: str) -> list[ChainProblem
     if count == 1:
         return [ChainProblem(first_id, f"event {first_id} was deleted: {evidence}", ChainProblemKind.DELETED)]
     if count > _MISSING_IDS_LISTED:
+        # Named by the last missing id: the one next to the surviving events, where a deletion is
+        # most likely (a long run of unused ids before it is usually the sequence, not tampering).
         return [
             ChainProblem(
-                first_id,
+                last_id,
                 f"events {first_id}–{last_id} are missing, at least one of them deleted: {evidence}",
                 ChainProblemKind.DELETED,
             )

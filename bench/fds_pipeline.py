@@ -355,8 +355,9 @@ def latency(url, token, analyst, simulator, args, session_store, alert_model, no
     arrived = threading.Condition()
     stop = threading.Event()
 
-    socket = connect(ws_url, additional_headers={"Cookie": f"sessionid={session.session_key}", "Origin": url},
-                     legacy=True)
+    socket = connect(
+        ws_url, additional_headers={"Cookie": f"sessionid={session.session_key}", "Origin": url}, legacy=True
+    )
 
     def listen() -> None:
         while not stop.is_set():
@@ -398,8 +399,11 @@ def latency(url, token, analyst, simulator, args, session_store, alert_model, no
         body = json.dumps({"transactions": [row]}).encode()
         sent = time.perf_counter()
         post(url, token, body)
+        def seen(eid: str = external_id) -> bool:
+            return eid in arrivals
+
         with arrived:
-            arrived.wait_for(lambda eid=external_id: eid in arrivals, timeout=5)
+            arrived.wait_for(seen, timeout=5)
         if external_id in arrivals:
             if i >= 20:  # the first 20 warm up caches and connections
                 samples.append((arrivals[external_id] - sent) * 1000)

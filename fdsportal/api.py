@@ -21,7 +21,7 @@ class ServiceToken(HttpBearer):
         user = api_token_authenticate(token)
         if user is None:
             return None
-        request.user = user
+        request.user = user  # type: ignore[assignment]  # a token's user is always a full User
         return user
 
 
@@ -59,7 +59,12 @@ def _validation_failed(request: HttpRequest, exc: ValidationError) -> HttpRespon
             index = loc[1]
             loc = loc[2:]
         external_id = None
-        if index is not None and isinstance(rows, list) and index < len(rows) and isinstance(rows[index], dict):
+        if (
+            index is not None
+            and isinstance(rows, list)
+            and index < len(rows)
+            and isinstance(rows[index], dict)
+        ):
             external_id = rows[index].get("external_id")
         elif isinstance(body, dict) and isinstance(body.get("external_id"), str):
             external_id = body["external_id"]

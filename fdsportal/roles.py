@@ -84,7 +84,6 @@ def missing_permissions() -> set[str]:
     from django.contrib.auth.models import Permission
 
     existing = {
-        f"{app}.{code}"
-        for app, code in Permission.objects.values_list("content_type__app_label", "codename")
+        f"{app}.{code}" for app, code in Permission.objects.values_list("content_type__app_label", "codename")
     }
     return {p for perms in ROLE_PERMISSIONS.values() for p in perms} - existing

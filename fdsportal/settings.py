@@ -162,7 +162,7 @@ else:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that test servers in other processes (daphne, Celery) see the test data.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")}
-DATABASES: dict[str, dict[str, Any]] = {"default": _db}
+DATABASES: dict[str, dict[str, Any]] = {"default": dict(_db)}
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -297,7 +297,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # plotly.js exactly as the installed plotly package bundles it, so the two can never drift apart.
-    ("plotly", Path(__import__("plotly").__file__).parent / "package_data"),
+    ("plotly", Path(str(__import__("plotly").__file__)).parent / "package_data"),
 ]
 # Production runs collectstatic; the demo and test servers serve straight from the finders.
 WHITENOISE_USE_FINDERS = env_bool("FDS_STATIC_FINDERS", DEBUG)

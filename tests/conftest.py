@@ -27,13 +27,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not is_postgres:
             if REQUIRE_SERVICES:
-                item.add_marker(pytest.mark.xfail(reason="DATABASE_URL must name PostgreSQL", strict=True, run=False))
+                item.add_marker(
+                    pytest.mark.xfail(reason="DATABASE_URL must name PostgreSQL", strict=True, run=False)
+                )
                 raise pytest.UsageError("FDS_REQUIRE_SERVICES is set but DATABASE_URL is not PostgreSQL")
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…"))
         if "browser" in item.keywords and not has_chromium:
             if REQUIRE_SERVICES:
                 raise pytest.UsageError(f"FDS_REQUIRE_SERVICES is set but {CHROMIUM} is missing")
-            item.add_marker(pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)"))
+            item.add_marker(
+                pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+            )
     # Browser tests last: they are the slowest, and they lift Django's async-safety guard.
     items.sort(key=lambda item: "browser" in item.keywords)
 
@@ -137,6 +141,7 @@ def api_client(service_token: str) -> Client:
 
 # --- Live servers and a real browser -----------------------------------------------------------------
 
+
 def _free_port() -> int:
     import socket
 
@@ -180,12 +185,31 @@ def _live_processes(django_db_setup: None, django_db_blocker, tmp_path_factory: 
     worker_log = open(logs / "worker.log", "w")  # noqa: SIM115
     web = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "fdsportal.asgi:application"],
-        env=env, stdout=web_log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=web_log,
+        stderr=subprocess.STDOUT,
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "fdsportal", "worker", "--pool", "solo", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-Q", "celery", "--loglevel", "WARNING"],
-        env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "fdsportal",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            "celery",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -231,8 +255,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
         ],
     }
 

@@ -29,7 +29,11 @@ if not os.environ.get("REDIS_URL"):
 elif os.environ.get("PYTEST_XDIST_WORKER"):
     # Parallel workers sharing one Redis get a database each, so flushes don't collide.
     index = int(os.environ["PYTEST_XDIST_WORKER"].removeprefix("gw")) + 1
-    base = os.environ["REDIS_URL"].rsplit("/", 1)[0] if os.environ["REDIS_URL"].count("/") > 2 else os.environ["REDIS_URL"]
+    base = (
+        os.environ["REDIS_URL"].rsplit("/", 1)[0]
+        if os.environ["REDIS_URL"].count("/") > 2
+        else os.environ["REDIS_URL"]
+    )
     os.environ["REDIS_URL"] = f"{base}/{index % 16}"
 
 

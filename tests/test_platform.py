@@ -15,7 +15,9 @@ def test_every_role_permission_exists():
 @pytest.mark.django_db
 def test_audit_rows_cannot_be_updated_or_deleted_by_the_database(analyst):
     with transaction.atomic():
-        event = audit_record(action="tests.thing.done", target=("tests.thing", "1"), actor=analyst, reason="r")
+        event = audit_record(
+            action="tests.thing.done", target=("tests.thing", "1"), actor=analyst, reason="r"
+        )
     for sql in (
         f"UPDATE audit_auditevent SET reason = 'edited' WHERE id = {event.pk}",
         f"DELETE FROM audit_auditevent WHERE id = {event.pk}",

@@ -9,9 +9,17 @@ from typing import Any
 from alerts.features import KST
 
 
-def tx_row(external_id: str, *, customer: str = "C1", amount: int = 5000, when: datetime | None = None,
-           merchant: str | None = "M1", category: str = "convenience", birth_date: str | None = "1990-05-01",
-           **extra: Any) -> dict[str, Any]:
+def tx_row(
+    external_id: str,
+    *,
+    customer: str = "C1",
+    amount: int = 5000,
+    when: datetime | None = None,
+    merchant: str | None = "M1",
+    category: str = "convenience",
+    birth_date: str | None = "1990-05-01",
+    **extra: Any,
+) -> dict[str, Any]:
     when = when or datetime(2026, 11, 20, 12, 0, tzinfo=KST)
     row: dict[str, Any] = {
         "external_id": external_id,
@@ -53,8 +61,11 @@ def synthetic_stream(*, customers: int = 150, per_customer: int = 30, seed: int 
             amount = usual * (rng.uniform(6, 12) if fraud else rng.uniform(0.5, 1.5))
             events.append(
                 fx.TxEvent(
-                    ts=fx.local_seconds(when), amount=round(amount), customer_key=f"S{c}",
-                    merchant_key=f"M{rng.randint(0, 30)}", category="online_shopping" if fraud else "convenience",
+                    ts=fx.local_seconds(when),
+                    amount=round(amount),
+                    customer_key=f"S{c}",
+                    merchant_key=f"M{rng.randint(0, 30)}",
+                    category="online_shopping" if fraud else "convenience",
                     birth_date=born,
                 )
             )
@@ -78,8 +89,11 @@ def active_model_install(*, rounds: int = 40):
     outcome = _synthetic_outcome(rounds)
     outcome.model.threshold = 0.5
     return model_version_store(
-        model=outcome.model, metrics=outcome.metrics, training_data=outcome.training_data,
-        created_by="tests", activate=True,
+        model=outcome.model,
+        metrics=outcome.metrics,
+        training_data=outcome.training_data,
+        created_by="tests",
+        activate=True,
     )
 
 
@@ -100,6 +114,9 @@ def simulated_model_install():
 
     outcome = _simulated_outcome()
     return model_version_store(
-        model=outcome.model, metrics=outcome.metrics, training_data=outcome.training_data,
-        created_by="tests", activate=True,
+        model=outcome.model,
+        metrics=outcome.metrics,
+        training_data=outcome.training_data,
+        created_by="tests",
+        activate=True,
     )

@@ -28,7 +28,12 @@ def _post(url: str, token: str, rows: list[dict]) -> dict:
 def test_a_new_alert_row_appears_without_a_reload(page, live_server_url, login, analyst, service_token):
     active_model_install()
     history = [
-        tx_row(f"B-h{i}", customer="BROWSER", amount=4000, when=datetime(2026, 10, 20, 13, tzinfo=KST) + timedelta(days=i))
+        tx_row(
+            f"B-h{i}",
+            customer="BROWSER",
+            amount=4000,
+            when=datetime(2026, 10, 20, 13, tzinfo=KST) + timedelta(days=i),
+        )
         for i in range(15)
     ]
     assert len(_post(live_server_url, service_token, history)["created"]) == 15
@@ -39,8 +44,14 @@ def test_a_new_alert_row_appears_without_a_reload(page, live_server_url, login, 
     assert page.locator("#alert-rows tr").count() == 0
     page.evaluate("window.__marker = 'same page'")  # gone if the page reloads
 
-    suspicious = tx_row("B-NIGHT", customer="BROWSER", amount=45_000, merchant="M9", category="online_shopping",
-                        when=datetime(2026, 11, 12, 2, 10, tzinfo=KST))
+    suspicious = tx_row(
+        "B-NIGHT",
+        customer="BROWSER",
+        amount=45_000,
+        merchant="M9",
+        category="online_shopping",
+        when=datetime(2026, 11, 12, 2, 10, tzinfo=KST),
+    )
     _post(live_server_url, service_token, [suspicious])
 
     row = page.locator("#alert-rows tr").first

@@ -18,16 +18,40 @@ pytestmark = pytest.mark.django_db
 
 def test_the_public_handbook_imports_with_its_column_mapping(django_capture_on_commit_callbacks):
     out = StringIO()
-    call_command("import_transactions", str(HANDBOOK), "--preset", "handbook", "--amount-scale", "1000",
-                 "--id-prefix", "hb-", "--limit", "3000", stdout=out, stderr=StringIO())
+    call_command(
+        "import_transactions",
+        str(HANDBOOK),
+        "--preset",
+        "handbook",
+        "--amount-scale",
+        "1000",
+        "--id-prefix",
+        "hb-",
+        "--limit",
+        "3000",
+        stdout=out,
+        stderr=StringIO(),
+    )
     assert "imported 3,000 new transactions" in out.getvalue()
     assert Transaction.objects.filter(status=Transaction.Status.HISTORY).count() == 3000  # folded (eager)
     first = Transaction.objects.get(external_id="hb-0")
     assert first.amount == 57_160 and first.is_fraud is False  # TX_AMOUNT 57.16 × 1000
     assert first.occurred_at.isoformat() == "2018-03-31T15:00:31+00:00"  # 00:00:31 in Seoul
     again = StringIO()
-    call_command("import_transactions", str(HANDBOOK), "--preset", "handbook", "--amount-scale", "1000",
-                 "--id-prefix", "hb-", "--limit", "3000", stdout=again, stderr=StringIO())
+    call_command(
+        "import_transactions",
+        str(HANDBOOK),
+        "--preset",
+        "handbook",
+        "--amount-scale",
+        "1000",
+        "--id-prefix",
+        "hb-",
+        "--limit",
+        "3000",
+        stdout=again,
+        stderr=StringIO(),
+    )
     assert "imported 0 new transactions (3,000 duplicates skipped)" in again.getvalue()
     assert Transaction.objects.count() == 3000
 
@@ -42,8 +66,19 @@ def test_a_file_with_a_bad_row_imports_nothing(tmp_path):
     )
     err = StringIO()
     with pytest.raises(CommandError, match="2 of 3 rows are invalid; nothing was imported"):
-        call_command("import_transactions", str(path), "--map", "external_id=id", "--map", "customer_id=cust",
-                     "--map", "amount=amt", "--map", "occurred_at=when", stderr=err)
+        call_command(
+            "import_transactions",
+            str(path),
+            "--map",
+            "external_id=id",
+            "--map",
+            "customer_id=cust",
+            "--map",
+            "amount=amt",
+            "--map",
+            "occurred_at=when",
+            stderr=err,
+        )
     assert "row 2: amount" in err.getvalue() and "row 3: occurred_at" in err.getvalue()
     assert Transaction.objects.count() == 0
 
@@ -52,8 +87,19 @@ def test_a_file_with_a_bad_row_imports_nothing(tmp_path):
     ("args", "message"),
     [
         (["--map", "external_id=id"], "must name a column for customer_id"),
-        (["--map", "external_id=nope", "--map", "customer_id=cust", "--map", "amount=amt", "--map", "occurred_at=when"],
-         "columns not in the file"),
+        (
+            [
+                "--map",
+                "external_id=nope",
+                "--map",
+                "customer_id=cust",
+                "--map",
+                "amount=amt",
+                "--map",
+                "occurred_at=when",
+            ],
+            "columns not in the file",
+        ),
         (["--map", "colour=id"], "unknown target fields"),
     ],
 )
@@ -65,8 +111,20 @@ def test_a_wrong_mapping_is_explained(tmp_path, args, message):
 
 
 def test_train_fds_trains_from_the_database_and_activates_the_model(django_capture_on_commit_callbacks):
-    call_command("import_transactions", str(HANDBOOK), "--preset", "handbook", "--amount-scale", "1000",
-                 "--id-prefix", "hb-", "--limit", "20000", stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "import_transactions",
+        str(HANDBOOK),
+        "--preset",
+        "handbook",
+        "--amount-scale",
+        "1000",
+        "--id-prefix",
+        "hb-",
+        "--limit",
+        "20000",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
     out = StringIO()
     call_command("train_fds", "--rounds", "30", "--name", "fds-test", stdout=out, stderr=StringIO())
     report = json.loads(out.getvalue())

@@ -35,16 +35,29 @@ async def _communicator(user=None, query: str = "") -> WebsocketCommunicator:
 
 def _raise_alert(external_id: str, *, customer: str, minutes: int = 0) -> int:
     history = [
-        tx_row(f"{external_id}-h{i}", customer=customer, amount=4000,
-               when=datetime(2026, 10, 20, 13, tzinfo=KST) + timedelta(days=i))
+        tx_row(
+            f"{external_id}-h{i}",
+            customer=customer,
+            amount=4000,
+            when=datetime(2026, 10, 20, 13, tzinfo=KST) + timedelta(days=i),
+        )
         for i in range(15)
     ]
-    ids = transactions_ingest(rows=[TransactionIn.model_validate(r) for r in history], source="t",
-                              historical=True, enqueue=False).created_ids
+    ids = transactions_ingest(
+        rows=[TransactionIn.model_validate(r) for r in history], source="t", historical=True, enqueue=False
+    ).created_ids
     transactions_score(transaction_ids=ids)
-    row = tx_row(external_id, customer=customer, amount=45_000, merchant="M9", category="online_shopping",
-                 when=datetime(2026, 11, 12, 2, minutes, tzinfo=KST))
-    [tx_id] = transactions_ingest(rows=[TransactionIn.model_validate(row)], source="t", enqueue=False).created_ids
+    row = tx_row(
+        external_id,
+        customer=customer,
+        amount=45_000,
+        merchant="M9",
+        category="online_shopping",
+        when=datetime(2026, 11, 12, 2, minutes, tzinfo=KST),
+    )
+    [tx_id] = transactions_ingest(
+        rows=[TransactionIn.model_validate(row)], source="t", enqueue=False
+    ).created_ids
     result = transactions_score(transaction_ids=[tx_id])  # broadcasts on commit (autocommit here)
     assert result.alert_ids
     return result.alert_ids[0]

@@ -53,7 +53,13 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(api_client):
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[]", b'{"transactions": []}', b'{"transactions": [{"external_id": "x"}]}', b'{"rows": []}'],
+    [
+        b"not json",
+        b"[]",
+        b'{"transactions": []}',
+        b'{"transactions": [{"external_id": "x"}]}',
+        b'{"rows": []}',
+    ],
 )
 def test_malformed_bodies_get_4xx_and_change_nothing(api_client, body):
     response = api_client.post("/api/transactions/batch", data=body, content_type="application/json")
@@ -82,7 +88,9 @@ def test_ingest_needs_a_token_with_the_ingest_permission(client_for, analyst, em
 
 def test_oversized_batches_are_refused(api_client, settings):
     settings.FDS_API_MAX_BATCH = 5
-    response = post(api_client, "/api/transactions/batch", {"transactions": [tx_row(f"T{i}") for i in range(6)]})
+    response = post(
+        api_client, "/api/transactions/batch", {"transactions": [tx_row(f"T{i}") for i in range(6)]}
+    )
     assert response.status_code == 413
     assert Transaction.objects.count() == 0
 

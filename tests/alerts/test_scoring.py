@@ -22,18 +22,25 @@ def model():
 
 
 def ingest(rows: list[dict], **kwargs) -> list[int]:
-    return transactions_ingest(rows=[TransactionIn.model_validate(r) for r in rows], source="test", enqueue=False, **kwargs).created_ids
+    return transactions_ingest(
+        rows=[TransactionIn.model_validate(r) for r in rows], source="test", enqueue=False, **kwargs
+    ).created_ids
 
 
 def history_for(customer: str, *, days: int = 20, amount: int = 4000) -> list[dict]:
     start = datetime(2026, 10, 20, 13, 0, tzinfo=KST)
-    return [tx_row(f"{customer}-h{i}", customer=customer, amount=amount, when=start + timedelta(days=i)) for i in range(days)]
+    return [
+        tx_row(f"{customer}-h{i}", customer=customer, amount=amount, when=start + timedelta(days=i))
+        for i in range(days)
+    ]
 
 
 def test_a_suspicious_transaction_becomes_one_alert_with_reasons_even_if_scored_twice(model):
     transactions_score(transaction_ids=ingest(history_for("C1"), historical=True))
     when = datetime(2026, 11, 12, 2, 30, tzinfo=KST)
-    [tx_id] = ingest([tx_row("BIG", customer="C1", amount=45_000, when=when, merchant="M9", category="online_shopping")])
+    [tx_id] = ingest(
+        [tx_row("BIG", customer="C1", amount=45_000, when=when, merchant="M9", category="online_shopping")]
+    )
     first = transactions_score(transaction_ids=[tx_id])
     second = transactions_score(transaction_ids=[tx_id])
     assert first.scored == 1 and len(first.alert_ids) == 1
@@ -51,7 +58,9 @@ def test_a_suspicious_transaction_becomes_one_alert_with_reasons_even_if_scored_
 
 def test_ordinary_transactions_are_scored_without_alerts(model):
     transactions_score(transaction_ids=ingest(history_for("C2"), historical=True))
-    [tx_id] = ingest([tx_row("USUAL", customer="C2", amount=4200, when=datetime(2026, 11, 12, 13, 5, tzinfo=KST))])
+    [tx_id] = ingest(
+        [tx_row("USUAL", customer="C2", amount=4200, when=datetime(2026, 11, 12, 13, 5, tzinfo=KST))]
+    )
     result = transactions_score(transaction_ids=[tx_id])
     assert result.scored == 1 and result.alert_ids == []
     assert Score.objects.get(transaction_id=tx_id).score < 0.5
@@ -75,15 +84,39 @@ def test_without_a_model_nothing_is_lost(db):
 def test_a_second_alert_of_the_customer_attaches_to_the_open_one(model):
     transactions_score(transaction_ids=ingest(history_for("C4"), historical=True))
     night = datetime(2026, 11, 12, 2, 0, tzinfo=KST)
-    ids = ingest([
-        tx_row("N1", customer="C4", amount=48_000, when=night, merchant="M7", category="online_shopping"),
-        tx_row("N2", customer="C4", amount=47_000, when=night + timedelta(minutes=3), merchant="M8", category="online_shopping"),
-    ])
+    ids = ingest(
+        [
+            tx_row("N1", customer="C4", amount=48_000, when=night, merchant="M7", category="online_shopping"),
+            tx_row(
+                "N2",
+                customer="C4",
+                amount=47_000,
+                when=night + timedelta(minutes=3),
+                merchant="M8",
+                category="online_shopping",
+            ),
+        ]
+    )
     transactions_score(transaction_ids=ids)
     root = Alert.objects.get(transaction__external_id="N1")
     child = Alert.objects.get(transaction__external_id="N2")
-    assert root.status == Alert.Status.NEW and child.status == Alert.Status.ATTACHED and child.parent_id == root.pk
-    [later] = ingest([tx_row("N3", customer="C4", amount=49_000, when=night + timedelta(hours=1), merchant="M6", category="online_shopping")])
+    assert (
+        root.status == Alert.Status.NEW
+        and child.status == Alert.Status.ATTACHED
+        and child.parent_id == root.pk
+    )
+    [later] = ingest(
+        [
+            tx_row(
+                "N3",
+                customer="C4",
+                amount=49_000,
+                when=night + timedelta(hours=1),
+                merchant="M6",
+                category="online_shopping",
+            )
+        ]
+    )
     transactions_score(transaction_ids=[later])
     assert Alert.objects.get(transaction_id=later).parent_id == root.pk
 
@@ -103,6 +136,8 @@ def test_late_fraud_labels_feed_merchant_risk_once(model):
 def test_a_late_arriving_transaction_is_scored_on_its_own_past_only(model):
     transactions_score(transaction_ids=ingest(history_for("C6"), historical=True))
     # Arrives after the history although it happened before most of it: 1 prior transaction only.
-    [tx_id] = ingest([tx_row("LATE", customer="C6", amount=4000, when=datetime(2026, 10, 21, 18, 0, tzinfo=KST))])
+    [tx_id] = ingest(
+        [tx_row("LATE", customer="C6", amount=4000, when=datetime(2026, 10, 21, 18, 0, tzinfo=KST))]
+    )
     transactions_score(transaction_ids=[tx_id])
     assert Score.objects.get(transaction_id=tx_id).features["n_prior"] == 2.0

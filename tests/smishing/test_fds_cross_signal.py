@@ -19,16 +19,30 @@ SCAM = "[KB국민은행] 고객님 계좌가 범죄에 연루되었습니다. �
 
 def _transfer(external_id: str, account: str, *, customer: str = "VICTIM") -> int:
     history = [
-        tx_row(f"{external_id}-h{i}", customer=customer, amount=30_000,
-               when=datetime(2026, 10, 25, 12, tzinfo=KST) + timedelta(days=i))
+        tx_row(
+            f"{external_id}-h{i}",
+            customer=customer,
+            amount=30_000,
+            when=datetime(2026, 10, 25, 12, tzinfo=KST) + timedelta(days=i),
+        )
         for i in range(10)
     ]
-    ids = transactions_ingest(rows=[TransactionIn.model_validate(r) for r in history], source="t",
-                              historical=True, enqueue=False).created_ids
+    ids = transactions_ingest(
+        rows=[TransactionIn.model_validate(r) for r in history], source="t", historical=True, enqueue=False
+    ).created_ids
     transactions_score(transaction_ids=ids)
-    row = tx_row(external_id, customer=customer, amount=30_000, merchant=None, channel="transfer",
-                 beneficiary_account=account, when=datetime(2026, 11, 6, 12, 30, tzinfo=KST))
-    [tx_id] = transactions_ingest(rows=[TransactionIn.model_validate(row)], source="t", enqueue=False).created_ids
+    row = tx_row(
+        external_id,
+        customer=customer,
+        amount=30_000,
+        merchant=None,
+        channel="transfer",
+        beneficiary_account=account,
+        when=datetime(2026, 11, 6, 12, 30, tzinfo=KST),
+    )
+    [tx_id] = transactions_ingest(
+        rows=[TransactionIn.model_validate(row)], source="t", enqueue=False
+    ).created_ids
     transactions_score(transaction_ids=[tx_id])
     return tx_id
 

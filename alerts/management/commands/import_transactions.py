@@ -5,7 +5,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from alerts.importing import PRESETS, ImportOptions, MappingError, mapping_check, rows_convert, rows_validate, table_read
+from alerts.importing import (
+    PRESETS,
+    ImportOptions,
+    MappingError,
+    mapping_check,
+    rows_convert,
+    rows_validate,
+    table_read,
+)
 from alerts.services import scoring_enqueue, transactions_ingest
 
 CHUNK = 5000
@@ -20,7 +28,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
         parser.add_argument(
-            "--map", action="append", default=[], metavar="FIELD=COLUMN",
+            "--map",
+            action="append",
+            default=[],
+            metavar="FIELD=COLUMN",
             help="target field = file column, e.g. --map amount=TX_AMOUNT (repeat)",
         )
         parser.add_argument("--preset", choices=sorted(PRESETS), help="a known file layout (e.g. handbook)")
@@ -29,12 +40,24 @@ class Command(BaseCommand):
         parser.add_argument("--id-prefix", default="", help="prefix for external ids (keeps sources apart)")
         parser.add_argument("--limit", type=int, default=0, help="import only the first N rows")
         parser.add_argument(
-            "--score", action="store_true",
+            "--score",
+            action="store_true",
             help="score the rows as live transactions (default: import as history, folded into state only)",
         )
 
-    def handle(self, *args, path: Path, map: list[str], preset: str | None, timezone: str, amount_scale: float,
-               id_prefix: str, limit: int, score: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        path: Path,
+        map: list[str],
+        preset: str | None,
+        timezone: str,
+        amount_scale: float,
+        id_prefix: str,
+        limit: int,
+        score: bool,
+        **options,
+    ) -> None:
         mapping = dict(PRESETS[preset]) if preset else {}
         for item in map:
             if "=" not in item:
@@ -45,7 +68,9 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         try:
             table = table_read(path)
-            options_ = ImportOptions(mapping=mapping, timezone=timezone, amount_scale=amount_scale, id_prefix=id_prefix)
+            options_ = ImportOptions(
+                mapping=mapping, timezone=timezone, amount_scale=amount_scale, id_prefix=id_prefix
+            )
             mapping_check(table, options_)
         except (MappingError, OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
@@ -62,14 +87,17 @@ class Command(BaseCommand):
         created = duplicates = 0
         for start in range(0, len(valid), CHUNK):
             result = transactions_ingest(
-                rows=valid[start : start + CHUNK], source=f"file:{path.name}", historical=not score, enqueue=False
+                rows=valid[start : start + CHUNK],
+                source=f"file:{path.name}",
+                historical=not score,
+                enqueue=False,
             )
             created += len(result.created)
             duplicates += len(result.duplicates)
             # Folding/scoring is queued per chunk, in time order, after its rows are committed.
             scoring_enqueue(transaction_ids=result.created_ids)
             if (start // CHUNK) % 20 == 0:
-                self.stderr.write(f"  {start + len(valid[start:start + CHUNK]):,} rows…")
+                self.stderr.write(f"  {start + len(valid[start : start + CHUNK]):,} rows…")
         seconds = time.monotonic() - started
         self.stdout.write(
             f"imported {created:,} new transactions ({duplicates:,} duplicates skipped) in {seconds:.1f} s"

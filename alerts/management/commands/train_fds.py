@@ -7,7 +7,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from alerts.importing import PRESETS, ImportOptions, MappingError, mapping_check, rows_convert, rows_validate, table_read
+from alerts.importing import (
+    PRESETS,
+    ImportOptions,
+    MappingError,
+    mapping_check,
+    rows_convert,
+    rows_validate,
+    table_read,
+)
 from alerts.services import model_version_store
 from alerts.training import model_fit, stream_from_db, stream_from_rows
 
@@ -22,11 +30,24 @@ class Command(BaseCommand):
         parser.add_argument("--amount-scale", type=float, default=1.0)
         parser.add_argument("--rounds", type=int, default=None, help="boosting rounds")
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--no-activate", action="store_true", help="store without making it the scoring model")
+        parser.add_argument(
+            "--no-activate", action="store_true", help="store without making it the scoring model"
+        )
         parser.add_argument("--name", default=None, help="version name (default fds-<timestamp>)")
 
-    def handle(self, *args, data: Path | None, map: list[str], preset: str | None, amount_scale: float,
-               rounds: int | None, seed: int, no_activate: bool, name: str | None, **options) -> None:
+    def handle(
+        self,
+        *args,
+        data: Path | None,
+        map: list[str],
+        preset: str | None,
+        amount_scale: float,
+        rounds: int | None,
+        seed: int,
+        no_activate: bool,
+        name: str | None,
+        **options,
+    ) -> None:
         started = time.monotonic()
         if data is not None:
             mapping = dict(PRESETS[preset]) if preset else {}
@@ -43,13 +64,17 @@ class Command(BaseCommand):
                     self.stderr.write(f"  row {p.row}: {p.field}: {p.message}")
                 raise CommandError(f"{bad:,} rows are invalid; nothing was trained")
             stream = stream_from_rows(rows)
-            source = {"file": data.name}
+            source: dict[str, object] = {"file": data.name}
         else:
             stream = stream_from_db(progress=self.stderr.write)
             source = {"database": True}
         try:
             outcome = model_fit(
-                stream, label_delay_days=settings.FDS_LABEL_DELAY_DAYS, rounds=rounds, seed=seed, version=name,
+                stream,
+                label_delay_days=settings.FDS_LABEL_DELAY_DAYS,
+                rounds=rounds,
+                seed=seed,
+                version=name,
                 progress=self.stderr.write,
             )
         except ValueError as exc:

@@ -109,10 +109,15 @@ class Command(BaseCommand):
 
     def _train(self) -> None:
         self.stderr.write("training the first FDS model…")
-        outcome = model_fit(stream_from_db(), label_delay_days=settings.FDS_LABEL_DELAY_DAYS, progress=self.stderr.write)
+        outcome = model_fit(
+            stream_from_db(), label_delay_days=settings.FDS_LABEL_DELAY_DAYS, progress=self.stderr.write
+        )
         model_version_store(
-            model=outcome.model, metrics=outcome.metrics, training_data={**outcome.training_data, "database": True},
-            created_by="system:demo_setup", activate=True,
+            model=outcome.model,
+            metrics=outcome.metrics,
+            training_data={**outcome.training_data, "database": True},
+            created_by="system:demo_setup",
+            activate=True,
         )
         self.stderr.write(f"  {outcome.metrics}")
 
@@ -142,7 +147,9 @@ class Command(BaseCommand):
         texts = [
             f"[Web발신] [KB국민은행] 고객님 계좌가 범죄에 연루되어 보호 조치가 필요합니다. 안전계좌 국민 {account} "
             f"(예금주 금융보호센터)로 즉시 이체 바랍니다. 문의 {phone}"
-            for account, phone in zip(population.mule_accounts[:4], population.mule_phones[:4] * 2, strict=False)
+            for account, phone in zip(
+                population.mule_accounts[:4], population.mule_phones[:4] * 2, strict=False
+            )
         ] + [
             "엄마 나 폰 액정 깨져서 임시폰으로 문자해. 급하게 문화상품권 사야 하는데 이 번호로 답장줘 "
             + population.mule_phones[0],
