@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -56,7 +58,7 @@ def alert_queue_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _contribution_figure(contributions: dict[str, float]) -> str:
+def _contribution_figure(contributions: dict[str, float]) -> dict:
     items = sorted(contributions.items(), key=lambda kv: kv[1])
     fig = go.Figure(
         go.Bar(
@@ -73,10 +75,10 @@ def _contribution_figure(contributions: dict[str, float]) -> str:
         title="Contribution to the score (TreeSHAP, log-odds)",
         xaxis_title="← lowers risk · raises risk →",
     )
-    return fig.to_json()
+    return json.loads(fig.to_json())  # a dict: json_script encodes it once, the page parses it once
 
 
-def _hourly_figure(rows: list[dict], current_hour: int, current_amount: int) -> str:
+def _hourly_figure(rows: list[dict], current_hour: int, current_amount: int) -> dict:
     by_hour = {r["hour"]: r for r in rows}
     hours = list(range(24))
     fig = go.Figure()
@@ -111,7 +113,7 @@ def _hourly_figure(rows: list[dict], current_hour: int, current_amount: int) -> 
         yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "count"},
         legend={"orientation": "h", "y": -0.2},
     )
-    return fig.to_json()
+    return json.loads(fig.to_json())
 
 
 @login_required

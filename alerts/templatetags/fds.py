@@ -5,9 +5,10 @@ register = template.Library()
 
 @register.filter
 def risk_class(score: float) -> str:
+    # Alert thresholds are chosen per model (often 0.3–0.5), so "mid" starts low on purpose.
     if score >= 0.8:
         return "high"
-    if score >= 0.5:
+    if score >= 0.3:
         return "mid"
     return "low"
 
