@@ -154,8 +154,9 @@ def _ok(value: float) -> bool:
     return not (isinstance(value, float) and math.isnan(value))
 
 
-def _sentence(group: str, f: dict[str, float], ctx: ReasonContext) -> tuple[str, str, str]:
-    """(code, Korean, English) for one reason group, worded with the actual values."""
+def _sentence(group: str, f: dict[str, float], ctx: ReasonContext) -> tuple[str, str, str] | None:
+    """(code, Korean, English) for one reason group, worded with the actual values; None when the
+    group pushed the score up but states no fact about this transaction (e.g. a missing value)."""
     t = ctx.local_time
     hhmm = t.strftime("%H:%M")
     wd = t.weekday()
@@ -247,8 +248,12 @@ def _sentence(group: str, f: dict[str, float], ctx: ReasonContext) -> tuple[str,
             f"The category ({label}) fits risky patterns",
         )
     if group == "beneficiary_new":
+        if f["new_beneficiary"] != 1.0:
+            return None  # the model weighs "no beneficiary" too; that is no fact worth a sentence
         return ("new_beneficiary", "처음 송금하는 수취 계좌입니다", "First transfer to this beneficiary")
     if group == "foreign":
+        if f["foreign"] != 1.0:
+            return None
         if f["new_country"] == 1.0:
             return (
                 "new_country",
@@ -288,7 +293,10 @@ def reasons_explain(
     for group, weight in sorted(group_weights.items(), key=lambda kv: -kv[1]):
         if weight < MIN_REASON_CONTRIBUTION or len(reasons) >= MAX_REASONS:
             break
-        code, ko, en = _sentence(group, f, ctx)
+        worded = _sentence(group, f, ctx)
+        if worded is None:
+            continue
+        code, ko, en = worded
         reasons.append(
             {"code": code, "group": group, "weight": round(weight, 4), "text_ko": ko, "text_en": en}
         )

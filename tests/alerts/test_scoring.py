@@ -141,3 +141,31 @@ def test_a_late_arriving_transaction_is_scored_on_its_own_past_only(model):
     )
     transactions_score(transaction_ids=[tx_id])
     assert Score.objects.get(transaction_id=tx_id).features["n_prior"] == 2.0
+
+
+def test_reasons_only_state_facts_about_the_transaction():
+    import numpy as np
+
+    from alerts.features import FEATURE_INDEX, FEATURE_NAMES
+    from alerts.scoring import REASON_GROUPS, ReasonContext, reasons_explain
+
+    features = [float("nan")] * len(FEATURE_NAMES)
+    for name, value in {
+        "amount": 5000.0,
+        "hour": 13.0,
+        "weekday": 2.0,
+        "is_night": 0.0,
+        "school_hours": 0.0,
+        "foreign": 0.0,
+        "new_country": 0.0,
+        "amount_ratio_mean": 1.1,
+    }.items():
+        features[FEATURE_INDEX[name]] = value
+    contributions = np.full(len(FEATURE_NAMES) + 1, 0.0)
+    for group in ("beneficiary_new", "foreign", "amount"):
+        contributions[FEATURE_INDEX[REASON_GROUPS[group][0]]] = 1.0  # each pushes the score up
+    reasons, groups = reasons_explain(
+        features, contributions, ReasonContext(local_time=datetime(2026, 11, 18, 13, tzinfo=KST))
+    )
+    assert [r["code"] for r in reasons] == ["amount"]  # no "first transfer" or "foreign" claim: not true here
+    assert groups["beneficiary_new"] == 1.0  # the weight itself is still shown in the chart
