@@ -92,6 +92,11 @@ def demo() -> int:
     )
     port = env.get("FDS_PORT", "8000")
     processes: list[subprocess.Popen] = []
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the demo as cleanly as Ctrl-C: children too
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         manage(env, "migrate", "--no-input", "-v", "0")
         manage(env, "demo_setup", "--port", port)
