@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
 from alerts.selectors import alert_rows
+from fdsportal.push import channel_push
 
-log = logging.getLogger(__name__)
+ROWS_PER_MESSAGE = 50
 
 
 def alert_feed_group() -> str:
@@ -38,10 +36,10 @@ def alert_rows_broadcast(*, alert_ids: Sequence[int]) -> None:
     if not alert_ids:
         return
     rows = [alert_row_payload(alert) for alert in alert_rows().filter(pk__in=list(alert_ids))]
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(alert_feed_group(), {"type": "alert.rows", "rows": rows})
-    except Exception:  # the push is best effort; the data is safe in the database
-        log.exception("could not push %d alert rows", len(rows))
+    # Frames of at most ROWS_PER_MESSAGE rows: a burst (a bulk replay, a new rule) must not become one
+    # multi-megabyte websocket frame that clients refuse.
+    messages = [
+        (alert_feed_group(), {"type": "alert.rows", "rows": rows[i : i + ROWS_PER_MESSAGE]})
+        for i in range(0, len(rows), ROWS_PER_MESSAGE)
+    ]
+    channel_push(messages, what="alert rows")

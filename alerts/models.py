@@ -222,7 +222,9 @@ class CustomerBehaviour(models.Model):
     """Incremental behavioural state of one customer (see alerts.features.CustomerState)."""
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    state = models.JSONField(default=dict)
+    # JSON as bytes (orjson), not jsonb: nothing queries inside it, and PostgreSQL parsing ~900 jsonb
+    # documents per scoring batch was the largest single cost of a batch.
+    state = models.BinaryField(default=b"{}")
     last_event_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:

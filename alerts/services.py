@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -318,6 +319,107 @@ def _state_as_of(tx: Transaction, event: fx.TxEvent) -> fx.CustomerState:
     return state
 
 
+_BEHAVIOUR_TABLE = CustomerBehaviour._meta.db_table
+
+
+def _behaviours_lock(customer_ids: list[int], *, lock: bool) -> dict[int, fx.CustomerState]:
+    """Load (and on PostgreSQL row-lock, in id order so workers cannot deadlock) customers' states.
+
+    Raw SQL with orjson: for a 1,000-transaction batch the ORM's JSON decoding and bulk_update's CASE
+    expressions took over half of the scoring time.
+    """
+    CustomerBehaviour.objects.bulk_create(
+        [CustomerBehaviour(customer_id=cid, state=b"{}") for cid in customer_ids], ignore_conflicts=True
+    )
+    placeholders = ", ".join(["%s"] * len(customer_ids))
+    sql = (
+        f"SELECT customer_id, state FROM {_BEHAVIOUR_TABLE} WHERE customer_id IN ({placeholders}) "
+        "ORDER BY customer_id" + (" FOR UPDATE" if lock else "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, customer_ids)
+        rows = cursor.fetchall()
+    return {
+        cid: fx.CustomerState(orjson.loads(raw) if isinstance(raw, str | bytes) else raw) for cid, raw in rows
+    }
+
+
+def _behaviours_save(states: dict[int, fx.CustomerState]) -> None:
+    params = []
+    for cid, state in states.items():
+        last = state.data["last_ts"]
+        params.append(
+            (
+                orjson.dumps(state.data, option=orjson.OPT_NON_STR_KEYS),
+                fx.from_local_seconds(last) if last is not None else None,
+                cid,
+            )
+        )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for the whole batch instead of a round trip per customer.
+            cursor.execute(
+                f"UPDATE {_BEHAVIOUR_TABLE} AS b SET state = v.state, last_event_at = v.last_at "
+                "FROM unnest(%s::bytea[], %s::timestamptz[], %s::bigint[]) AS v(state, last_at, customer_id) "
+                "WHERE b.customer_id = v.customer_id",
+                [list(column) for column in zip(*params, strict=True)],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {_BEHAVIOUR_TABLE} SET state = %s, last_event_at = %s WHERE customer_id = %s", params
+            )
+
+
+_SCORE_COLUMNS = (
+    "transaction_id",
+    "model_version_id",
+    "score",
+    "model_score",
+    "features",
+    "reasons",
+    "contributions",
+    "rule_hits",
+    "created_at",
+)
+
+
+def _scores_insert(scores: list[Score], *, need_ids: list[int]) -> None:
+    """Insert a batch of scores; `need_ids` are the positions whose primary keys the caller needs.
+
+    On PostgreSQL through COPY (about 10× faster than a multi-row INSERT of JSON columns for 1,000
+    rows); the few ids needed (alerts) are read back by their unique transaction.
+    """
+    if connection.vendor != "postgresql":
+        Score.objects.bulk_create(scores, batch_size=1000)
+        return
+    dumps = orjson.dumps
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {Score._meta.db_table} ({', '.join(_SCORE_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for score in scores:
+            copy.write_row(
+                (
+                    score.transaction_id,
+                    score.model_version_id,
+                    score.score,
+                    score.model_score,
+                    dumps(score.features).decode(),
+                    dumps(score.reasons).decode(),
+                    dumps(score.contributions).decode(),
+                    dumps(score.rule_hits).decode(),
+                    score.created_at,
+                )
+            )
+    if need_ids:
+        wanted = {scores[i].transaction_id: scores[i] for i in need_ids}
+        for score_id, tx_id in Score.objects.filter(transaction_id__in=list(wanted)).values_list(
+            "id", "transaction_id"
+        ):
+            wanted[tx_id].pk = score_id
+            wanted[tx_id]._state.adding = False
+
+
 def _merchant_states(txs: Sequence[Transaction]) -> dict[int, fx.MerchantState]:
     merchant_ids = {tx.merchant_id for tx in txs if tx.merchant_id}
     if not merchant_ids:
@@ -423,16 +525,7 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
             return result
 
         customer_ids = sorted({tx.customer_id for tx in txs})
-        CustomerBehaviour.objects.bulk_create(
-            [CustomerBehaviour(customer_id=cid, state={}) for cid in customer_ids], ignore_conflicts=True
-        )
-        behaviour_query = CustomerBehaviour.objects.filter(customer_id__in=customer_ids).order_by(
-            "customer_id"
-        )
-        if lock:
-            behaviour_query = behaviour_query.select_for_update()
-        behaviours = {b.customer_id: b for b in behaviour_query}
-        states = {cid: fx.CustomerState(b.state) for cid, b in behaviours.items()}
+        states = _behaviours_lock(customer_ids, lock=lock)
         merchants = _merchant_states(txs)
         smishing = _smishing_counts([tx for tx in txs if tx.status == Transaction.Status.RECEIVED])
         delay = settings.FDS_LABEL_DELAY_DAYS
@@ -451,7 +544,12 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                 else:
                     as_of = state
                 rows.append(
-                    fx.compute_features(event, as_of, merchants.get(tx.merchant_id) if tx.merchant_id else None, label_delay_days=delay)
+                    fx.compute_features(
+                        event,
+                        as_of,
+                        merchants.get(tx.merchant_id) if tx.merchant_id else None,
+                        label_delay_days=delay,
+                    )
                 )
                 live.append(tx)
             else:
@@ -512,17 +610,11 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                     score.reasons = rule_reasons + reasons
                     score.contributions = groups
                 scores.append(score)
-            Score.objects.bulk_create(scores, batch_size=1000)
+            _scores_insert(scores, need_ids=alert_positions)
             result.scored = len(scores)
             alerts_created = _alerts_create([(live[i], scores[i]) for i in alert_positions], now=now)
 
-        for cid, behaviour in behaviours.items():
-            behaviour.state = states[cid].data
-            last = states[cid].data["last_ts"]
-            behaviour.last_event_at = fx.from_local_seconds(last) if last is not None else None
-        CustomerBehaviour.objects.bulk_update(
-            list(behaviours.values()), ["state", "last_event_at"], batch_size=500
-        )
+        _behaviours_save(states)
         _merchant_days_add(deltas)
         if counted_ids:
             Transaction.objects.filter(pk__in=counted_ids).update(fraud_counted=True)

