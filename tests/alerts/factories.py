@@ -120,3 +120,19 @@ def simulated_model_install():
         created_by="tests",
         activate=True,
     )
+
+
+def history_fold(prefix: str, *, customer: str, days: int, amount: int, start: datetime) -> None:
+    """Give a customer a daily habit: `days` ordinary payments imported as history and folded into
+    the behaviour state (never scored), as `import_transactions` does."""
+    from alerts.schemas import TransactionIn
+    from alerts.services import transactions_ingest, transactions_score
+
+    rows = [
+        TransactionIn.model_validate(
+            tx_row(f"{prefix}-h{i}", customer=customer, amount=amount, when=start + timedelta(days=i))
+        )
+        for i in range(days)
+    ]
+    result = transactions_ingest(rows=rows, source="tests", historical=True, enqueue=False)
+    transactions_score(transaction_ids=result.created_ids)

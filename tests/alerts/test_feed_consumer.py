@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -15,7 +15,7 @@ from alerts.models import Alert
 from alerts.schemas import TransactionIn
 from alerts.services import transactions_ingest, transactions_score
 from fdsportal.asgi import application
-from tests.alerts.factories import active_model_install, tx_row
+from tests.alerts.factories import active_model_install, history_fold, tx_row
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,19 +34,9 @@ async def _communicator(user=None, query: str = "") -> WebsocketCommunicator:
 
 
 def _raise_alert(external_id: str, *, customer: str, minutes: int = 0) -> int:
-    history = [
-        tx_row(
-            f"{external_id}-h{i}",
-            customer=customer,
-            amount=4000,
-            when=datetime(2026, 10, 20, 13, tzinfo=KST) + timedelta(days=i),
-        )
-        for i in range(15)
-    ]
-    ids = transactions_ingest(
-        rows=[TransactionIn.model_validate(r) for r in history], source="t", historical=True, enqueue=False
-    ).created_ids
-    transactions_score(transaction_ids=ids)
+    history_fold(
+        external_id, customer=customer, days=15, amount=4000, start=datetime(2026, 10, 20, 13, tzinfo=KST)
+    )
     row = tx_row(
         external_id,
         customer=customer,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from alerts.features import KST
 from alerts.models import Alert, Score
 from alerts.schemas import TransactionIn
 from alerts.services import transactions_ingest, transactions_score
-from tests.alerts.factories import active_model_install, tx_row
+from tests.alerts.factories import active_model_install, history_fold, tx_row
 
 pytestmark = pytest.mark.django_db
 
@@ -18,19 +18,9 @@ SCAM = "[KB국민은행] 고객님 계좌가 범죄에 연루되었습니다. �
 
 
 def _transfer(external_id: str, account: str, *, customer: str = "VICTIM") -> int:
-    history = [
-        tx_row(
-            f"{external_id}-h{i}",
-            customer=customer,
-            amount=30_000,
-            when=datetime(2026, 10, 25, 12, tzinfo=KST) + timedelta(days=i),
-        )
-        for i in range(10)
-    ]
-    ids = transactions_ingest(
-        rows=[TransactionIn.model_validate(r) for r in history], source="t", historical=True, enqueue=False
-    ).created_ids
-    transactions_score(transaction_ids=ids)
+    history_fold(
+        external_id, customer=customer, days=10, amount=30_000, start=datetime(2026, 10, 25, 12, tzinfo=KST)
+    )
     row = tx_row(
         external_id,
         customer=customer,
