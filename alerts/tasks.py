@@ -11,7 +11,14 @@ from alerts.services import scoring_enqueue, transactions_score
 
 
 @shared_task(
-    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=30, max_retries=8, acks_late=True
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=8,
+    acks_late=True,
+    # Nobody reads the return value (the outcome is in the database): skip a result-backend write on
+    # the path an analyst waits for.
+    ignore_result=True,
 )
 def transactions_score_task(transaction_ids: list[int]) -> dict[str, int]:
     """Score one batch (see alerts.services.transactions_score). Safe to repeat; retried only on
