@@ -16,8 +16,7 @@ HANDBOOK = Path(__file__).resolve().parents[3] / "shared" / "data" / "handbook" 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_public_handbook_imports_with_its_column_mapping(django_capture_on_commit_callbacks):
-    out = StringIO()
+def import_handbook(limit: int, *, stdout: StringIO) -> None:
     call_command(
         "import_transactions",
         str(HANDBOOK),
@@ -28,30 +27,22 @@ def test_the_public_handbook_imports_with_its_column_mapping(django_capture_on_c
         "--id-prefix",
         "hb-",
         "--limit",
-        "3000",
-        stdout=out,
+        str(limit),
+        stdout=stdout,
         stderr=StringIO(),
     )
+
+
+def test_the_public_handbook_imports_with_its_column_mapping(django_capture_on_commit_callbacks):
+    out = StringIO()
+    import_handbook(3000, stdout=out)
     assert "imported 3,000 new transactions" in out.getvalue()
     assert Transaction.objects.filter(status=Transaction.Status.HISTORY).count() == 3000  # folded (eager)
     first = Transaction.objects.get(external_id="hb-0")
     assert first.amount == 57_160 and first.is_fraud is False  # TX_AMOUNT 57.16 × 1000
     assert first.occurred_at.isoformat() == "2018-03-31T15:00:31+00:00"  # 00:00:31 in Seoul
     again = StringIO()
-    call_command(
-        "import_transactions",
-        str(HANDBOOK),
-        "--preset",
-        "handbook",
-        "--amount-scale",
-        "1000",
-        "--id-prefix",
-        "hb-",
-        "--limit",
-        "3000",
-        stdout=again,
-        stderr=StringIO(),
-    )
+    import_handbook(3000, stdout=again)
     assert "imported 0 new transactions (3,000 duplicates skipped)" in again.getvalue()
     assert Transaction.objects.count() == 3000
 
@@ -111,20 +102,7 @@ def test_a_wrong_mapping_is_explained(tmp_path, args, message):
 
 
 def test_train_fds_trains_from_the_database_and_activates_the_model(django_capture_on_commit_callbacks):
-    call_command(
-        "import_transactions",
-        str(HANDBOOK),
-        "--preset",
-        "handbook",
-        "--amount-scale",
-        "1000",
-        "--id-prefix",
-        "hb-",
-        "--limit",
-        "20000",
-        stdout=StringIO(),
-        stderr=StringIO(),
-    )
+    import_handbook(20000, stdout=StringIO())
     out = StringIO()
     call_command("train_fds", "--rounds", "30", "--name", "fds-test", stdout=out, stderr=StringIO())
     report = json.loads(out.getvalue())
