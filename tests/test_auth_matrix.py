@@ -81,6 +81,7 @@ def autofill(model: type[models.Model], owner: User, **values: Any) -> Any:
             continue
         if isinstance(f, models.ForeignKey):
             related = f.related_model
+            assert isinstance(related, type)
             values[f.name] = owner if related is User else autofill(related, owner)
         elif f.choices:
             values[f.name] = f.choices[0][0]
@@ -103,7 +104,7 @@ def autofill(model: type[models.Model], owner: User, **values: Any) -> Any:
         elif isinstance(f, models.CharField | models.TextField):
             text = f"matrix-{f.name}-{n}"
             values[f.name] = text[: f.max_length] if f.max_length else text
-    return model.objects.create(**values)
+    return model._default_manager.create(**values)
 
 
 @dataclass
@@ -719,7 +720,9 @@ def test_websocket_access(
     cookies = {}
     for role in STAFF_ROLES:
         client = Client()
-        client.force_login(principals[role])
+        user = principals[role]
+        assert user is not None
+        client.force_login(user)
         cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     problems = []
     for access in _rows(WEBSOCKETS[route]):

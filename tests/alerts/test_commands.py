@@ -112,6 +112,7 @@ def test_train_fds_trains_from_the_database_and_activates_the_model(django_captu
     assert ModelVersion.objects.get(is_active=True).name == "fds-test"
     # The new model scores live transactions right away.
     tx = Transaction.objects.order_by("-occurred_at").first()
+    assert tx is not None
     Transaction.objects.filter(pk=tx.pk).update(status=Transaction.Status.RECEIVED)
     assert transactions_score(transaction_ids=[tx.pk]).scored == 1
 

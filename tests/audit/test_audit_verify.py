@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -53,7 +54,7 @@ def triggers_off() -> None:
         append_only_triggers_drop(connection)
 
 
-def raw(sql: str, params: list[object] | None = None) -> None:
+def raw(sql: str, params: list[Any] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 

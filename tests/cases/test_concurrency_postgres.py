@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -72,7 +73,7 @@ def test_fifty_concurrent_approvals_pay_exactly_once(refund, make_user):
     seniors = [make_user(roles.SENIOR_ANALYST, f"senior{i}") for i in range(5)]
     results, errors = race(
         [
-            lambda u=seniors[i % 5]: services.refund_request_approve(refund_id=refund.pk, actor=u)
+            functools.partial(services.refund_request_approve, refund_id=refund.pk, actor=seniors[i % 5])
             for i in range(50)
         ]
     )
@@ -126,7 +127,7 @@ def test_two_analysts_claim_at_once_one_wins(analyst, make_user, broadcasts):
     kim = make_user(roles.FRAUD_ANALYST, "kim")
     alert = alert_make()
     results, errors = race(
-        [lambda u=u: triage.alert_claim(alert_id=alert.pk, actor=u) for u in (analyst, kim) * 5]
+        [functools.partial(triage.alert_claim, alert_id=alert.pk, actor=u) for u in (analyst, kim) * 5]
     )
     assert len(results) == 1 and len(errors) == 9
     assert all(isinstance(e, triage.TriageRefused) for e in errors)

@@ -39,7 +39,12 @@ def test_employee_sees_progress_then_the_highlighted_verdict_without_reloading(
     SmishingModelVersion.objects.create(name="tiny-browser", artifact=tiny_artifact, is_active=True)
     make_user("employee", "browser-employee", password="correct-horse-battery")
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
 
     login(page, "browser-employee")
     page.goto(f"{live_server_url}/smishing/")

@@ -26,7 +26,7 @@ def _text_columns_contain(needle: str) -> list[str]:
                 field, models.CharField | models.TextField | models.JSONField | models.BinaryField
             ):
                 continue
-            for value in model.objects.values_list(field.attname, flat=True):
+            for value in model._default_manager.values_list(field.attname, flat=True):
                 if value is None:
                     continue
                 as_text = (
@@ -46,9 +46,12 @@ def test_resident_registration_number_is_never_stored_in_clear(
 ):
     sent: list[tuple] = []
     real_delay = tasks.submission_score.delay
-    monkeypatch.setattr(
-        tasks.submission_score, "delay", lambda *a, **k: (sent.append(a), real_delay(*a, **k))
-    )
+
+    def recording_delay(*a, **k):
+        sent.append(a)
+        return real_delay(*a, **k)
+
+    monkeypatch.setattr(tasks.submission_score, "delay", recording_delay)
     text = f"본인 확인: 주민번호 {RRN} 카드 {CARD} 로 조회됨 http://bit.ly/abc"
     submission = submit(employee, text, consent=True)
 

@@ -52,7 +52,12 @@ def test_scoring_batches_pending_submissions_in_one_predict(employee, real_model
     calls: list[int] = []
     _vid, _name, model = services.model_active_get()
     real_predict = model.predict
-    monkeypatch.setattr(model, "predict", lambda texts: (calls.append(len(texts)), real_predict(texts))[1])
+
+    def counting_predict(texts):
+        calls.append(len(texts))
+        return real_predict(texts)
+
+    monkeypatch.setattr(model, "predict", counting_predict)
     assert sorted(services.submissions_score(submission_ids=[ids[0]])) == ids
     assert calls == [3]
     # A redelivered task finds nothing left to do.
