@@ -175,6 +175,9 @@ def demo() -> int:
         say("stopping")
         return 0
     finally:
+        # A second Ctrl-C or SIGTERM (a process manager repeating itself) must not cut the clean-up short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for p in processes:
             p.send_signal(signal.SIGTERM)
         for p in processes:
