@@ -185,32 +185,27 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
+def _reason_action(request: HttpRequest, case_id: int, service, done: str) -> HttpResponse:
+    """A case transition that takes an optional reason (the service decides whether it is required)."""
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _case_action(
+        request, case_id, lambda: service(case_id=case_id, actor=_actor(request), reason=reason), done
+    )
+
+
 @login_required
 @permission_required("cases.work_case", raise_exception=True)
 @require_POST
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _case_action(
-        request,
-        case_id,
-        lambda: services.case_close(case_id=case_id, actor=_actor(request), reason=reason),
-        _("Case closed."),
-    )
+    return _reason_action(request, case_id, services.case_close, _("Case closed."))
 
 
 @login_required
 @permission_required("cases.work_case", raise_exception=True)
 @require_POST
 def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _case_action(
-        request,
-        case_id,
-        lambda: services.case_reopen(case_id=case_id, actor=_actor(request), reason=reason),
-        _("Case reopened."),
-    )
+    return _reason_action(request, case_id, services.case_reopen, _("Case reopened."))
 
 
 @login_required
