@@ -31,6 +31,12 @@ def refunds_reconcile() -> dict[str, int]:
 
 
 @shared_task
+def refunds_in_flight_resolve() -> dict[str, int]:
+    """Beat, every minute: drive pending payouts to a final state (cases.services.refunds_in_flight_resolve)."""
+    return vars(services.refunds_in_flight_resolve())
+
+
+@shared_task
 def cases_sla_escalate() -> list[int]:
     """Beat: escalate cases whose refund decision is about to breach its SLA."""
     return services.cases_sla_escalate()

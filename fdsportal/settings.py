@@ -218,6 +218,7 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-score-pending": {"task": "alerts.tasks.transactions_score_pending", "schedule": 15.0},
     "cases-sla-escalate": {"task": "cases.tasks.cases_sla_escalate", "schedule": 60.0},
     "cases-refunds-reconcile": {"task": "cases.tasks.refunds_reconcile", "schedule": 300.0},
+    "cases-refunds-in-flight": {"task": "cases.tasks.refunds_in_flight_resolve", "schedule": 60.0},
     "alerts-snooze-expire": {"task": "cases.tasks.alerts_snooze_expire", "schedule": 60.0},
     "smishing-score-stale": {"task": "smishing.tasks.submissions_score_stale", "schedule": 60.0},
 }
