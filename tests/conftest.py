@@ -52,6 +52,17 @@ def _allow_sync_orm_beside_playwright(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoint_per_test(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test's database starts a new audit chain, so each gets its own checkpoint file."""
+    from django.test import override_settings
+
+    with override_settings(
+        FDS_AUDIT_CHECKPOINT_PATH=tmp_path_factory.mktemp("audit") / "audit-checkpoint.json"
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _audit_triggers_around_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """Transactional tests end with a flush of every table, which the audit triggers rightly refuse.
 
