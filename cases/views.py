@@ -277,6 +277,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = Evidence.objects.filter(pk=evidence_id).first()
     if evidence is None:
         raise Http404("no such evidence")
+    services.evidence_download_record(evidence_id=evidence.pk, actor=_actor(request))
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
