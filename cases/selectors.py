@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from alerts.models import Alert, Transaction
@@ -196,6 +197,18 @@ def case_detail(*, case_id: int) -> CaseDetail | None:
     )
 
 
+def _decided_by(user: Any) -> QuerySet[AuditEvent]:
+    """Decisions or reopens of the refund's case by `user` (they may not decide its refunds)."""
+    from cases.services import CASE_DECISION_ACTIONS
+
+    return AuditEvent.objects.filter(
+        target_type="cases.case",
+        target_id=Cast(OuterRef("case_id"), CharField()),
+        action__in=CASE_DECISION_ACTIONS,
+        actor=user,
+    )
+
+
 def refunds_search(*, status: str = "", waiting_for: Any = None) -> QuerySet[RefundRequest]:
     """Refunds for the refunds page; `waiting_for` = a user: those awaiting someone else's approval
     that this user may give (not requested or confirmed by them)."""
@@ -209,6 +222,7 @@ def refunds_search(*, status: str = "", waiting_for: Any = None) -> QuerySet[Ref
             qs.filter(status=RefundRequest.Status.REQUESTED)
             .exclude(requested_by=waiting_for)
             .exclude(confirmed_by=waiting_for)
+            .exclude(Exists(_decided_by(waiting_for)))
         )
     return qs.order_by("-requested_at", "-id")
 

@@ -235,3 +235,14 @@ def test_the_in_flight_task_is_scheduled():
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"cases.tasks.refunds_in_flight_resolve", "cases.tasks.refunds_reconcile"} <= tasks
+
+
+def test_the_waiting_for_my_approval_list_leaves_out_cases_i_decided(case, analyst, senior, make_user):
+    services.case_reopen(case_id=case.pk, actor=senior, reason="재검토")
+    services.case_decide(case_id=case.pk, actor=analyst, is_fraud=True, reason="재확정")
+    refund = request_refund(case, analyst, 2_500_000)
+    other = make_user(roles.SENIOR_ANALYST, "other-senior")
+    from cases.selectors import refunds_search
+
+    assert list(refunds_search(waiting_for=senior)) == []
+    assert list(refunds_search(waiting_for=other)) == [refund]
