@@ -86,8 +86,8 @@ def _membership_changed(
         _record(action=code, user_id=instance.pk, before={}, after={kind: _names(model, pk_set)})
 
 
-def _flags_before(*, instance: User, update_fields: Any = None, **_: Any) -> None:
-    if instance.pk is None or (update_fields is not None and not set(update_fields) & set(_FLAGS)):
+def _flags_before(*, instance: User, update_fields: Any = None, raw: bool = False, **_: Any) -> None:
+    if raw or instance.pk is None or (update_fields is not None and not set(update_fields) & set(_FLAGS)):
         instance._audit_flags_before = None  # type: ignore[attr-defined]
         return
     instance._audit_flags_before = User.objects.filter(pk=instance.pk).values(*_FLAGS).first()  # type: ignore[attr-defined]

@@ -17,7 +17,8 @@ from fdsportal.services import api_token_revoke
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at", "revoked_at")
+    # The owner is fixed too: moving a token to another user would hand over their permissions.
+    readonly_fields = ("user", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
     # Tokens are issued by api_token_create (which shows the clear token once and audits the issue);
