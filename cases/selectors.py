@@ -209,6 +209,19 @@ def _decided_by(user: Any) -> QuerySet[AuditEvent]:
     )
 
 
+def cases_decided_by(*, user: Any, case_ids: list[int]) -> set[int]:
+    """Which of these cases `user` ever decided or reopened (four-eyes: not theirs to approve)."""
+    from cases.services import CASE_DECISION_ACTIONS
+
+    ids = AuditEvent.objects.filter(
+        target_type="cases.case",
+        target_id__in=[str(pk) for pk in case_ids],
+        action__in=CASE_DECISION_ACTIONS,
+        actor=user,
+    ).values_list("target_id", flat=True)
+    return {int(pk) for pk in ids}
+
+
 def refunds_search(*, status: str = "", waiting_for: Any = None) -> QuerySet[RefundRequest]:
     """Refunds for the refunds page; `waiting_for` = a user: those awaiting someone else's approval
     that this user may give (not requested or confirmed by them)."""

@@ -125,6 +125,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "can_approve": user.has_perm("cases.approve_refund"),
             "accounts": list(Account.objects.filter(customer=case.customer).order_by("id")),
             "active_refund": active_refund,
+            "my_decided_cases": selectors.cases_decided_by(user=user, case_ids=[case.pk]),
             "contact_channels": CustomerContact.Channel.choices,
             "contact_outcomes": CustomerContact.Outcome.choices,
             "four_eyes_threshold": services.refund_four_eyes_threshold(),
@@ -335,6 +336,9 @@ def refund_list(request: HttpRequest) -> HttpResponse:
             "waiting": waiting,
             "statuses": RefundRequest.Status.choices,
             "can_approve": _actor(request).has_perm("cases.approve_refund"),
+            "my_decided_cases": selectors.cases_decided_by(
+                user=_actor(request), case_ids=[r.case_id for r in page.object_list]
+            ),
             "querystring": params.urlencode(),
             "four_eyes_threshold": services.refund_four_eyes_threshold(),
         },

@@ -246,3 +246,24 @@ def test_the_waiting_for_my_approval_list_leaves_out_cases_i_decided(case, analy
 
     assert list(refunds_search(waiting_for=senior)) == []
     assert list(refunds_search(waiting_for=other)) == [refund]
+
+
+def test_the_refunds_page_offers_no_approve_button_on_a_case_the_senior_decided(
+    case, analyst, senior, client_for
+):
+    services.case_reopen(case_id=case.pk, actor=senior, reason="재검토")
+    services.case_decide(case_id=case.pk, actor=senior, is_fraud=True, reason="재확정")
+    request_refund(case, analyst, 2_500_000)
+    page = client_for(senior).get("/cases/refunds/").content.decode()
+    assert 'data-testid="approve-refund"' not in page and "Needs another approver" in page
+    detail = client_for(senior).get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="approve-refund"' not in detail
+
+
+def test_a_refunds_idempotency_key_cannot_be_changed_in_the_database(approved):
+    import uuid
+
+    with pytest.raises(Exception, match="idempotency key"), transaction.atomic():
+        RefundRequest.objects.filter(pk=approved.pk).update(idempotency_key=uuid.uuid4())
+    approved.refresh_from_db()
+    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
