@@ -9,6 +9,7 @@ of the change when there is one (the admin's), else in its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -25,7 +26,7 @@ _FLAGS = ("is_superuser", "is_staff", "is_active")
 
 
 @contextmanager
-def audit_actor(actor: AbstractBaseUser | AnonymousUser | None):  # type: ignore[no-untyped-def]
+def audit_actor(actor: AbstractBaseUser | AnonymousUser | None) -> Iterator[None]:
     """Attribute the role changes made inside the block to `actor` (e.g. the administrator)."""
     token = _actor.set(actor)
     try:
