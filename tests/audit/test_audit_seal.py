@@ -145,3 +145,11 @@ def test_production_start_up_fails_without_its_own_audit_key(tmp_path):
     assert good.returncode == 0, good.stderr
     dev = _settings_import(tmp_path, FDS_INSECURE_DEV_KEY="true")
     assert dev.returncode == 0, dev.stderr
+
+
+def test_the_checkpoint_is_written_on_a_schedule():
+    from fdsportal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]
+    assert entry["task"] == audit_checkpoint_write_task.name
+    assert entry["task"] in app.tasks
