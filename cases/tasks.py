@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from alerts import triage
-from cases import services
+from cases import services, triage
 from cases.gateway import GatewayTransientError
 
 

@@ -1,4 +1,4 @@
-"""Case, refund, QA and triage pages: thin views over cases.services / alerts.triage."""
+"""Case, refund, QA and triage pages: thin views over cases.services / cases.triage."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from alerts import triage
 from alerts.models import Account
-from cases import selectors, services
+from cases import selectors, services, triage
 from cases.forms import (
     ContactForm,
     DecisionForm,
@@ -453,31 +452,17 @@ def alert_triage(request: HttpRequest, alert_id: int) -> HttpResponse:
     data = form.cleaned_data
     action = data["action"]
     try:
-        if action == "claim":
-            alert = triage.alert_claim(alert_id=alert_id, actor=_actor(request))
-        elif action == "release":
-            alert = triage.alert_release(alert_id=alert_id, actor=_actor(request))
-        elif action == "assign":
-            alert = triage.alert_assign(
-                alert_id=alert_id, actor=_actor(request), assignee_username=data["assignee"]
-            )
-        elif action == "dismiss":
-            alert = triage.alert_dismiss(
-                alert_id=alert_id,
-                actor=_actor(request),
-                reason_code=data["reason_code"],
+        alert = triage.alert_triage(
+            action=action,
+            alert_id=alert_id,
+            actor=_actor(request),
+            given=triage.TriageInput(
+                reason_code=data["reason_code"] or "",
                 reason_text=data["reason_text"],
-            )
-        elif action == "snooze":
-            until = form.snooze_until()
-            assert until is not None
-            alert = triage.alert_snooze(
-                alert_id=alert_id, actor=_actor(request), until=until, reason=data["reason_text"]
-            )
-        else:
-            alert = triage.alert_escalate(
-                alert_id=alert_id, actor=_actor(request), reason=data["reason_text"]
-            )
+                until=form.snooze_until(),
+                assignee_username=data["assignee"],
+            ),
+        )
     except triage.TriageRefused as exc:
         return _triage_answer(request, ok=False, message=str(exc), status=409, default=default)
     extra = {"alert_id": alert.pk, "status": alert.status, "case_id": alert.case_id}

@@ -9,10 +9,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from alerts import triage
 from alerts.models import Transaction
 from audit.models import AuditEvent
-from cases import services
+from cases import services, triage
 from cases.models import Case, Evidence, FraudLabel
 from cases.selectors import case_timeline
 from cases.services import CaseActionRefused

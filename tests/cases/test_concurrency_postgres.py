@@ -12,11 +12,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from alerts import triage
 from alerts.models import Alert
 from audit.models import AuditEvent
 from audit.services import audit_chain_verify
-from cases import services
+from cases import services, triage
 from cases.models import Case, GatewayLedgerEntry, RefundRequest
 from cases.services import CaseActionRefused
 from fdsportal import roles

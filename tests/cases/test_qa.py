@@ -3,9 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from alerts import triage
 from audit.models import AuditEvent
-from cases import services
+from cases import services, triage
 from cases.models import QaReview
 from cases.services import CaseActionRefused
 from tests.cases.factories import alert_make

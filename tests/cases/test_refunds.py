@@ -7,9 +7,8 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from alerts import triage
 from audit.models import AuditEvent
-from cases import services
+from cases import services, triage
 from cases.gateway import GatewayTransientError, simulated_gateway_mode_set
 from cases.models import Case, GatewayLedgerEntry, RefundRequest
 from cases.services import CaseActionRefused
