@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from access.api_auth import require_perm
 from alerts.models import Alert, Transaction
 from alerts.schemas import IngestErrorOut, IngestOut, TransactionBatchIn, TransactionIn
 from alerts.selectors import AlertFilters, alert_queue, alert_rows
 from alerts.services import transactions_ingest
-from fdsportal.api import require_perm
 
 router = Router(tags=["FDS"])
 

@@ -137,6 +137,7 @@ def main() -> int:
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
 
+    from access.services import api_token_create
     from alerts.features import KST
     from alerts.models import Alert, Score
     from alerts.schemas import TransactionIn
@@ -144,7 +145,6 @@ def main() -> int:
     from alerts.simulator import Simulator
     from alerts.training import model_fit, stream_from_db
     from fdsportal import roles
-    from fdsportal.services import api_token_create
 
     roles.roles_sync()
     service = User.objects.create_user("bench-ingest")

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "fdsportal",
+    "access",
     "audit",
     "alerts",
     "cases",

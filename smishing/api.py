@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from fdsportal.api import require_perm
+from access.api_auth import require_perm
 from smishing import selectors, services
 from smishing.models import Submission
 

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
 
+from access.services import api_token_create
 from fdsportal import roles
-from fdsportal.services import api_token_create
 
 CHROMIUM = os.environ.get("FDS_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("FDS_REQUIRE_SERVICES", "") not in ("", "0", "false")

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from access.services import api_token_create
 from alerts.features import KST
 from alerts.models import ModelVersion, Transaction
 from alerts.schemas import TransactionIn
@@ -18,7 +19,6 @@ from alerts.services import model_version_store, transactions_ingest, transactio
 from alerts.simulator import Simulator, seed_case_transactions
 from alerts.training import model_fit, stream_from_db
 from fdsportal import roles
-from fdsportal.services import api_token_create
 
 DEMO_USERS = (
     ("analyst", roles.FRAUD_ANALYST),
