@@ -28,7 +28,8 @@ from django.utils import timezone
 from alerts import broadcast
 from alerts.models import Alert
 from audit.services import AuditEntry, audit_record_many
-from cases.services import case_open, case_open_for_customer, qa_sample_dismissed
+from cases.qa import qa_sample_dismissed
+from cases.services import case_open, case_open_for_customer
 
 MAX_SNOOZE = timedelta(days=7)
 BULK_LIMIT = 500
@@ -210,7 +211,7 @@ def alert_dismiss(*, alert_id: int, actor: User, reason_code: str, reason_text: 
     """Dismiss as a false positive with a reason (code + text; text required for "other").
 
     Alerts attached to this one are dismissed with it. A configurable share of dismissals is drawn into
-    the compliance QA queue (cases.services.qa_sample_dismissed). Refused, with nothing changed, when the
+    the compliance QA queue (cases.qa.qa_sample_dismissed). Refused, with nothing changed, when the
     alert is claimed by someone else or already decided.
     """
     _require_triage(actor)

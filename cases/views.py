@@ -1,4 +1,4 @@
-"""Case, refund, QA and triage pages: thin views over cases.services / cases.triage."""
+"""Case, refund, QA and triage pages: thin views over the cases services (lifecycle, refunds, evidence, QA, triage)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from alerts.models import Account
-from cases import selectors, services, triage
+from cases import evidence, qa, refunds, selectors, services, triage
+from cases.errors import CaseActionRefused
 from cases.forms import (
     ContactForm,
     DecisionForm,
@@ -28,7 +29,6 @@ from cases.forms import (
     TriageForm,
 )
 from cases.models import Case, CustomerContact, Evidence, QaReview, RefundRequest
-from cases.services import CaseActionRefused
 
 PAGE_SIZE = 25
 
@@ -126,7 +126,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "active_refund": active_refund,
             "contact_channels": CustomerContact.Channel.choices,
             "contact_outcomes": CustomerContact.Outcome.choices,
-            "four_eyes_threshold": services.refund_four_eyes_threshold(),
+            "four_eyes_threshold": refunds.refund_four_eyes_threshold(),
             "sla_json": {"due": detail.sla.due_at.isoformat(), "state": detail.sla.state},
         },
     )
@@ -259,7 +259,7 @@ def case_evidence_add(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_action(
         request,
         case_id,
-        lambda: services.case_evidence_add(
+        lambda: evidence.case_evidence_add(
             case_id=case_id,
             actor=_actor(request),
             upload=form.cleaned_data["file"],
@@ -304,7 +304,7 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_action(
         request,
         case_id,
-        lambda: services.refund_request_create(
+        lambda: refunds.refund_request_create(
             case_id=case_id,
             actor=_actor(request),
             amount=form.cleaned_data["amount"],
@@ -320,8 +320,8 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
 def refund_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     waiting = request.GET.get("waiting") == "1" and _actor(request).has_perm("cases.approve_refund")
-    refunds = selectors.refunds_search(status=status, waiting_for=_actor(request) if waiting else None)
-    page = Paginator(refunds, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = selectors.refunds_search(status=status, waiting_for=_actor(request) if waiting else None)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -334,7 +334,7 @@ def refund_list(request: HttpRequest) -> HttpResponse:
             "statuses": RefundRequest.Status.choices,
             "can_approve": _actor(request).has_perm("cases.approve_refund"),
             "querystring": params.urlencode(),
-            "four_eyes_threshold": services.refund_four_eyes_threshold(),
+            "four_eyes_threshold": refunds.refund_four_eyes_threshold(),
         },
     )
 
@@ -360,7 +360,7 @@ def refund_approve(request: HttpRequest, refund_id: int) -> HttpResponse:
     return _refund_decision(
         request,
         refund_id,
-        lambda: services.refund_request_approve(refund_id=refund_id, actor=_actor(request), reason=reason),
+        lambda: refunds.refund_request_approve(refund_id=refund_id, actor=_actor(request), reason=reason),
         _("Refund approved; the payout is on its way."),
     )
 
@@ -373,7 +373,7 @@ def refund_reject(request: HttpRequest, refund_id: int) -> HttpResponse:
     return _refund_decision(
         request,
         refund_id,
-        lambda: services.refund_request_reject(refund_id=refund_id, actor=_actor(request), reason=reason),
+        lambda: refunds.refund_request_reject(refund_id=refund_id, actor=_actor(request), reason=reason),
         _("Refund rejected."),
     )
 
@@ -405,7 +405,7 @@ def qa_review(request: HttpRequest, review_id: int) -> HttpResponse:
         messages.error(request, _form_errors(form))
         return redirect("cases:qa")
     try:
-        services.qa_review_record(
+        qa.qa_review_record(
             review_id=review_id,
             actor=_actor(request),
             outcome=form.cleaned_data["outcome"],
