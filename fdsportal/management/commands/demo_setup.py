@@ -134,8 +134,8 @@ class Command(BaseCommand):
             self.stderr.write(f"seed case scored: {len(result.alert_ids)} alert(s)")
 
     def _smishing(self, simulator: Simulator) -> None:
+        from smishing.intake import submission_create
         from smishing.models import SmishingModelVersion, Submission
-        from smishing.services import submission_create
 
         if not SmishingModelVersion.objects.filter(is_active=True).exists():
             self.stderr.write("training the first smishing model…")

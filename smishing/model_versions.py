@@ -1,0 +1,221 @@
+"""Smishing model versions: the active model, bootstrap training, imports and activation."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import AuditEntry, audit_record, audit_record_many
+from smishing.engine import (
+    LABELS,
+    SmishingModel,
+    evaluate,
+    generate_corpus,
+    split_by_template,
+    train,
+)
+from smishing.models import (
+    SmishingModelVersion,
+)
+
+SYSTEM_ACTOR = "system:smishing"
+
+
+class ModelActivationRefused(ValueError):
+    pass
+
+
+def _corpus_per_template() -> int:
+    return int(getattr(settings, "FDS_SMISHING_CORPUS_PER_TEMPLATE", 30))
+
+
+def _split_seed() -> int:
+    # The held-out templates must be the same for every model compared, so the seed is fixed.
+    return int(getattr(settings, "FDS_SMISHING_SPLIT_SEED", 0))
+
+
+# --- Models: the process cache, bootstrap, activation -------------------------------------------------
+
+_model_lock = threading.Lock()
+_model_cache: dict[str, Any] = {"version_id": None, "version_name": "", "model": None}
+
+
+def model_active_get() -> tuple[int, str, SmishingModel]:
+    """(version id, name, loaded model) of the active model; trains one first if none exists.
+
+    The model is loaded once per process and kept until another version becomes active; checking
+    which version is active costs one indexed query per scoring batch.
+    """
+    row = SmishingModelVersion.objects.filter(is_active=True).values("id", "name").first()
+    if row is None:
+        version = model_bootstrap()
+        row = {"id": version.pk, "name": version.name}
+    with _model_lock:
+        if _model_cache["version_id"] != row["id"]:
+            artifact = SmishingModelVersion.objects.values_list("artifact", flat=True).get(pk=row["id"])
+            _model_cache["model"] = SmishingModel.loads(bytes(artifact))
+            _model_cache["version_id"] = row["id"]
+            _model_cache["version_name"] = row["name"]
+        return row["id"], row["name"], _model_cache["model"]
+
+
+def _held_out_split(*, per_template: int | None = None) -> tuple[list[Any], list[Any]]:
+    corpus = generate_corpus(seed=_split_seed(), per_template=per_template or _corpus_per_template())
+    return split_by_template(corpus, test_share=0.25, seed=_split_seed())
+
+
+def _new_version_name(prefix: str) -> str:
+    return f"{prefix}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _activate(version: SmishingModelVersion) -> SmishingModelVersion | None:
+    """Make `version` the active one inside the caller's transaction; returns the one it replaced."""
+    previous = SmishingModelVersion.objects.select_for_update().filter(is_active=True).first()
+    if previous is not None and previous.pk == version.pk:
+        return None
+    if previous is not None:
+        SmishingModelVersion.objects.filter(pk=previous.pk).update(is_active=False)
+    SmishingModelVersion.objects.filter(pk=version.pk).update(is_active=True, activated_at=timezone.now())
+    version.is_active = True
+    return previous
+
+
+def model_bootstrap(*, actor: User | None = None, per_template: int | None = None) -> SmishingModelVersion:
+    """Train a model from the generated corpus and activate it, unless a model is already active.
+
+    Side effects: a SmishingModelVersion (artifact and held-out metrics) and the audit events
+    `smishing.model.created` / `smishing.model.activated`. Safe to repeat and to race: a second
+    caller that loses the race for the one-active constraint returns the winner.
+    """
+    active = SmishingModelVersion.objects.filter(is_active=True).first()
+    if active is not None:
+        return active
+    train_part, test_part = _held_out_split(per_template=per_template)
+    model, report = train(
+        [e.text for e in train_part],
+        [e.label for e in train_part],
+        groups=[e.template_id for e in train_part],
+        seed=_split_seed(),
+    )
+    metrics = evaluate(model, [e.text for e in test_part], [e.label for e in test_part])
+    try:
+        with transaction.atomic():
+            version = SmishingModelVersion.objects.create(
+                name=_new_version_name("bootstrap"),
+                engine_version=str(getattr(model, "version", "")),
+                created_by=actor,
+                artifact=model.dumps(),
+                metrics={"held_out": metrics, "training": _jsonable(report)},
+                is_active=True,
+                activated_at=timezone.now(),
+            )
+            audit_record_many(
+                [
+                    AuditEntry(
+                        action="smishing.model.created",
+                        target=version,
+                        actor=actor,
+                        system_actor=SYSTEM_ACTOR,
+                        after={"name": version.name, "held_out": metrics},
+                        model_version=version.name,
+                    ),
+                    AuditEntry(
+                        action="smishing.model.activated",
+                        target=version,
+                        actor=actor,
+                        system_actor=SYSTEM_ACTOR,
+                        reason="bootstrap: no model was active",
+                        after={"is_active": True},
+                        model_version=version.name,
+                    ),
+                ]
+            )
+    except IntegrityError:
+        return SmishingModelVersion.objects.get(is_active=True)
+    return version
+
+
+def model_train_from_rows(
+    *, texts: list[str], labels: list[str], actor: User | None, name: str = "", activate: bool
+) -> SmishingModelVersion:
+    """Train on external labelled rows (the `smishing_train` command) and store the version.
+
+    Side effects: a SmishingModelVersion; with `activate`, it becomes the active model (audited).
+    Not idempotent: each call stores a new version.
+    """
+    bad = sorted({label for label in labels if label not in LABELS})
+    if bad:
+        raise ValueError(f"unknown labels {bad}; use {list(LABELS)}")
+    model, report = train(texts, labels, seed=_split_seed())
+    with transaction.atomic():
+        version = SmishingModelVersion.objects.create(
+            name=name or _new_version_name("import"),
+            engine_version=str(getattr(model, "version", "")),
+            created_by=actor,
+            artifact=model.dumps(),
+            metrics={"training": _jsonable(report), "rows": len(texts)},
+        )
+        entries = [
+            AuditEntry(
+                action="smishing.model.created",
+                target=version,
+                actor=actor,
+                system_actor="system:smishing_train",
+                after={"name": version.name, "rows": len(texts)},
+                model_version=version.name,
+            )
+        ]
+        if activate:
+            previous = _activate(version)
+            entries.append(
+                AuditEntry(
+                    action="smishing.model.activated",
+                    target=version,
+                    actor=actor,
+                    system_actor="system:smishing_train",
+                    reason="activated by the smishing_train command",
+                    before={"active": previous.name if previous else None},
+                    after={"active": version.name},
+                    model_version=version.name,
+                )
+            )
+        audit_record_many(entries)
+    return version
+
+
+def model_version_activate(*, version: SmishingModelVersion, actor: User, reason: str) -> None:
+    """Make an earlier or held model active by a user's decision (rollback, approval).
+
+    Side effects: the one-active flag moves; audit `smishing.model.activated`. Safe to repeat: the
+    active version activated again records nothing.
+    """
+    if not actor.has_perm("smishing.retrain_model"):
+        raise ModelActivationRefused("permission smishing.retrain_model required")
+    if not reason.strip():
+        raise ModelActivationRefused("Give a reason for activating this model.")
+    with transaction.atomic():
+        version = SmishingModelVersion.objects.select_for_update().get(pk=version.pk)
+        if version.is_active:
+            return
+        previous = _activate(version)
+        audit_record(
+            action="smishing.model.activated",
+            target=version,
+            actor=actor,
+            reason=reason,
+            before={"active": previous.name if previous else None},
+            after={"active": version.name},
+            model_version=version.name,
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
