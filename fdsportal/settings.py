@@ -319,6 +319,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FDS_MAX_REQUEST_BYTES", 16 * 1024 * 1024,
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Domain settings
+# Shared read-only data sets (the public handbook, the SMS corpora) beside the checkout.
+_shared_default = BASE_DIR.parent / "shared"
+FDS_SHARED_DIR = Path(
+    env_str("FDS_SHARED_DIR", str(_shared_default if _shared_default.exists() else Path("/work/shared")))
+)
 FDS_MODEL_DIR = Path(env_str("FDS_MODEL_DIR", str(VAR_DIR / "models")))
 FDS_ALERT_THRESHOLD = env_float("FDS_ALERT_THRESHOLD", 0.5, low=0.0, high=1.0)
 FDS_SCORE_BATCH_SIZE = env_int("FDS_SCORE_BATCH_SIZE", 1000, minimum=1)

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from alerts import benchmark
 from alerts.features import FEATURE_NAMES
 
-HANDBOOK = Path(settings.BASE_DIR) / ".." / "shared" / "data" / "handbook" / "transactions.parquet"
+HANDBOOK = settings.FDS_SHARED_DIR / "data" / "handbook" / "transactions.parquet"
 
 
 def _frame(rows: list[tuple[str, int, int]]) -> pd.DataFrame:

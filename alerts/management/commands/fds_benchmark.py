@@ -13,8 +13,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from alerts import benchmark
 from alerts.scoring import DEFAULT_ROUNDS
 
-DEFAULT_DATA = Path("..") / "shared" / "data" / "handbook" / "transactions.parquet"
-
 
 class Command(BaseCommand):
     help = (
@@ -26,7 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--data",
-            default=str(DEFAULT_DATA),
+            default=str(settings.FDS_SHARED_DIR / "data" / "handbook" / "transactions.parquet"),
             help="handbook transactions, .parquet or .csv (relative paths: from the repository root)",
         )
         parser.add_argument(
