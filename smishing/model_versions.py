@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import AuditEntry, audit_record, audit_record_many
+from model_registry import ActiveModelCache, activation_entry, version_activate
 from smishing.engine import (
     LABELS,
     SmishingModel,
@@ -40,10 +40,9 @@ def _split_seed() -> int:
     return int(getattr(settings, "FDS_SMISHING_SPLIT_SEED", 0))
 
 
-# --- Models: the process cache, bootstrap, activation -------------------------------------------------
-
-_model_lock = threading.Lock()
-_model_cache: dict[str, Any] = {"version_id": None, "version_name": "", "model": None}
+_active_model: ActiveModelCache[SmishingModel] = ActiveModelCache(
+    SmishingModelVersion, lambda version: SmishingModel.loads(bytes(version.artifact))
+)
 
 
 def model_active_get() -> tuple[int, str, SmishingModel]:
@@ -52,17 +51,12 @@ def model_active_get() -> tuple[int, str, SmishingModel]:
     The model is loaded once per process and kept until another version becomes active; checking
     which version is active costs one indexed query per scoring batch.
     """
-    row = SmishingModelVersion.objects.filter(is_active=True).values("id", "name").first()
-    if row is None:
-        version = model_bootstrap()
-        row = {"id": version.pk, "name": version.name}
-    with _model_lock:
-        if _model_cache["version_id"] != row["id"]:
-            artifact = SmishingModelVersion.objects.values_list("artifact", flat=True).get(pk=row["id"])
-            _model_cache["model"] = SmishingModel.loads(bytes(artifact))
-            _model_cache["version_id"] = row["id"]
-            _model_cache["version_name"] = row["name"]
-        return row["id"], row["name"], _model_cache["model"]
+    active = _active_model.get()
+    if active is None:
+        model_bootstrap()
+        active = _active_model.get()
+        assert active is not None
+    return active
 
 
 def _held_out_split(*, per_template: int | None = None) -> tuple[list[Any], list[Any]]:
@@ -72,18 +66,6 @@ def _held_out_split(*, per_template: int | None = None) -> tuple[list[Any], list
 
 def _new_version_name(prefix: str) -> str:
     return f"{prefix}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-
-
-def _activate(version: SmishingModelVersion) -> SmishingModelVersion | None:
-    """Make `version` the active one inside the caller's transaction; returns the one it replaced."""
-    previous = SmishingModelVersion.objects.select_for_update().filter(is_active=True).first()
-    if previous is not None and previous.pk == version.pk:
-        return None
-    if previous is not None:
-        SmishingModelVersion.objects.filter(pk=previous.pk).update(is_active=False)
-    SmishingModelVersion.objects.filter(pk=version.pk).update(is_active=True, activated_at=timezone.now())
-    version.is_active = True
-    return previous
 
 
 def model_bootstrap(*, actor: User | None = None, per_template: int | None = None) -> SmishingModelVersion:
@@ -125,14 +107,13 @@ def model_bootstrap(*, actor: User | None = None, per_template: int | None = Non
                         after={"name": version.name, "held_out": metrics},
                         model_version=version.name,
                     ),
-                    AuditEntry(
+                    activation_entry(
                         action="smishing.model.activated",
-                        target=version,
+                        version=version,
+                        previous_name=None,
                         actor=actor,
                         system_actor=SYSTEM_ACTOR,
                         reason="bootstrap: no model was active",
-                        after={"is_active": True},
-                        model_version=version.name,
                     ),
                 ]
             )
@@ -161,31 +142,22 @@ def model_train_from_rows(
             artifact=model.dumps(),
             metrics={"training": _jsonable(report), "rows": len(texts)},
         )
-        entries = [
-            AuditEntry(
-                action="smishing.model.created",
-                target=version,
+        audit_record(
+            action="smishing.model.created",
+            target=version,
+            actor=actor,
+            system_actor="system:smishing_train",
+            after={"name": version.name, "rows": len(texts)},
+            model_version=version.name,
+        )
+        if activate:
+            version_activate(
+                version=version,
+                action="smishing.model.activated",
                 actor=actor,
                 system_actor="system:smishing_train",
-                after={"name": version.name, "rows": len(texts)},
-                model_version=version.name,
+                reason="activated by the smishing_train command",
             )
-        ]
-        if activate:
-            previous = _activate(version)
-            entries.append(
-                AuditEntry(
-                    action="smishing.model.activated",
-                    target=version,
-                    actor=actor,
-                    system_actor="system:smishing_train",
-                    reason="activated by the smishing_train command",
-                    before={"active": previous.name if previous else None},
-                    after={"active": version.name},
-                    model_version=version.name,
-                )
-            )
-        audit_record_many(entries)
     return version
 
 
@@ -203,16 +175,7 @@ def model_version_activate(*, version: SmishingModelVersion, actor: User, reason
         version = SmishingModelVersion.objects.select_for_update().get(pk=version.pk)
         if version.is_active:
             return
-        previous = _activate(version)
-        audit_record(
-            action="smishing.model.activated",
-            target=version,
-            actor=actor,
-            reason=reason,
-            before={"active": previous.name if previous else None},
-            after={"active": version.name},
-            model_version=version.name,
-        )
+        version_activate(version=version, action="smishing.model.activated", actor=actor, reason=reason)
 
 
 def _jsonable(value: Any) -> Any:

@@ -20,7 +20,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import AuditEntry, audit_record, audit_record_many
+from audit.services import audit_record
+from model_registry import version_activate
 from smishing import realtime, selectors
 from smishing.engine import (
     SmishingModel,
@@ -30,7 +31,6 @@ from smishing.engine import (
 from smishing.model_versions import (
     SYSTEM_ACTOR,
     ModelActivationRefused,
-    _activate,
     _held_out_split,
     _jsonable,
     _new_version_name,
@@ -246,43 +246,7 @@ def retrain_job_run(*, job_id: int, per_template: int | None = None) -> RetrainJ
                 metrics={"held_out": candidate_metrics, "training": _jsonable(report)},
                 training_set=job.training_set,
             )
-            entries = [
-                AuditEntry(
-                    action="smishing.model.created",
-                    target=version,
-                    actor=job.created_by,
-                    after={"name": version.name, "held_out": candidate_metrics},
-                    model_version=version.name,
-                    context={"retrain_job": job.pk},
-                )
-            ]
-            if not_worse:
-                previous = _activate(version)
-                outcome = RetrainJob.Outcome.ACTIVATED
-                entries.append(
-                    AuditEntry(
-                        action="smishing.model.activated",
-                        target=version,
-                        actor=job.created_by,
-                        reason="not worse than the active model on the held-out templates",
-                        before={"active": previous.name if previous else None},
-                        after={"active": version.name},
-                        model_version=version.name,
-                        context=_jsonable(evaluation),
-                    )
-                )
-            else:
-                outcome = RetrainJob.Outcome.AWAITING_APPROVAL
-                entries.append(
-                    AuditEntry(
-                        action="smishing.model.held_for_approval",
-                        target=version,
-                        actor=job.created_by,
-                        reason="worse than the active model on the held-out templates",
-                        model_version=version.name,
-                        context=_jsonable(evaluation),
-                    )
-                )
+            outcome = RetrainJob.Outcome.ACTIVATED if not_worse else RetrainJob.Outcome.AWAITING_APPROVAL
             RetrainJob.objects.filter(pk=job.pk).update(
                 status=RetrainJob.Status.SUCCEEDED,
                 progress=1.0,
@@ -293,7 +257,31 @@ def retrain_job_run(*, job_id: int, per_template: int | None = None) -> RetrainJ
                 outcome=outcome,
                 finished_at=timezone.now(),
             )
-            audit_record_many(entries)
+            audit_record(
+                action="smishing.model.created",
+                target=version,
+                actor=job.created_by,
+                after={"name": version.name, "held_out": candidate_metrics},
+                model_version=version.name,
+                context={"retrain_job": job.pk},
+            )
+            if not_worse:
+                version_activate(
+                    version=version,
+                    action="smishing.model.activated",
+                    actor=job.created_by,
+                    reason="not worse than the active model on the held-out templates",
+                    context=_jsonable(evaluation),
+                )
+            else:
+                audit_record(
+                    action="smishing.model.held_for_approval",
+                    target=version,
+                    actor=job.created_by,
+                    reason="worse than the active model on the held-out templates",
+                    model_version=version.name,
+                    context=_jsonable(evaluation),
+                )
     except Exception as exc:
         logger.exception("smishing retraining job %s failed", job_id)
         RetrainJob.objects.filter(pk=job_id).update(
@@ -329,26 +317,13 @@ def retrain_job_approve(*, job_id: int, actor: User, reason: str) -> RetrainJob:
             return job
         version = job.model_version
         assert version is not None
-        previous = _activate(version)
-        audit_record_many(
-            [
-                AuditEntry(
-                    action="smishing.model.approved",
-                    target=version,
-                    actor=actor,
-                    reason=reason,
-                    model_version=version.name,
-                    context={"retrain_job": job.pk, "report": job.report},
-                ),
-                AuditEntry(
-                    action="smishing.model.activated",
-                    target=version,
-                    actor=actor,
-                    reason=reason,
-                    before={"active": previous.name if previous else None},
-                    after={"active": version.name},
-                    model_version=version.name,
-                ),
-            ]
+        audit_record(
+            action="smishing.model.approved",
+            target=version,
+            actor=actor,
+            reason=reason,
+            model_version=version.name,
+            context={"retrain_job": job.pk, "report": job.report},
         )
+        version_activate(version=version, action="smishing.model.activated", actor=actor, reason=reason)
     return job

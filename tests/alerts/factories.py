@@ -84,7 +84,7 @@ def _synthetic_outcome(rounds: int):
 
 def active_model_install(*, rounds: int = 40):
     """Make a small model trained on the synthetic stream (once per test run) the active model."""
-    from alerts.services import model_version_store
+    from alerts.model_versions import model_version_store
 
     outcome = _synthetic_outcome(rounds)
     outcome.model.threshold = 0.5
@@ -110,7 +110,7 @@ def _simulated_outcome():
 
 def simulated_model_install():
     """Make a model trained on simulated bank history (once per test run) the active model."""
-    from alerts.services import model_version_store
+    from alerts.model_versions import model_version_store
 
     outcome = _simulated_outcome()
     return model_version_store(

@@ -25,7 +25,7 @@ NORMAL = "[Web발신] 인증번호 [482913]를 입력해주세요. 타인에게 
 @pytest.fixture
 def real_model(db, tiny_artifact, settings) -> SmishingModelVersion:
     settings.FDS_SMISHING_CORPUS_PER_TEMPLATE = 1
-    model_versions._model_cache.update(version_id=None, model=None)
+    model_versions._active_model.clear()
     return SmishingModelVersion.objects.create(name="tiny", artifact=tiny_artifact, is_active=True)
 
 
@@ -82,7 +82,7 @@ def quick_train(monkeypatch, tiny_artifact):
 
 def test_first_use_without_a_model_bootstraps_one(employee, submit, settings, quick_train):
     settings.FDS_SMISHING_CORPUS_PER_TEMPLATE = 1
-    model_versions._model_cache.update(version_id=None, model=None)
+    model_versions._active_model.clear()
     submission = submit(employee, NORMAL)
     version = SmishingModelVersion.objects.get(is_active=True)
     assert submission.model_version == version and version.metrics["held_out"]["n"] > 0

@@ -89,7 +89,9 @@ def scripted_training(monkeypatch):
     script: dict = {}
     corpus = [Example(f"text {i}", "smishing" if i % 2 else "normal", f"t{i % 4}", "x") for i in range(8)]
     monkeypatch.setattr(model_versions, "generate_corpus", lambda **kw: corpus)
-    monkeypatch.setattr(model_versions, "split_by_template", lambda examples, **kw: (examples[:6], examples[6:]))
+    monkeypatch.setattr(
+        model_versions, "split_by_template", lambda examples, **kw: (examples[:6], examples[6:])
+    )
 
     def fake_train(texts, labels, *, groups=None, seed=0, progress=None):
         script["trained_on"] = list(zip(texts, labels, strict=True))

@@ -13,9 +13,10 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from access.services import api_token_create
 from alerts.features import KST
+from alerts.model_versions import model_version_store
 from alerts.models import ModelVersion, Transaction
 from alerts.schemas import TransactionIn
-from alerts.services import model_version_store, transactions_ingest, transactions_score
+from alerts.services import transactions_ingest, transactions_score
 from alerts.simulator import Simulator, seed_case_transactions
 from alerts.training import model_fit, stream_from_db
 from fdsportal import roles
