@@ -35,6 +35,7 @@ from alerts.models import (
     Segment,
     Transaction,
 )
+from alerts.push import alert_rows_push_on_commit
 from alerts.rules import RULES, ActiveRule, RuleInput, rules_evaluate, rules_score
 from alerts.schemas import TransactionIn
 from alerts.scoring import ReasonContext, reasons_explain
@@ -561,15 +562,8 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                 ]
             )
             result.alert_ids = [a.pk for a in alerts_created]
-            ids = list(result.alert_ids)
-            transaction.on_commit(lambda: _broadcast(ids))
+            alert_rows_push_on_commit(result.alert_ids)
     return result
-
-
-def _broadcast(alert_ids: list[int]) -> None:
-    from alerts.broadcast import alert_rows_broadcast
-
-    alert_rows_broadcast(alert_ids=alert_ids)
 
 
 def _reason_context(tx: Transaction) -> ReasonContext:

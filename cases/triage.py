@@ -25,8 +25,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alerts import broadcast
 from alerts.models import Alert
+from alerts.push import alert_rows_push_on_commit
 from audit.services import AuditEntry, audit_record_many
 from cases.qa import qa_sample_dismissed
 from cases.services import case_open, case_open_for_customer
@@ -47,14 +47,6 @@ DISMISS_REASONS: dict[str, tuple[str, str]] = {
 
 class TriageRefused(Exception):
     """The action lost a race or is not allowed in the alert's state; nothing was changed."""
-
-
-def alert_rows_broadcast_on_commit(alert_ids: Sequence[int]) -> None:
-    """After commit, re-render the shared queue row of these alerts and push it to every analyst."""
-    ids = sorted(set(alert_ids))
-
-    if ids:
-        transaction.on_commit(lambda: broadcast.alert_rows_broadcast(alert_ids=ids))
 
 
 def _require_triage(actor: User) -> None:
@@ -134,9 +126,7 @@ def _guarded_update(
         if children is not None:
             entries.extend(children(alert))
         audit_record_many(entries)
-    alert_rows_broadcast_on_commit(
-        [alert_id, *[e.target.pk for e in entries[1:] if isinstance(e.target, Alert)]]
-    )
+    alert_rows_push_on_commit([alert_id, *[e.target.pk for e in entries[1:] if isinstance(e.target, Alert)]])
     return Alert.objects.select_related("assigned_to", "case").get(pk=alert_id)
 
 
@@ -307,7 +297,7 @@ def alerts_snooze_expire(*, now: datetime | None = None) -> list[int]:
                     [_entry(alert, "alerts.alert.unsnoozed", None, before, system_actor="system:snooze")]
                 )
                 woken.append(alert.pk)
-    alert_rows_broadcast_on_commit(woken)
+    alert_rows_push_on_commit(woken)
     return woken
 
 

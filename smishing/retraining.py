@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from model_registry import version_activate
-from smishing import realtime, selectors
+from smishing import push, selectors
 from smishing.engine import (
     SmishingModel,
     evaluate,
@@ -184,7 +184,7 @@ class _ProgressWriter:
             return
         self.last_write, self.last_value = now, value
         RetrainJob.objects.filter(pk=self.job_id).update(progress=value, message=message[:200])
-        realtime.retrain_push(RetrainJob.objects.get(pk=self.job_id))
+        push.retrain_push(RetrainJob.objects.get(pk=self.job_id))
 
 
 def retrain_job_run(*, job_id: int, per_template: int | None = None) -> RetrainJob:
@@ -290,10 +290,10 @@ def retrain_job_run(*, job_id: int, per_template: int | None = None) -> RetrainJ
             error=str(exc)[:2000],
             finished_at=timezone.now(),
         )
-        realtime.retrain_push(RetrainJob.objects.get(pk=job_id))
+        push.retrain_push(RetrainJob.objects.get(pk=job_id))
         raise
     job = RetrainJob.objects.get(pk=job_id)
-    realtime.retrain_push(job)
+    push.retrain_push(job)
     return job
 
 

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import AuditEntry, audit_record_many
-from smishing import model_versions, realtime
+from smishing import model_versions, push
 from smishing.campaigns import campaign_assign
 from smishing.engine import (
     LABELS,
@@ -87,7 +87,7 @@ def submissions_score(*, submission_ids: list[int], batch_size: int | None = Non
     token, claimed = _claim(submission_ids, batch_size)
     if not claimed:
         return []
-    realtime.submissions_push(claimed)
+    push.submissions_push(claimed)
     rows = list(Submission.objects.filter(pk__in=claimed, claim_token=token).order_by("pk"))
     try:
         version_id, version_name, model = model_versions.model_active_get()
@@ -96,7 +96,7 @@ def submissions_score(*, submission_ids: list[int], batch_size: int | None = Non
         # No text in the log: only ids.
         logger.exception("smishing scoring failed for submissions %s", claimed)
         Submission.objects.filter(pk__in=claimed, claim_token=token).update(status=Submission.Status.FAILED)
-        realtime.submissions_push(claimed)
+        push.submissions_push(claimed)
         raise
     scored: list[int] = []
     verdict_by_id: dict[int, Any] = {}
@@ -140,7 +140,7 @@ def submissions_score(*, submission_ids: list[int], batch_size: int | None = Non
                 )
             )
         audit_record_many(entries)
-        transaction.on_commit(lambda: realtime.submissions_push(scored))
+        transaction.on_commit(lambda: push.submissions_push(scored))
     _explain(verdict_by_id)
     return scored
 
@@ -203,7 +203,7 @@ def _explain(verdict_by_id: dict[int, Any]) -> None:
         if paragraph and _paragraph_grounded(paragraph, row.text):
             Submission.objects.filter(pk=row.pk).update(explanation=paragraph)
             done.append(row.pk)
-    realtime.submissions_push(done)
+    push.submissions_push(done)
 
 
 def _paragraph_grounded(paragraph: str, text: str) -> bool:

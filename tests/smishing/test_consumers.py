@@ -75,7 +75,7 @@ async def test_anonymous_websocket_is_refused(employee):
 
 async def test_retrain_progress_reaches_only_retrainers(senior, analyst):
     from smishing.models import RetrainJob
-    from smishing.realtime import retrain_push
+    from smishing.push import retrain_push
 
     job = await sync_to_async(RetrainJob.objects.create)(created_by=senior, status="running", progress=0.25)
     refused = _communicator(analyst, f"/ws/smishing/retrain/{job.pk}/")
