@@ -91,7 +91,9 @@ def demo() -> int:
         )
     )
     port = env.get("FDS_PORT", "8000")
-    processes: list[subprocess.Popen] = []
+    from fdsportal.launcher import ProcessGroup, beat_command, web_command, worker_command
+
+    group = ProcessGroup(env=env, cwd=ROOT, logs=VAR / "logs")
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM stops the demo as cleanly as Ctrl-C: children too
@@ -101,75 +103,41 @@ def demo() -> int:
         manage(env, "migrate", "--no-input", "-v", "0")
         manage(env, "demo_setup", "--port", port)
         token = (VAR / "demo-ingest-token").read_text().strip()
-        logs = VAR / "logs"
-        logs.mkdir(exist_ok=True)
-
-        def start(name: str, *args: str) -> None:
-            log = open(logs / f"{name}.log", "a")  # noqa: SIM115
-            processes.append(
-                subprocess.Popen(list(args), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-            )
-
-        start(
-            "web", sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", port, "fdsportal.asgi:application"
-        )
-        start(
-            "worker",
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "fdsportal",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-        )
-        start(
-            "beat",
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "fdsportal",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(VAR / "celerybeat-schedule"),
-        )
+        group.start("web", web_command(port=int(port)), append=True)
+        group.start("worker", worker_command(concurrency=2), append=True)
+        group.start("beat", beat_command(schedule=VAR / "celerybeat-schedule"), append=True)
         time.sleep(3)
         # The same seed and population as demo_setup's history, so customers keep their habits.
-        start(
+        group.start(
             "simulator",
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "simulate",
-            "stream",
-            "--url",
-            f"http://127.0.0.1:{port}",
-            "--token",
-            token,
-            "--rate",
-            env.get("FDS_DEMO_RATE", "3"),
-            "--seed",
-            "7",
-            "--customers",
-            "1500",
-            "--merchants",
-            "300",
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "simulate",
+                "stream",
+                "--url",
+                f"http://127.0.0.1:{port}",
+                "--token",
+                token,
+                "--rate",
+                env.get("FDS_DEMO_RATE", "3"),
+                "--seed",
+                "7",
+                "--customers",
+                "1500",
+                "--merchants",
+                "300",
+            ],
+            append=True,
         )
         say(f"dashboard: http://127.0.0.1:{port}/   API docs: http://127.0.0.1:{port}/api/docs")
         say("logins: " + (VAR / "demo-logins.txt").read_text().strip().replace("\n", "\n              "))
-        say(f"logs in {logs}; Ctrl-C stops everything")
-        while all(p.poll() is None for p in processes):
+        say(f"logs in {group.logs}; Ctrl-C stops everything")
+        while group.all_running():
             time.sleep(1)
-        for p in processes:
+        for p in group.processes:
             if p.poll() is not None:
-                say(f"a process stopped (exit {p.returncode}): see {logs}")
+                say(f"a process stopped (exit {p.returncode}): see {group.logs}")
         return 1
     except KeyboardInterrupt:
         say("stopping")
@@ -178,13 +146,7 @@ def demo() -> int:
         # A second Ctrl-C or SIGTERM (a process manager repeating itself) must not cut the clean-up short.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for p in processes:
-            p.send_signal(signal.SIGTERM)
-        for p in processes:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        group.stop()
         if embedded is not None:
             embedded.stop()
 
