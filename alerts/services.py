@@ -41,6 +41,9 @@ from alerts.schemas import TransactionIn
 from alerts.scoring import ReasonContext, reasons_explain
 from audit.services import AuditEntry, audit_record_many
 
+# The one way alerts read smishing: a named selector (report counts per account and phone).
+from smishing.selectors import indicator_report_counts
+
 log = logging.getLogger(__name__)
 SCORING_ACTOR = "system:scoring"
 
@@ -367,9 +370,12 @@ def _merchant_days_add(deltas: dict[tuple[int, int], list[int]]) -> None:
 
 
 def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Per customer: the oldest open root alert, and the newest open case."""
-    from cases.models import Case
+    """Per customer: the oldest open root alert, and the newest open case.
 
+    The case model is reached through the Alert.case relation the alerts model declares, not by
+    importing the cases app: cases build on alerts, never the other way round.
+    """
+    Case: Any = Alert._meta.get_field("case").related_model
     customer_ids = list(customer_ids)
     alerts: dict[int, int] = {}
     for alert_id, customer_id in (
@@ -391,8 +397,6 @@ def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int
 
 
 def _smishing_counts(txs: Sequence[Transaction]) -> dict[str, int]:
-    from smishing.selectors import indicator_report_counts
-
     accounts = sorted({tx.beneficiary_account for tx in txs if tx.beneficiary_account})
     phones = sorted({tx.beneficiary_phone for tx in txs if tx.beneficiary_phone})
     if not accounts and not phones:

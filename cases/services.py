@@ -9,7 +9,6 @@ Refunds, evidence, the SLA escalation and QA sampling have their own modules bes
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
 from alerts.models import Alert, Customer, Transaction
+from alerts.services import merchant_label_record
 from audit.services import audit_record
 from cases.calendar import sla_deadline
 from cases.errors import CaseActionRefused
@@ -31,9 +31,6 @@ from cases.models import (
     RefundRequest,
 )
 from cases.refunds import refund_request_create
-
-logger = logging.getLogger(__name__)
-
 
 # --- Cases ---------------------------------------------------------------------------------------
 
@@ -168,16 +165,9 @@ def _labels_apply(*, case: Case, actor: User, is_fraud: bool, now: datetime) -> 
 
 
 def _merchant_labels_after_commit(transaction_ids: list[int]) -> None:
-    def feed() -> None:
-        try:
-            from alerts.services import merchant_label_record  # the lead's: late labels → merchant risk
-        except ImportError:
-            logger.warning("alerts.services.merchant_label_record is missing; merchant risk not updated")
-            return
-        merchant_label_record(transaction_ids=transaction_ids)
-
+    """After commit, feed the late labels into merchant risk (alerts.services.merchant_label_record)."""
     if transaction_ids:
-        transaction.on_commit(feed)
+        transaction.on_commit(lambda: merchant_label_record(transaction_ids=transaction_ids))
 
 
 def case_decide(

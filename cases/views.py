@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from alerts.models import Account
+from alerts.models import Account, Alert
 from cases import evidence, qa, refunds, selectors, services, triage
 from cases.errors import CaseActionRefused
 from cases.forms import (
@@ -441,8 +441,6 @@ def _triage_answer(
 @require_POST
 def alert_triage(request: HttpRequest, alert_id: int) -> HttpResponse:
     """One triage action on one alert (the alert page's buttons and the queue's keyboard shortcuts)."""
-    from alerts.models import Alert
-
     if not Alert.objects.filter(pk=alert_id).exists():
         raise Http404("no such alert")
     form = TriageForm(request.POST)
