@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -62,12 +62,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _alert_page(alert_id: int) -> str:
-    for name, args in (("alerts:detail", [alert_id]), ("alerts:queue", [])):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return reverse("cases:list")
+    return reverse("alerts:detail", args=[alert_id])
 
 
 # --- Cases ---------------------------------------------------------------------------------------
@@ -529,7 +524,4 @@ def alerts_bulk_triage(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_page() -> str:
-    try:
-        return reverse("alerts:queue")
-    except NoReverseMatch:
-        return reverse("cases:list")
+    return reverse("alerts:queue")
