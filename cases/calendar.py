@@ -34,9 +34,7 @@ def is_business_day(day: date) -> bool:
 
 def sla_deadline(*, reported_at: datetime, business_days: int | None = None) -> datetime:
     """`business_days` Korean business days after the report, at the same Seoul wall-clock time."""
-    days = (
-        business_days if business_days is not None else getattr(settings, "FDS_REFUND_SLA_BUSINESS_DAYS", 3)
-    )
+    days = business_days if business_days is not None else settings.FDS_REFUND_SLA_BUSINESS_DAYS
     local = reported_at.astimezone(SEOUL)
     day = local.date()
     counted = 0

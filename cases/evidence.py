@@ -60,7 +60,7 @@ def case_evidence_add(*, case_id: int, actor: User, upload: UploadedFile, descri
     """
     if not actor.has_perm("cases.work_case"):
         raise CaseActionRefused("You may not work on cases.")
-    limit = getattr(settings, "FDS_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+    limit = settings.FDS_EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size == 0:
         raise CaseActionRefused("The file is empty.")
     if upload.size > limit:

@@ -25,7 +25,7 @@ def qa_sampled(*, alert_id: int) -> bool:
     A keyed hash, not a coin toss: the same alert always gets the same answer (repeatable), and
     analysts cannot predict which dismissals will be reviewed.
     """
-    rate = float(getattr(settings, "FDS_QA_SAMPLE_RATE", 0.1))
+    rate = float(settings.FDS_QA_SAMPLE_RATE)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:qa-sample:{alert_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 

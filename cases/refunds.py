@@ -29,7 +29,7 @@ from cases.models import (
 
 
 def refund_four_eyes_threshold() -> int:
-    return int(getattr(settings, "FDS_REFUND_FOUR_EYES_KRW", 1_000_000))
+    return int(settings.FDS_REFUND_FOUR_EYES_KRW)
 
 
 def _enqueue_payout(refund_id: int) -> None:
@@ -307,7 +307,7 @@ def refunds_reconcile(*, now: datetime | None = None) -> ReconcileReport:
     Safe to repeat. Gateway outages leave rows for the next run.
     """
     now = now or timezone.now()
-    grace = timedelta(seconds=getattr(settings, "FDS_REFUND_RECONCILE_GRACE_SECONDS", 120))
+    grace = timedelta(seconds=settings.FDS_REFUND_RECONCILE_GRACE_SECONDS)
     gateway = payment_gateway()
     report = ReconcileReport()
 

@@ -22,7 +22,7 @@ from cases.models import (
 
 
 def cases_sla_at_risk(*, now: datetime) -> Any:
-    warn = timedelta(hours=getattr(settings, "FDS_SLA_WARN_HOURS", 24))
+    warn = timedelta(hours=settings.FDS_SLA_WARN_HOURS)
     return Case.objects.filter(
         sla_met_at__isnull=True, sla_escalated_at__isnull=True, sla_due_at__lte=now + warn
     ).exclude(status=Case.Status.CLOSED)

@@ -49,7 +49,7 @@ class SubmissionInvalid(ValueError):
 
 
 def max_text_chars() -> int:
-    return int(getattr(settings, "FDS_SMISHING_MAX_CHARS", 2000))
+    return int(settings.FDS_SMISHING_MAX_CHARS)
 
 
 # --- Intake -----------------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def submission_rate_check(*, user: User | AnonymousUser) -> int | None:
     Side effect: increments a counter in the Django cache (shared by every web process). A fixed
     one-minute window: simple, and at most twice the rate across a window edge, which is fine here.
     """
-    limit = int(getattr(settings, "FDS_SMISHING_RATE_PER_MINUTE", 30))
+    limit = int(settings.FDS_SMISHING_RATE_PER_MINUTE)
     now = time.time()
     window = int(now // 60)
     key = f"smishing:rate:{user.pk}:{window}"

@@ -32,12 +32,12 @@ class ModelActivationRefused(ValueError):
 
 
 def _corpus_per_template() -> int:
-    return int(getattr(settings, "FDS_SMISHING_CORPUS_PER_TEMPLATE", 30))
+    return int(settings.FDS_SMISHING_CORPUS_PER_TEMPLATE)
 
 
 def _split_seed() -> int:
     # The held-out templates must be the same for every model compared, so the seed is fixed.
-    return int(getattr(settings, "FDS_SMISHING_SPLIT_SEED", 0))
+    return int(settings.FDS_SMISHING_SPLIT_SEED)
 
 
 _active_model: ActiveModelCache[SmishingModel] = ActiveModelCache(

@@ -126,7 +126,7 @@ def model_is_not_worse(*, candidate: dict[str, Any], baseline: dict[str, Any] | 
     """The activation rule: neither macro-F1 nor smishing recall drops on the held-out templates."""
     if not baseline:
         return True
-    tolerance = float(getattr(settings, "FDS_SMISHING_ACTIVATION_TOLERANCE", 0.0))
+    tolerance = float(settings.FDS_SMISHING_ACTIVATION_TOLERANCE)
     return (
         float(candidate.get("macro_f1", 0.0)) >= float(baseline.get("macro_f1", 0.0)) - tolerance
         and float(candidate.get("smishing_recall", 0.0))

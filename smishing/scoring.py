@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 def _claimable() -> Q:
     """Queued rows, and rows a worker claimed but never finished (it died: acks_late redelivers the
     task, and this lets the redelivery or any later batch pick the row up again)."""
-    stale = timezone.now() - timedelta(seconds=int(getattr(settings, "FDS_SMISHING_CLAIM_TIMEOUT", 120)))
+    stale = timezone.now() - timedelta(seconds=int(settings.FDS_SMISHING_CLAIM_TIMEOUT))
     return Q(status=Submission.Status.QUEUED) | Q(status=Submission.Status.ANALYSING, claimed_at__lt=stale)
 
 
@@ -83,7 +83,7 @@ def submissions_score(*, submission_ids: list[int], batch_size: int | None = Non
     row. Safe to repeat: only rows still queued are claimed, so a redelivered task scores nothing
     twice. Returns the ids it scored.
     """
-    batch_size = batch_size or int(getattr(settings, "FDS_SMISHING_SCORE_BATCH", 64))
+    batch_size = batch_size or int(settings.FDS_SMISHING_SCORE_BATCH)
     token, claimed = _claim(submission_ids, batch_size)
     if not claimed:
         return []
@@ -217,7 +217,7 @@ _explainer_cache: dict[str, Any] = {}
 
 def explainer_get() -> LlmExplainer | None:
     """The process's LLM explainer, or None when FDS_SMISHING_LLM_ENDPOINTS is empty (the default)."""
-    endpoints = getattr(settings, "FDS_SMISHING_LLM_ENDPOINTS", None) or []
+    endpoints = settings.FDS_SMISHING_LLM_ENDPOINTS or []
     if isinstance(endpoints, str):
         endpoints = [e.strip() for e in endpoints.split(",") if e.strip()]
     if not endpoints:
@@ -227,9 +227,9 @@ def explainer_get() -> LlmExplainer | None:
         _explainer_cache.clear()
         _explainer_cache[key] = LlmExplainer(
             endpoints,
-            model=getattr(settings, "FDS_SMISHING_LLM_MODEL", "") or "default",
-            api_key=getattr(settings, "FDS_SMISHING_LLM_API_KEY", None) or None,
-            timeout=float(getattr(settings, "FDS_SMISHING_LLM_TIMEOUT", 5.0)),
-            max_concurrency=int(getattr(settings, "FDS_SMISHING_LLM_MAX_CONCURRENCY", 4)),
+            model=settings.FDS_SMISHING_LLM_MODEL or "default",
+            api_key=settings.FDS_SMISHING_LLM_API_KEY or None,
+            timeout=float(settings.FDS_SMISHING_LLM_TIMEOUT),
+            max_concurrency=int(settings.FDS_SMISHING_LLM_MAX_CONCURRENCY),
         )
     return _explainer_cache[key]
