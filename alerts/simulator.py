@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from alerts.features import KST, SCHOOL_AGES, SCHOOL_HOURS
+from alerts.features import KST, MERCHANT_CATEGORIES, SCHOOL_AGES, SCHOOL_HOURS
 
 DAY = 86_400
 SLOT = 1_800  # the rhythm's resolution: half an hour
@@ -40,23 +40,10 @@ SLOTS_PER_WEEK = 7 * SLOTS_PER_DAY
 KST_OFFSET = 9 * 3_600  # Korea has no daylight saving time
 EPOCH_MONDAY_OFFSET = 3  # 1970-01-01 was a Thursday; Monday = 0
 
-# Value strings of alerts.models.{MerchantCategory, Segment, Channel}; kept literal so this module
-# imports without Django (tests check they match the model choices).
-ICE_CREAM = "ice_cream_discount"
-CONVENIENCE = "convenience"
-ONLINE = "online_shopping"
-OVERSEAS = "overseas"
-GAS = "gas_station"
-TRANSFER = "transfer"
-RESTAURANT = "restaurant"
-CAFE = "cafe"
-SUPERMARKET = "supermarket"
-GAME = "game"
-ELECTRONICS = "electronics"
-GIFT_CARD = "gift_card"
-TRANSPORT = "transport"
-OTHER = "other"
-CATEGORIES: tuple[str, ...] = (
+# Merchant categories come from alerts.features (pure, like this module); segment and channel values
+# are kept literal so this module imports without Django (tests check they match the model choices).
+CATEGORIES: tuple[str, ...] = MERCHANT_CATEGORIES
+(
     ICE_CREAM,
     CONVENIENCE,
     ONLINE,
@@ -71,7 +58,7 @@ CATEGORIES: tuple[str, ...] = (
     GIFT_CARD,
     TRANSPORT,
     OTHER,
-)
+) = CATEGORIES
 
 CH_CARD = "card_present"
 CH_ONLINE = "online"

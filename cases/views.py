@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from access.requests import request_actor
 from alerts.models import Account, Alert
 from cases import evidence, qa, refunds, selectors, services, triage
 from cases.errors import CaseActionRefused
@@ -31,13 +31,6 @@ from cases.forms import (
 from cases.models import Case, CustomerContact, Evidence, QaReview, RefundRequest
 
 PAGE_SIZE = 25
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (every view here is behind login_required)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -76,7 +69,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     sla = request.GET.get("sla", "")
     mine = request.GET.get("mine") == "1"
-    cases = selectors.cases_search(user=_actor(request), query=query, status=status, mine=mine, sla=sla)
+    cases = selectors.cases_search(
+        user=request_actor(request), query=query, status=status, mine=mine, sla=sla
+    )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, selectors.case_sla_state(case=case)) for case in page.object_list]
     params = request.GET.copy()
@@ -105,7 +100,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     if detail is None:
         raise Http404("no such case")
     case = detail.case
-    user = _actor(request)
+    user = request_actor(request)
     can_work = user.has_perm("cases.work_case")
     active_refund = next((r for r in detail.refunds if r.status in RefundRequest.ACTIVE_STATUSES), None)
     return render(
@@ -146,7 +141,7 @@ def case_start(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_action(
         request,
         case_id,
-        lambda: services.case_start_investigation(case_id=case_id, actor=_actor(request)),
+        lambda: services.case_start_investigation(case_id=case_id, actor=request_actor(request)),
         _("Investigation started."),
     )
 
@@ -169,7 +164,7 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
         case_id,
         lambda: services.case_decide(
             case_id=case_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             is_fraud=is_fraud,
             reason=data["reason"],
             refund_amount=data["refund_amount"] if wants_refund else None,
@@ -184,7 +179,7 @@ def _reason_action(request: HttpRequest, case_id: int, service, done: str) -> Ht
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _case_action(
-        request, case_id, lambda: service(case_id=case_id, actor=_actor(request), reason=reason), done
+        request, case_id, lambda: service(case_id=case_id, actor=request_actor(request), reason=reason), done
     )
 
 
@@ -211,7 +206,7 @@ def case_note_add(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_action(
         request,
         case_id,
-        lambda: services.case_note_add(case_id=case_id, actor=_actor(request), body=body),
+        lambda: services.case_note_add(case_id=case_id, actor=request_actor(request), body=body),
         _("Note added."),
     )
 
@@ -232,7 +227,7 @@ def case_contact_add(request: HttpRequest, case_id: int) -> HttpResponse:
         case_id,
         lambda: services.case_contact_record(
             case_id=case_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             channel=data["channel"],
             outcome=data["outcome"],
             summary=data["summary"],
@@ -256,7 +251,7 @@ def case_evidence_add(request: HttpRequest, case_id: int) -> HttpResponse:
         case_id,
         lambda: evidence.case_evidence_add(
             case_id=case_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             upload=form.cleaned_data["file"],
             description=form.cleaned_data["description"],
         ),
@@ -301,7 +296,7 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
         case_id,
         lambda: refunds.refund_request_create(
             case_id=case_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             amount=form.cleaned_data["amount"],
             account_id=form.cleaned_data["account"],
         ),
@@ -314,8 +309,8 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def refund_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    waiting = request.GET.get("waiting") == "1" and _actor(request).has_perm("cases.approve_refund")
-    found = selectors.refunds_search(status=status, waiting_for=_actor(request) if waiting else None)
+    waiting = request.GET.get("waiting") == "1" and request_actor(request).has_perm("cases.approve_refund")
+    found = selectors.refunds_search(status=status, waiting_for=request_actor(request) if waiting else None)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -327,7 +322,7 @@ def refund_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "waiting": waiting,
             "statuses": RefundRequest.Status.choices,
-            "can_approve": _actor(request).has_perm("cases.approve_refund"),
+            "can_approve": request_actor(request).has_perm("cases.approve_refund"),
             "querystring": params.urlencode(),
             "four_eyes_threshold": refunds.refund_four_eyes_threshold(),
         },
@@ -355,7 +350,9 @@ def refund_approve(request: HttpRequest, refund_id: int) -> HttpResponse:
     return _refund_decision(
         request,
         refund_id,
-        lambda: refunds.refund_request_approve(refund_id=refund_id, actor=_actor(request), reason=reason),
+        lambda: refunds.refund_request_approve(
+            refund_id=refund_id, actor=request_actor(request), reason=reason
+        ),
         _("Refund approved; the payout is on its way."),
     )
 
@@ -368,7 +365,9 @@ def refund_reject(request: HttpRequest, refund_id: int) -> HttpResponse:
     return _refund_decision(
         request,
         refund_id,
-        lambda: refunds.refund_request_reject(refund_id=refund_id, actor=_actor(request), reason=reason),
+        lambda: refunds.refund_request_reject(
+            refund_id=refund_id, actor=request_actor(request), reason=reason
+        ),
         _("Refund rejected."),
     )
 
@@ -402,7 +401,7 @@ def qa_review(request: HttpRequest, review_id: int) -> HttpResponse:
     try:
         qa.qa_review_record(
             review_id=review_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             outcome=form.cleaned_data["outcome"],
             comment=form.cleaned_data["comment"],
         )
@@ -448,7 +447,7 @@ def alert_triage(request: HttpRequest, alert_id: int) -> HttpResponse:
         alert = triage.alert_triage(
             action=action,
             alert_id=alert_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             given=triage.TriageInput(
                 reason_code=data["reason_code"] or "",
                 reason_text=data["reason_text"],
@@ -496,7 +495,7 @@ def alerts_bulk_triage(request: HttpRequest) -> HttpResponse:
         result = triage.alerts_bulk(
             action=data["action"],
             alert_ids=[int(v) for v in raw_ids],
-            actor=_actor(request),
+            actor=request_actor(request),
             reason_code=data["reason_code"] or "",
             reason_text=data["reason_text"],
             until=form.snooze_until(),

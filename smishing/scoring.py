@@ -153,7 +153,7 @@ def _indicators_store(row: Submission, indicators: Iterable[Any]) -> None:
         if kind not in Indicator.Kind.values:
             continue
         start, end = indicator.span.start, indicator.span.end
-        if (kind, start) in seen or row.text[start:end] != indicator.span.text:
+        if (kind, start) in seen or not indicator.span.is_slice_of(row.text):
             continue
         seen.add((kind, start))
         normalized = str(indicator.normalized)
