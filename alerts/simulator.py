@@ -26,10 +26,10 @@ import heapq
 import math
 import random
 from bisect import bisect
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from alerts.features import KST, MERCHANT_CATEGORIES, SCHOOL_AGES, SCHOOL_HOURS
 
@@ -1088,7 +1088,7 @@ class Simulator:
             victim = rng.choices(victims, cum_weights=self._ato_cum)[0]
         else:
             victim = victims[int(rng.random() * len(victims))]
-        return getattr(self, f"_fraud_{pattern}")(rng, victim, at, size)
+        return self.FRAUD_GENERATORS[pattern](self, rng, victim, at, size)
 
     def _fraud_seed_case(
         self, rng: random.Random, c: SimCustomer, at: float, size: int
@@ -1184,6 +1184,15 @@ class Simulator:
         step = AMOUNTS[category][2]
         amount = _round_amount(usual * rng.uniform(5.0, 20.0), max(step, 100))
         return [(at, self._merchant_row(c, merchant, amount, merchant.channel))]
+
+    # The fraud patterns, one generator each: the table _incident dispatches through.
+    FRAUD_GENERATORS: ClassVar[dict[str, Callable[..., list[tuple[float, dict[str, Any]]]]]] = {
+        SEED_CASE: _fraud_seed_case,
+        CARD_TESTING: _fraud_card_testing,
+        ACCOUNT_TAKEOVER: _fraud_account_takeover,
+        UNUSUAL_MERCHANT: _fraud_unusual_merchant,
+        AMOUNT_SPIKE: _fraud_amount_spike,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
