@@ -16,7 +16,7 @@ from cases.errors import CaseActionRefused
 from cases.evidence import case_evidence_add
 from cases.models import Case, Evidence, FraudLabel
 from cases.selectors import case_timeline
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -19,7 +19,7 @@ from cases import refunds, services, triage
 from cases.errors import CaseActionRefused
 from cases.models import Case, GatewayLedgerEntry, RefundRequest
 from fdsportal import roles
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ from audit.models import AuditEvent
 from cases import qa, triage
 from cases.errors import CaseActionRefused
 from cases.models import QaReview
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from cases.errors import CaseActionRefused
 from cases.gateway import GatewayTransientError, simulated_gateway_mode_set
 from cases.models import Case, GatewayLedgerEntry, RefundRequest
 from fdsportal import roles
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 

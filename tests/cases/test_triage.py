@@ -10,7 +10,7 @@ from audit.models import AuditEvent
 from cases import triage
 from cases.models import Case
 from fdsportal import roles
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 
