@@ -12,7 +12,7 @@ from alerts.models import Alert
 from alerts.push import alert_row_payload
 from alerts.selectors import alert_rows
 from alerts.simulator import seed_case_transactions
-from tests.alerts.factories import simulated_model_install
+from tests.factories import simulated_model_install
 
 pytestmark = pytest.mark.django_db
 
