@@ -161,7 +161,7 @@ def simulated_gateway_mode_set(
 
 def payment_gateway() -> PaymentGateway:
     """The configured gateway (settings.FDS_PAYMENT_GATEWAY, a dotted class path)."""
-    path = getattr(settings, "FDS_PAYMENT_GATEWAY", "cases.gateway.SimulatedCoreBankingGateway")
+    path = settings.FDS_PAYMENT_GATEWAY
     gateway = import_string(path)()
     if not isinstance(gateway, PaymentGateway):
         raise TypeError(f"{path} is not a PaymentGateway")

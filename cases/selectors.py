@@ -102,7 +102,7 @@ def case_sla_state(*, case: Case, now: datetime | None = None) -> SlaState:
         state = "met" if case.sla_met_at <= case.sla_due_at else "met_late"
     elif left < 0:
         state = "breached"
-    elif left <= timedelta(hours=getattr(settings, "FDS_SLA_WARN_HOURS", 24)).total_seconds():
+    elif left <= timedelta(hours=settings.FDS_SLA_WARN_HOURS).total_seconds():
         state = "warn"
     else:
         state = "ok"
@@ -199,7 +199,7 @@ def case_detail(*, case_id: int) -> CaseDetail | None:
 
 def _decided_by(user: Any) -> QuerySet[AuditEvent]:
     """Decisions or reopens of the refund's case by `user` (they may not decide its refunds)."""
-    from cases.services import CASE_DECISION_ACTIONS
+    from cases.refunds import CASE_DECISION_ACTIONS
 
     return AuditEvent.objects.filter(
         target_type="cases.case",
@@ -211,7 +211,7 @@ def _decided_by(user: Any) -> QuerySet[AuditEvent]:
 
 def cases_decided_by(*, user: Any, case_ids: list[int]) -> set[int]:
     """Which of these cases `user` ever decided or reopened (four-eyes: not theirs to approve)."""
-    from cases.services import CASE_DECISION_ACTIONS
+    from cases.refunds import CASE_DECISION_ACTIONS
 
     ids = AuditEvent.objects.filter(
         target_type="cases.case",

@@ -8,17 +8,17 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from alerts import triage
+from access.models import ApiToken
+from access.services import api_token_authenticate, api_token_create, api_token_revoke
 from audit.models import AuditEvent
 from audit.receivers import audit_actor
 from audit.services import audit_chain_verify
-from cases import services
+from cases import evidence as case_evidence
+from cases import triage
 from cases.gateway import simulated_gateway_mode_set
 from cases.models import Case, SimulatedGatewaySetting
 from fdsportal import roles
-from fdsportal.models import ApiToken
-from fdsportal.services import api_token_authenticate, api_token_create, api_token_revoke
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def test_api_tokens_issued_and_revoked_in_the_admin_are_audited(superuser, make_
         issued.actor == superuser and issued.after["prefix"] == token.prefix and key not in str(issued.after)
     )
     response = client_for(superuser).post(
-        "/admin/fdsportal/apitoken/", {"action": "revoke", "_selected_action": [str(token.pk)]}
+        "/admin/access/apitoken/", {"action": "revoke", "_selected_action": [str(token.pk)]}
     )
     assert response.status_code == 302
     assert api_token_authenticate(key) is None
@@ -91,7 +91,7 @@ def test_api_tokens_issued_and_revoked_in_the_admin_are_audited(superuser, make_
     assert api_token_revoke(token_id=token.pk, actor=superuser) is False  # once is enough
     assert len(events("api.token.revoked")) == 1
     # Revocation cannot be edited in or out of the form behind the audit's back.
-    assert client_for(superuser).get("/admin/fdsportal/apitoken/add/").status_code == 403
+    assert client_for(superuser).get("/admin/access/apitoken/add/").status_code == 403
     ApiToken.objects.get(pk=token.pk)
 
 
@@ -110,14 +110,14 @@ def test_switching_the_payout_gateway_mode_is_audited(superuser, client_for):
 
 
 def test_every_evidence_download_is_audited(analyst, compliance, client_for, monkeypatch, tmp_path, settings):
-    import alerts.broadcast
+    import alerts.push
 
-    monkeypatch.setattr(alerts.broadcast, "alert_rows_broadcast", lambda *, alert_ids: None)
+    monkeypatch.setattr(alerts.push, "alert_rows_push", lambda *, alert_ids: None)
     settings.MEDIA_ROOT = str(tmp_path)
     alert = alert_make()
     triage.alert_escalate(alert_id=alert.pk, actor=analyst)
     case = Case.objects.get(customer=alert.customer)
-    evidence = services.case_evidence_add(
+    evidence = case_evidence.case_evidence_add(
         case_id=case.pk, actor=analyst, upload=SimpleUploadedFile("memo.txt", "통화 메모".encode())
     )
     url = f"/cases/evidence/{evidence.pk}/download/"

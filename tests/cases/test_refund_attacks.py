@@ -13,14 +13,13 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alerts import triage
 from audit.models import AuditEvent
-from cases import services
+from cases import refunds, services, triage
+from cases.errors import CaseActionRefused
 from cases.gateway import GatewayTransientError, simulated_gateway_mode_set
 from cases.models import Case, GatewayLedgerEntry, RefundRequest
-from cases.services import CaseActionRefused
 from fdsportal import roles
-from tests.cases.factories import alert_make, customer_make
+from tests.factories import alert_make, customer_make
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +35,7 @@ def confirmed_case(analyst, *, amount: int = 2_500_000, customer=None) -> Case:
 
 
 def request_refund(case: Case, actor, amount: int) -> RefundRequest:
-    return services.refund_request_create(
+    return refunds.refund_request_create(
         case_id=case.pk, actor=actor, amount=amount, account_id=case.customer.accounts.get().pk
     )
 
@@ -57,7 +56,7 @@ def test_senior_reopens_reconfirms_and_approves_the_analysts_refund(
     services.case_reopen(case_id=case.pk, actor=senior, reason="재검토")
     services.case_decide(case_id=case.pk, actor=senior, is_fraud=True, reason="재확정")
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(CaseActionRefused):
-        services.refund_request_approve(refund_id=refund.pk, actor=senior)
+        refunds.refund_request_approve(refund_id=refund.pk, actor=senior)
     refund.refresh_from_db()
     assert refund.status == RefundRequest.Status.CANCELLED and refund.approved_by is None
     assert not GatewayLedgerEntry.objects.exists()
@@ -67,9 +66,9 @@ def test_senior_reopens_reconfirms_and_approves_the_analysts_refund(
     # The analyst asks again after the re-confirmation; the senior decided the case, so still no.
     again = request_refund(case, analyst, 2_500_000)
     with pytest.raises(CaseActionRefused, match="Four-eyes"):
-        services.refund_request_approve(refund_id=again.pk, actor=senior)
+        refunds.refund_request_approve(refund_id=again.pk, actor=senior)
     with pytest.raises(CaseActionRefused, match="Four-eyes"):
-        services.refund_request_reject(refund_id=again.pk, actor=senior, reason="본인 결정 건")
+        refunds.refund_request_reject(refund_id=again.pk, actor=senior, reason="본인 결정 건")
     assert RefundRequest.objects.get(pk=again.pk).status == RefundRequest.Status.REQUESTED
     assert not GatewayLedgerEntry.objects.exists()
 
@@ -81,8 +80,8 @@ def test_an_approver_who_only_reopened_the_case_cannot_approve(case, analyst, ma
     refund = request_refund(case, analyst, 2_500_000)
     assert refund.confirmed_by == analyst  # what the refund recorded says nothing about the reopener
     with pytest.raises(CaseActionRefused, match="Four-eyes"):
-        services.refund_request_approve(refund_id=refund.pk, actor=reopener)
-    assert services.case_decider_ids(case_id=case.pk) == {analyst.pk, reopener.pk}
+        refunds.refund_request_approve(refund_id=refund.pk, actor=reopener)
+    assert refunds.case_decider_ids(case_id=case.pk) == {analyst.pk, reopener.pk}
 
 
 def test_refund_is_not_paid_after_the_case_was_re_decided_not_fraud(
@@ -90,12 +89,12 @@ def test_refund_is_not_paid_after_the_case_was_re_decided_not_fraud(
 ):
     refund = request_refund(case, analyst, 2_500_000)
     other = make_user(roles.SENIOR_ANALYST, "other-senior")
-    services.refund_request_approve(refund_id=refund.pk, actor=other)  # approved; payout not run yet
+    refunds.refund_request_approve(refund_id=refund.pk, actor=other)  # approved; payout not run yet
     services.case_reopen(case_id=case.pk, actor=analyst, reason="고객 본인 거래로 확인")
     services.case_decide(case_id=case.pk, actor=analyst, is_fraud=False, reason="본인 거래")
     # The queued payout task runs now, or the reconciliation re-sends it later: neither pays.
-    assert services.refund_payout_send(refund_id=refund.pk) == RefundRequest.Status.CANCELLED
-    services.refunds_reconcile(now=timezone.now() + timedelta(minutes=10))
+    assert refunds.refund_payout_send(refund_id=refund.pk) == RefundRequest.Status.CANCELLED
+    refunds.refunds_reconcile(now=timezone.now() + timedelta(minutes=10))
     assert not GatewayLedgerEntry.objects.exists()
     assert RefundRequest.objects.get(pk=refund.pk).status == RefundRequest.Status.CANCELLED
 
@@ -106,7 +105,7 @@ def test_approving_a_refund_of_a_case_no_longer_confirmed_is_refused(case, analy
     # approved while the case is not confirmed fraud.
     Case.objects.filter(pk=case.pk).update(status=Case.Status.NOT_FRAUD)
     with pytest.raises(CaseActionRefused, match="no longer confirmed"):
-        services.refund_request_approve(refund_id=refund.pk, actor=senior)
+        refunds.refund_request_approve(refund_id=refund.pk, actor=senior)
     assert RefundRequest.objects.get(pk=refund.pk).status == RefundRequest.Status.REQUESTED
 
 
@@ -134,7 +133,7 @@ def test_rejected_refunds_do_not_count_towards_the_daily_sum(analyst, senior, br
     customer = customer_make()
     big_case = confirmed_case(analyst, amount=2_000_000, customer=customer)
     big = request_refund(big_case, analyst, 2_000_000)
-    services.refund_request_reject(refund_id=big.pk, actor=senior, reason="증빙 부족")
+    refunds.refund_request_reject(refund_id=big.pk, actor=senior, reason="증빙 부족")
     small = request_refund(big_case, analyst, 500_000)
     assert not small.needs_second_approval
 
@@ -152,24 +151,24 @@ def test_a_second_approval_cannot_be_skipped_in_the_database(case, analyst):
 @pytest.fixture
 def approved(case, analyst, senior) -> RefundRequest:
     refund = request_refund(case, analyst, 2_500_000)
-    services.refund_request_approve(refund_id=refund.pk, actor=senior)  # on_commit not run: no payout yet
+    refunds.refund_request_approve(refund_id=refund.pk, actor=senior)  # on_commit not run: no payout yet
     return refund
 
 
 def test_gateway_pending_is_not_failure_and_blocks_a_second_payout(approved, case, analyst):
     simulated_gateway_mode_set(mode="pending")
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.PENDING
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.PENDING
     # Before: "pending" was recorded as failed, which freed the case for a new refund with a new key.
     with pytest.raises(CaseActionRefused, match="already has a refund"):
         request_refund(case, analyst, 2_500_000)
     # Retries and reconciliations while the gateway still says pending change nothing.
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.PENDING
-    assert services.refunds_in_flight_resolve().pending == 1
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.PENDING
+    assert refunds.refunds_in_flight_resolve().pending == 1
     assert GatewayLedgerEntry.objects.count() == 1
     # The gateway finishes: the beat task settles it, once.
     simulated_gateway_mode_set(mode="normal")
-    assert services.refunds_in_flight_resolve().settled == 1
-    assert services.refunds_in_flight_resolve().settled == 0
+    assert refunds.refunds_in_flight_resolve().settled == 1
+    assert refunds.refunds_in_flight_resolve().settled == 0
     approved.refresh_from_db()
     assert approved.status == RefundRequest.Status.SETTLED
     assert GatewayLedgerEntry.objects.get().idempotency_key == approved.idempotency_key
@@ -180,15 +179,15 @@ def test_gateway_pending_is_not_failure_and_blocks_a_second_payout(approved, cas
 def test_gateway_timeout_leaves_the_refund_pending_and_the_retry_keeps_its_key(approved, case, analyst):
     simulated_gateway_mode_set(mode="timeout")  # books the payout, then never answers
     with pytest.raises(GatewayTransientError):
-        services.refund_payout_send(refund_id=approved.pk)
+        refunds.refund_payout_send(refund_id=approved.pk)
     approved.refresh_from_db()
     assert approved.status == RefundRequest.Status.PENDING and "timed out" in approved.last_error
     with pytest.raises(CaseActionRefused):
         request_refund(case, analyst, 2_500_000)
     with pytest.raises(GatewayTransientError):
-        services.refund_payout_send(refund_id=approved.pk)  # the task's retry
+        refunds.refund_payout_send(refund_id=approved.pk)  # the task's retry
     simulated_gateway_mode_set(mode="normal")
-    assert services.refunds_in_flight_resolve().settled == 1
+    assert refunds.refunds_in_flight_resolve().settled == 1
     assert list(GatewayLedgerEntry.objects.values_list("idempotency_key", flat=True)) == [
         approved.idempotency_key
     ]
@@ -203,17 +202,17 @@ def test_an_unknown_gateway_answer_is_pending_not_failed(approved, monkeypatch):
             result = super().payout(**kwargs)
             return gateway.PayoutResult(status="queued", reference=result.reference, amount=result.amount)
 
-    monkeypatch.setattr(services, "payment_gateway", lambda: Odd())
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.PENDING
+    monkeypatch.setattr(refunds, "payment_gateway", lambda: Odd())
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.PENDING
 
 
 def test_a_pending_refund_the_gateway_never_booked_is_resent_with_the_same_key(approved):
     simulated_gateway_mode_set(mode="unavailable")
     with pytest.raises(GatewayTransientError):
-        services.refund_payout_send(refund_id=approved.pk)
+        refunds.refund_payout_send(refund_id=approved.pk)
     assert not GatewayLedgerEntry.objects.exists()
     simulated_gateway_mode_set(mode="normal")
-    report = services.refunds_in_flight_resolve()
+    report = refunds.refunds_in_flight_resolve()
     assert report.resent == 1  # eager Celery in tests: the re-send ran
     approved.refresh_from_db()
     assert approved.status == RefundRequest.Status.SETTLED
@@ -222,10 +221,10 @@ def test_a_pending_refund_the_gateway_never_booked_is_resent_with_the_same_key(a
 
 def test_a_failed_refund_the_gateway_paid_blocks_a_new_request(approved, case, analyst):
     simulated_gateway_mode_set(mode="failure")
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.FAILED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.FAILED
     # The gateway's book later shows the money moved after all.
     GatewayLedgerEntry.objects.filter(idempotency_key=approved.idempotency_key).update(status="settled")
-    assert services.refunds_reconcile().flagged == 1
+    assert refunds.refunds_reconcile().flagged == 1
     with pytest.raises(CaseActionRefused, match="may have been paid"):
         request_refund(case, analyst, 2_500_000)
 
@@ -266,4 +265,4 @@ def test_a_refunds_idempotency_key_cannot_be_changed_in_the_database(approved):
     with pytest.raises(Exception, match="idempotency key"), transaction.atomic():
         RefundRequest.objects.filter(pk=approved.pk).update(idempotency_key=uuid.uuid4())
     approved.refresh_from_db()
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED

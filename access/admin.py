@@ -9,9 +9,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext, gettext_lazy
 
+from access.models import ApiToken
+from access.services import api_token_revoke
 from audit.receivers import audit_actor
-from fdsportal.models import ApiToken
-from fdsportal.services import api_token_revoke
 
 
 @admin.register(ApiToken)

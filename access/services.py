@@ -1,3 +1,5 @@
+"""API token services: issue a token, authenticate a bearer token."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,8 +9,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
+from access.models import ApiToken
 from audit.services import audit_record
-from fdsportal.models import ApiToken
 
 
 def _hash(key: str) -> str:
