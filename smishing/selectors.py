@@ -123,10 +123,13 @@ def labelling_queue() -> QuerySet[Submission]:
 
 
 def submissions_trainable() -> QuerySet[Submission]:
-    """The only submissions that may ever enter a training set: consented, not abusive, with text,
-    and labelled by an analyst with a class the model learns."""
+    """The only submissions that may ever enter a training set: consented (or imported by an import
+    that allowed training), not abusive, with text, and labelled by an analyst with a class the model
+    learns. Imported reports never train before an analyst labels them."""
+    consented = Q(consent_given=True, consent_text__isnull=False, import_batch__isnull=True)
+    imported = Q(import_batch__isnull=False, import_batch__training_allowed=True)
     return (
-        Submission.objects.filter(consent_given=True, consent_text__isnull=False, is_abusive=False)
+        Submission.objects.filter(consented | imported, is_abusive=False)
         .exclude(text="")
         .exclude(analyst_label__in=["", Label.UNKNOWN])
         .order_by("pk")

@@ -34,12 +34,10 @@ from smishing.engine import (
     LlmExplainer,
     SmishingModel,
     evaluate,
-    generate_corpus,
     is_abusive,
     mask_personal_data,
-    split_by_template,
-    train,
 )
+from smishing.engine.training import train_default, train_with_real
 from smishing.models import (
     Campaign,
     ConsentText,
@@ -89,7 +87,7 @@ def max_text_chars() -> int:
 
 
 def _corpus_per_template() -> int:
-    return int(getattr(settings, "FDS_SMISHING_CORPUS_PER_TEMPLATE", 30))
+    return int(getattr(settings, "FDS_SMISHING_CORPUS_PER_TEMPLATE", 16))
 
 
 def _split_seed() -> int:
@@ -240,11 +238,6 @@ def model_active_get() -> tuple[int, str, SmishingModel]:
         return row["id"], row["name"], _model_cache["model"]
 
 
-def _held_out_split(*, per_template: int | None = None) -> tuple[list[Any], list[Any]]:
-    corpus = generate_corpus(seed=_split_seed(), per_template=per_template or _corpus_per_template())
-    return split_by_template(corpus, test_share=0.25, seed=_split_seed())
-
-
 def _new_version_name(prefix: str) -> str:
     return f"{prefix}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
@@ -271,12 +264,8 @@ def model_bootstrap(*, actor: User | None = None, per_template: int | None = Non
     active = SmishingModelVersion.objects.filter(is_active=True).first()
     if active is not None:
         return active
-    train_part, test_part = _held_out_split(per_template=per_template)
-    model, report = train(
-        [e.text for e in train_part],
-        [e.label for e in train_part],
-        groups=[e.template_id for e in train_part],
-        seed=_split_seed(),
+    model, report, test_part = train_default(
+        seed=_split_seed(), per_template=per_template or _corpus_per_template()
     )
     metrics = evaluate(model, [e.text for e in test_part], [e.label for e in test_part])
     try:
@@ -319,7 +308,9 @@ def model_bootstrap(*, actor: User | None = None, per_template: int | None = Non
 def model_train_from_rows(
     *, texts: list[str], labels: list[str], actor: User | None, name: str = "", activate: bool
 ) -> SmishingModelVersion:
-    """Train on external labelled rows (the `smishing_train` command) and store the version.
+    """Train on a bank's labelled rows (the `smishing_train` command) together with the generated
+    corpus, real rows weighted over generated ones (`engine.training.train_with_real`), and store the
+    version with its held-out-template metrics.
 
     Side effects: a SmishingModelVersion; with `activate`, it becomes the active model (audited).
     Not idempotent: each call stores a new version.
@@ -327,14 +318,17 @@ def model_train_from_rows(
     bad = sorted({label for label in labels if label not in LABELS})
     if bad:
         raise ValueError(f"unknown labels {bad}; use {list(LABELS)}")
-    model, report = train(texts, labels, seed=_split_seed())
+    model, report, test_part = train_with_real(
+        texts=texts, labels=labels, seed=_split_seed(), per_template=_corpus_per_template()
+    )
+    held_out = evaluate(model, [e.text for e in test_part], [e.label for e in test_part])
     with transaction.atomic():
         version = SmishingModelVersion.objects.create(
             name=name or _new_version_name("import"),
             engine_version=str(getattr(model, "version", "")),
             created_by=actor,
             artifact=model.dumps(),
-            metrics={"training": _jsonable(report), "rows": len(texts)},
+            metrics={"held_out": held_out, "training": _jsonable(report), "rows": len(texts)},
         )
         entries = [
             AuditEntry(
@@ -889,17 +883,15 @@ def retrain_job_run(*, job_id: int, per_template: int | None = None) -> RetrainJ
     progress = _ProgressWriter(job_id)
     progress(0.01, "generating the corpus", force=True)
     try:
-        train_part, test_part = _held_out_split(per_template=per_template)
         extra = list(selectors.training_set_rows(training_set=job.training_set)) if job.training_set else []
-        texts = [e.text for e in train_part] + [text for text, _label in extra]
-        labels = [e.label for e in train_part] + [label for _text, label in extra]
-        groups = [e.template_id for e in train_part] + [f"submission-{i}" for i in range(len(extra))]
-        progress(0.05, f"training on {len(texts)} messages ({len(extra)} labelled reports)", force=True)
-        model, report = train(
-            texts,
-            labels,
-            groups=groups,
+        progress(0.05, f"training on the generated corpus and {len(extra)} labelled reports", force=True)
+        # Labelled reports are real messages: weighted over generated ones, grouped by near-duplicate
+        # cluster for training's own splits, and used to fit the calibration.
+        model, report, test_part = train_with_real(
+            texts=[text for text, _label in extra],
+            labels=[label for _text, label in extra],
             seed=_split_seed(),
+            per_template=per_template or _corpus_per_template(),
             progress=lambda value, message: progress(0.05 + 0.8 * float(value), message),
         )
         progress(0.87, "evaluating on held-out templates", force=True)
@@ -919,7 +911,7 @@ def retrain_job_run(*, job_id: int, per_template: int | None = None) -> RetrainJ
             "baseline": baseline_metrics,
             "baseline_name": baseline.name if baseline else None,
             "not_worse": not_worse,
-            "training_rows": len(texts),
+            "training_rows": int(report["n_train"]),
             "labelled_reports": len(extra),
         }
         with transaction.atomic():
