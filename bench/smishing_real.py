@@ -29,10 +29,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sklearn.model_selection import StratifiedGroupKFold  # noqa: E402
-
 from smishing.engine import features  # noqa: E402
-from smishing.engine.clusters import near_duplicate_clusters  # noqa: E402
+from smishing.engine.clusters import grouped_folds  # noqa: E402
 from smishing.engine.evaluation import metrics_from_verdicts  # noqa: E402
 from smishing.engine.model import SmishingModel  # noqa: E402
 from smishing.engine.training import REAL_WEIGHT, train_default, train_with_real  # noqa: E402
@@ -168,9 +166,9 @@ def main() -> None:
     rows = rows_read(args.data)
     texts = [r["text"] for r in rows]
     labels = [r["label"] for r in rows]
-    clusters = near_duplicate_clusters(texts, threshold=args.cluster_threshold)
-    splitter = StratifiedGroupKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
-    folds = list(splitter.split(texts, labels, clusters))
+    clusters, folds = grouped_folds(
+        texts, labels, folds=args.folds, threshold=args.cluster_threshold, seed=args.seed
+    )
     straddling = sum(
         1
         for cluster in set(clusters)

@@ -85,3 +85,18 @@ def _join(parent: list[int], grams: list[set[str]], threshold: float, block: int
                 root_a, root_b = _find(parent, a), _find(parent, b)
                 if root_a != root_b:
                     parent[root_b] = root_a
+
+
+def grouped_folds(
+    texts: list[str], labels: list[str], *, folds: int, threshold: float, seed: int
+) -> tuple[list[int], list[tuple[list[int], list[int]]]]:
+    """Cluster ids and k (train rows, test rows) folds, stratified by label, that never split a cluster."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    clusters = near_duplicate_clusters(texts, threshold=threshold)
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    result = [
+        ([int(i) for i in fit], [int(i) for i in held])
+        for fit, held in splitter.split(texts, labels, clusters)
+    ]
+    return clusters, result

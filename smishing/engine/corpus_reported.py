@@ -52,6 +52,7 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "안녕하세요 {name} 엄마예요 반 모임 단톡방 만들려고요 카톡 아이디 {handle} 추가 부탁드려요",
             "{nick} 어머님이시죠? 같은 반 {name} 엄마인데 번호가 바뀌어서요 카톡 {handle}로 친구추가 해 주세요",
             "안녕하세요 학부모 모임 방 초대드리려고 연락드려요 텔레그램 @{handle} 추가해 주시면 초대할게요",
+            "{name} 친구 엄마예요~ 아이들 생일 파티 초대장 보내려고요 카톡 아이디 {handle} 친추 부탁해요",
         ],
     ),
     (
@@ -109,6 +110,7 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "안녕하세요 {bank}입니다.\n이번 달 심사 기준 완화로 기존 채무 통합과 추가 한도가 가능하십니다.\n[직장인 전용] 한도 {loan_max} 금리 {rate}%\n담당 {mobile}",
             "[{bank}] 고객님 보유 대출 금리 인하 대상 확인. 대환 한도 조회 후 바로 진행됩니다. {name} 팀장 {mobile}",
             "{ad_head}《{bank}》 한시 지원 저.금.리 상품 안내 최대 {loan_max} 상담 {p070}\n{opt_line}",
+            "[{bank}] 서민금융 대환 상품 승인 가능 고객으로 확인되어 연락드립니다. 기존 대출 정리 후 추가 한도 가능 {mobile}",
         ],
     ),
     (
@@ -118,6 +120,7 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "[Web발신]채권 회수 업무 직원 급구 성별 나이 상관없음 일당 {pay_day} 이상 당일 정산 카톡 {handle}",
             "{ad_head}외근 업무(수거/전달) 단기 인원 구함 처음이셔도 됩니다 일당 {pay_day} 당일 지급 카톡 {handle}\n{opt_line}",
             "집에서 하는 알바 하루 두 시간 일당 {pay_day} 본인 명의 계좌만 있으면 됩니다 텔레 @{handle}",
+            "[Web발신]구매대행 재택 업무 모집 입금된 대금을 지정 계좌로 옮기기만 하면 됩니다 일당 {pay_day} 카톡 {handle}",
         ],
     ),
     (
@@ -127,6 +130,7 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "[{shop}] 파트너센터 정산 보류 안내. 판매자 인증 후 정산 가능합니다 {url_newtld}",
             "[{merchant} 파트너스] 입점 계정 보안 점검으로 로그인이 제한되었습니다. 재인증 {url_newtld}",
             "사장님 배달 정산금 {amount} 지급 보류. 사업자 확인 {url_newtld}",
+            "[{merchant} 판매자센터] 상품 판매 중지 예정 안내. 소명 자료 제출 {url_newtld}",
         ],
     ),
     (
@@ -136,6 +140,7 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "[{exchange}] 고객님 지갑에 {coin_amt} 입금 대기 중 출금 인증 필요 {url}",
             "[{exchange}] 해외 IP 접속으로 계정 잠금 해제하기 {url_brand}",
             "[Web발신]고객님 미청구 잔고 {amount} 남아 있습니다 확인 {url}",
+            "[{exchange}] 출금 주소 변경 요청이 접수되었습니다. 본인이 아니면 보안센터 {p070} 로 연락 바랍니다",
         ],
     ),
     (
@@ -242,6 +247,7 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "{intl_head}남성 활력 치료제 정품 처방 없이 1+1 익명 배송 {url_weird}",
             "{ad_head}건설 기술자 경력수첩 필요한 점수만큼 만들어 드립니다 {opt_line}",
             "정품 시알리스 비아그라 익명 배송 당일 발송 {url_short} 카톡 {handle}",
+            "{intl_head}졸업증명서 자격증 발급 대행 빠르고 안전하게 텔레 @{handle}",
         ],
     ),
     (
@@ -250,6 +256,8 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
         [
             "{intl_head}최신 드라마 영화 무료 다시보기 {obf_domain} 코드: {code}",
             "{intl_head}PC 모바일 둘 다 되는 {game_word} 게임장 접속 주소☞ {url_weird}",
+            "{intl_head}실시간 스포츠 중계 무료 고화질 {obf_domain} 가입 없이 시청",
+            "{intl_head}{game_word} 24시 운영 첫 충전 보너스 주소☞ {url_short}",
         ],
     ),
     # ------------------------------------------------------------------ lawful ads (long and short)
