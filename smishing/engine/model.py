@@ -189,6 +189,10 @@ class SmishingModel:
             if label in ("smishing", "spam") and not self._supported(item):
                 # Wording alone, with no rule evidence in the message, must be very sure to accuse.
                 minimum = max(threshold, float(self.config.get("unsupported_min", 0.8)))
+            elif label in ("smishing", "spam"):
+                # Accusing costs more than abstaining: a false alarm tells an employee to distrust
+                # a genuine message.
+                minimum = max(threshold, float(self.config.get("accuse_min", 0.0)))
             else:
                 minimum = threshold
             close = len(ranked) > 1 and ranked[0] - ranked[1] < margin_below
