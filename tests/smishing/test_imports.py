@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from audit.models import AuditEvent
-from smishing import selectors, services
+from smishing import labelling, retraining, selectors
 from smishing.models import Submission, SubmissionImport
 
 
@@ -69,12 +69,12 @@ def test_imported_reports_train_only_once_labelled_and_only_if_the_import_allowe
 ):
     allowed = _import(tmp_path, analyst, django_capture_on_commit_callbacks, allow=True, name="a.csv")
     forbidden = _import(tmp_path, analyst, django_capture_on_commit_callbacks, allow=False, name="b.csv")
-    assert services.training_set_create(actor=senior).size == 0, "nothing labelled yet: nothing trains"
+    assert retraining.training_set_create(actor=senior).size == 0, "nothing labelled yet: nothing trains"
 
     for batch in (allowed, forbidden):
         for row in Submission.objects.filter(import_batch=batch):
-            services.submission_label(submission_id=row.pk, label="smishing", actor=analyst)
-    training_set = services.training_set_create(actor=senior)
+            labelling.submission_label(submission_id=row.pk, label="smishing", actor=analyst)
+    training_set = retraining.training_set_create(actor=senior)
     trained = set(training_set.items.values_list("submission_id", flat=True))
     assert trained == set(Submission.objects.filter(import_batch=allowed).values_list("pk", flat=True))
     assert not trained & set(Submission.objects.filter(import_batch=forbidden).values_list("pk", flat=True))

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from smishing import services
+from smishing import intake
 from smishing.imports import ImportInvalid, submissions_import
 
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 actor=actor,
                 training_allowed=bool(options["training_allowed"]),
                 file_name=path.name,
-                max_chars=services.max_text_chars(),
+                max_chars=intake.max_text_chars(),
             )
         except ImportInvalid as exc:
             raise CommandError(f"{path}: {exc}; nothing was imported") from exc
