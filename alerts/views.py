@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from alerts.features import KST
-from alerts.forms import AlertFilterForm
+from alerts.forms import AlertFilterForm, TransactionSearchForm
 from alerts.scoring import REASON_GROUPS
 from alerts.selectors import (
     alert_queue,
@@ -18,6 +18,7 @@ from alerts.selectors import (
     customer_amount_by_hour,
     customer_recent_transactions,
     customer_summary,
+    transactions_search,
 )
 
 PAGE_SIZE = 50
@@ -139,5 +140,33 @@ def alert_detail_page(request: HttpRequest, alert_id: int) -> HttpResponse:
             if alert.score.contributions
             else None,
             "hourly_figure": _hourly_figure(hourly, local.hour, tx.amount) if hourly else None,
+        },
+    )
+
+
+@login_required
+@permission_required("alerts.view_transaction", raise_exception=True)
+@require_GET
+def transaction_search_page(request: HttpRequest) -> HttpResponse:
+    """Find transactions by id, customer, account, merchant, amount and time; newest first, by keyset."""
+    form = TransactionSearchForm(request.GET)
+    if not form.is_valid():
+        # The page still renders, with the reasons next to the fields, and nothing is searched.
+        return render(request, "alerts/transactions.html", {"form": form, "page": None}, status=400)
+    page = transactions_search(
+        filters=form.filters(),
+        older_than=form.cleaned_data.get("older"),
+        newer_than=form.cleaned_data.get("newer"),
+    )
+    return render(
+        request,
+        "alerts/transactions.html",
+        {
+            "form": form,
+            "page": page,
+            "older_query": form.page_query(older=page.older) if page.older else "",
+            "newer_query": form.page_query(newer=page.newer) if page.newer else "",
+            "paged": bool(form.cleaned_data.get("older") or form.cleaned_data.get("newer")),
+            "can_open_customer": request.user.has_perm("alerts.view_customer"),
         },
     )

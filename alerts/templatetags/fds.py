@@ -1,4 +1,10 @@
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
+
+from alerts.features import KST
+from alerts.models import Alert, MerchantCategory
 
 register = template.Library()
 
@@ -23,3 +29,25 @@ def won(value: int | float | None) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def kst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as Seoul wall-clock time, whatever the server's or the user's time zone."""
+    if value is None:
+        return "–"
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, KST)
+    return value.astimezone(KST).strftime(fmt)
+
+
+@register.filter
+def alert_status_label(status: str) -> str:
+    return str(Alert.Status(status).label) if status in Alert.Status.values else status
+
+
+@register.filter
+def category_label(category: str | None) -> str:
+    if not category:
+        return "–"
+    return str(MerchantCategory(category).label) if category in MerchantCategory.values else category
