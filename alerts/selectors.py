@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 
 from alerts.features import KST
@@ -14,10 +14,15 @@ from alerts.models import Account, Alert, Customer, Merchant, Transaction
 
 
 def alert_rows() -> QuerySet[Alert]:
-    """Alerts with everything one queue row shows, in one query."""
+    """Alerts with everything one queue row shows: one joined query and two small lookups.
+
+    The analyst and the case come by prefetch, not by join: PostgreSQL's planning time grows
+    steeply with the number of joined tables (measured at 1M transactions: 1.6 ms to plan the
+    five-table query, 22 ms with seven, for a page that runs in 2 ms).
+    """
     return Alert.objects.select_related(
-        "transaction", "transaction__merchant", "score", "customer", "assigned_to", "case"
-    )
+        "transaction", "transaction__merchant", "score", "customer"
+    ).prefetch_related("assigned_to", "case")
 
 
 @dataclass(frozen=True)
@@ -44,11 +49,18 @@ def alert_queue(*, filters: AlertFilters) -> QuerySet[Alert]:
         query = query.filter(created_at__lt=filters.until)
     if filters.search:
         term = filters.search.strip()
+        # Each branch is a subquery on the alert's own columns, not a condition on a joined table:
+        # an OR across joins makes PostgreSQL join every alert before filtering (seconds at 1M rows).
+        customers = Customer.objects.filter(Q(external_id=term) | Q(display_name__icontains=term))
+        merchants = Merchant.objects.filter(name__icontains=term)
         query = query.filter(
-            Q(transaction__external_id=term)
-            | Q(customer__external_id=term)
-            | Q(transaction__merchant__name__icontains=term)
-            | Q(customer__display_name__icontains=term)
+            Q(transaction_id__in=Transaction.objects.filter(external_id=term).values("id"))
+            | Q(customer_id__in=customers.values("id"))
+            | Q(
+                transaction_id__in=Transaction.objects.filter(merchant_id__in=merchants.values("id")).values(
+                    "id"
+                )
+            )
         )
     return query.order_by("-created_at", "-id")
 
@@ -76,17 +88,17 @@ def customer_amount_by_hour(*, customer_id: int) -> list[dict]:
         Transaction.objects.filter(customer_id=customer_id)
         .annotate(hour=ExtractHour("occurred_at", tzinfo=KST))
         .values("hour")
-        .annotate(count=Count("id"), average=Avg("amount"), largest=Max("amount"))
+        .annotate(count=Count("*"), average=Avg("amount"), largest=Max("amount"))
         .order_by("hour")
     )
 
 
 def customer_summary(*, customer_id: int) -> dict:
     return Transaction.objects.filter(customer_id=customer_id).aggregate(
-        count=Count("id"),
+        count=Count("*"),
         average=Avg("amount"),
         largest=Max("amount"),
-        frauds=Count("id", filter=Q(is_fraud=True)),
+        frauds=Count("amount", filter=Q(is_fraud=True)),
     )
 
 
@@ -170,7 +182,12 @@ def transactions_search(
     Keyset pagination: never an OFFSET and never a COUNT(*), so every page of a million rows costs
     one index range scan of `limit + 1` rows. Read only.
     """
-    base = _transactions_filtered(filters).select_related("customer", "account", "merchant", "score", "alert")
+    # Score and alert by prefetch: two more joins would cost more planning time than the page takes.
+    base = (
+        _transactions_filtered(filters)
+        .select_related("customer", "account", "merchant")
+        .prefetch_related("score", "alert")
+    )
     if newer_than is not None:
         # The redundant `occurred_at >= t` lets PostgreSQL bound the index scan; the OR alone hides it.
         rows = list(
@@ -209,28 +226,42 @@ def customer_accounts(*, customer_id: int) -> list[Account]:
     return list(Account.objects.filter(customer_id=customer_id).order_by("kind", "id"))
 
 
-def customer_transaction_totals(*, filters: TransactionFilters) -> dict[str, Any]:
-    """Count, sum, average, largest, first and last time, confirmed frauds: one aggregate query."""
-    return _transactions_filtered(filters).aggregate(
-        count=Count("id"),
-        total=Sum("amount"),
-        average=Avg("amount"),
-        largest=Max("amount"),
-        first=Min("occurred_at"),
-        last=Max("occurred_at"),
-        frauds=Count("id", filter=Q(is_fraud=True)),
-    )
+# The customer page's aggregates count rows with COUNT(*), never COUNT(id): the covering index on
+# (customer, occurred_at) holds every other column they read but not the id, and one column outside
+# it turns an index-only scan into a heap read per transaction.
 
 
 def customer_amounts_by_day(*, filters: TransactionFilters) -> list[dict[str, Any]]:
-    """Per Seoul calendar day: number and sum of the matching transactions (aggregate rows only)."""
+    """Per Seoul calendar day: number, sum and largest amount of the matching transactions, and how
+    many are confirmed frauds (aggregate rows only; `transaction_totals` sums them up)."""
     return list(
         _transactions_filtered(filters)
         .annotate(day=TruncDate("occurred_at", tzinfo=KST))
         .values("day")
-        .annotate(count=Count("id"), total=Sum("amount"))
+        .annotate(
+            count=Count("*"),
+            total=Sum("amount"),
+            largest=Max("amount"),
+            frauds=Count("amount", filter=Q(is_fraud=True)),
+        )
         .order_by("day")
     )
+
+
+def transaction_totals(days: list[dict[str, Any]]) -> dict[str, Any]:
+    """Count, sum, average, largest, first and last day, confirmed frauds, from the daily rows of
+    `customer_amounts_by_day`: the same figures as one more aggregate query, without running it."""
+    count = sum(row["count"] for row in days)
+    total = sum(int(row["total"] or 0) for row in days)
+    return {
+        "count": count,
+        "total": total if days else None,
+        "average": total / count if count else None,
+        "largest": max((row["largest"] for row in days), default=None),
+        "first": days[0]["day"] if days else None,
+        "last": days[-1]["day"] if days else None,
+        "frauds": sum(row["frauds"] for row in days),
+    }
 
 
 def customer_amounts_by_category(*, filters: TransactionFilters) -> list[dict[str, Any]]:
@@ -238,7 +269,7 @@ def customer_amounts_by_category(*, filters: TransactionFilters) -> list[dict[st
     return list(
         _transactions_filtered(filters)
         .values("merchant__category", "channel")
-        .annotate(count=Count("id"), total=Sum("amount"))
+        .annotate(count=Count("*"), total=Sum("amount"))
         .order_by("-total")
     )
 
@@ -249,7 +280,7 @@ def customer_amounts_by_hour(*, filters: TransactionFilters) -> list[dict[str, A
         _transactions_filtered(filters)
         .annotate(hour=ExtractHour("occurred_at", tzinfo=KST))
         .values("hour")
-        .annotate(count=Count("id"), average=Avg("amount"), largest=Max("amount"))
+        .annotate(count=Count("*"), average=Avg("amount"), largest=Max("amount"))
         .order_by("hour")
     )
 
@@ -273,7 +304,7 @@ def customer_alerts(*, customer_id: int, limit: int = 20) -> list[Alert]:
 
 
 def customer_alert_counts(*, customer_id: int) -> dict[str, int]:
-    rows = Alert.objects.filter(customer_id=customer_id).values("status").annotate(n=Count("id"))
+    rows = Alert.objects.filter(customer_id=customer_id).values("status").annotate(n=Count("*"))
     return {row["status"]: row["n"] for row in rows}
 
 
@@ -282,7 +313,7 @@ def customer_merchants_paid(*, customer_id: int, limit: int = 15) -> list[dict[s
     return list(
         Transaction.objects.filter(customer_id=customer_id, merchant__isnull=False)
         .values("merchant_id", "merchant__external_id", "merchant__name", "merchant__category")
-        .annotate(count=Count("id"), total=Sum("amount"), last=Max("occurred_at"))
+        .annotate(count=Count("*"), total=Sum("amount"), last=Max("occurred_at"))
         .order_by("-total", "merchant_id")[:limit]
     )
 
@@ -293,6 +324,6 @@ def customer_beneficiaries_paid(*, customer_id: int, limit: int = 15) -> list[di
         Transaction.objects.filter(customer_id=customer_id)
         .exclude(beneficiary_account="", beneficiary_phone="")
         .values("beneficiary_account", "beneficiary_phone")
-        .annotate(count=Count("id"), total=Sum("amount"), last=Max("occurred_at"))
+        .annotate(count=Count("*"), total=Sum("amount"), last=Max("occurred_at"))
         .order_by("-total", "beneficiary_account", "beneficiary_phone")[:limit]
     )

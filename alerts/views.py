@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from alerts.features import KST
@@ -22,6 +25,31 @@ from alerts.selectors import (
 )
 
 PAGE_SIZE = 50
+# The queue counts and pages through at most this many alerts: counting every match of a broad filter
+# over a long history costs more than the page itself, and nobody pages past the thousandth alert.
+QUEUE_COUNT_LIMIT = 1000
+
+
+class BoundedPaginator(Paginator):
+    """A paginator that counts at most `limit` rows (`capped` says whether there were more)."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, limit: int) -> None:
+        super().__init__(object_list, per_page)
+        self.queryset = object_list
+        self.limit = limit
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        # Unordered: any limit + 1 matches answer "more than the limit?", and without the sort
+        # PostgreSQL stops at the first limit + 1 rows it finds.
+        # Nor joined: the joins only fetch what a row shows; a count needs the filters alone.
+        rows = self.queryset.order_by().select_related(None).prefetch_related(None)
+        found = rows[: self.limit + 1].count()
+        self.capped = found > self.limit
+        return min(found, self.limit)
+
+
 GROUP_LABELS = {
     "time": "시간대 (time of day)",
     "age": "나이 (age)",
@@ -43,7 +71,7 @@ assert set(GROUP_LABELS) == set(REASON_GROUPS)
 def alert_queue_page(request: HttpRequest) -> HttpResponse:
     form = AlertFilterForm(request.GET or None)
     alerts = alert_queue(filters=form.filters())
-    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(alerts, PAGE_SIZE, limit=QUEUE_COUNT_LIMIT).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -39,9 +39,6 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         "accounts": accounts,
         "form": form,
         "valid": valid,
-        "totals": alert_selectors.customer_transaction_totals(
-            filters=TransactionFilters(customer_id=customer.pk)
-        ),
         "alerts": alert_selectors.customer_alerts(customer_id=customer.pk),
         "alert_counts": alert_selectors.customer_alert_counts(customer_id=customer.pk),
         "merchants": alert_selectors.customer_merchants_paid(customer_id=customer.pk),
@@ -64,6 +61,8 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         a.masked_number for a in accounts if a.masked_number and "*" not in a.masked_number
     ]
     context["smishing_reports"] = submissions_naming_accounts(user=user, accounts=numbers)
+    all_days = alert_selectors.customer_amounts_by_day(filters=TransactionFilters(customer_id=customer.pk))
+    context["totals"] = alert_selectors.transaction_totals(all_days)
     if valid:
         filters = form.filters()
         page = alert_selectors.transactions_search(
@@ -71,15 +70,13 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
             older_than=form.cleaned_data.get("older"),
             newer_than=form.cleaned_data.get("newer"),
         )
-        days = alert_selectors.customer_amounts_by_day(filters=filters)
+        days = alert_selectors.customer_amounts_by_day(filters=filters) if form.has_filters() else all_days
         context.update(
             page=page,
             paged=bool(form.cleaned_data.get("older") or form.cleaned_data.get("newer")),
             older_query=form.page_query(older=page.older) if page.older else "",
             newer_query=form.page_query(newer=page.newer) if page.newer else "",
-            filtered_totals=alert_selectors.customer_transaction_totals(filters=filters)
-            if form.has_filters()
-            else context["totals"],
+            filtered_totals=alert_selectors.transaction_totals(days),
             time_figure=charts.amounts_over_time(
                 days, alert_selectors.customer_alerted_points(filters=filters)
             )

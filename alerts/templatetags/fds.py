@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
@@ -32,10 +32,13 @@ def percent(value: float | None) -> str:
 
 
 @register.filter
-def kst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant as Seoul wall-clock time, whatever the server's or the user's time zone."""
+def kst(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as Seoul wall-clock time, whatever the server's or the user's time zone (a date is
+    already a Seoul calendar day and is only formatted)."""
     if value is None:
         return "–"
+    if not isinstance(value, datetime):
+        return value.strftime(fmt)
     if timezone.is_naive(value):
         value = timezone.make_aware(value, KST)
     return value.astimezone(KST).strftime(fmt)
