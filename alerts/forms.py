@@ -56,7 +56,10 @@ _CURSOR = re.compile(r"^(-?\d{1,17})\.(\d{1,18})$")
 
 
 class WonField(forms.IntegerField):
-    """Whole won; accepts what people paste: "7,000", "7000원", " 7 000 "."""
+    """Whole won; accepts what people paste: "7,000", "7000원", " 7 000 " (so a text box, not a number
+    box, which would refuse the comma and the 원)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
 
     def to_python(self, value: Any) -> int | None:
         if isinstance(value, str):

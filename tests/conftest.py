@@ -209,10 +209,12 @@ def _live_processes(django_db_setup: None, django_db_blocker, tmp_path_factory: 
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: on a loaded machine the first request (URLconf import, first connection) takes seconds,
+    # and a client that gives up after one second never sees it finish.
+    deadline = time.monotonic() + 120
     while True:
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310
+            with urllib.request.urlopen(url + "/healthz", timeout=10) as response:  # noqa: S310
                 if response.status == 200:
                     break
         except OSError:
