@@ -188,6 +188,10 @@ class Score(models.Model):
     rule_hits = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        # The queue's score filter: without it, PostgreSQL reads every score to find the few high ones.
+        indexes = [models.Index(fields=["score"], name="score_score_idx")]
+
     def __str__(self) -> str:
         return f"{self.score:.3f} for transaction {self.transaction_id}"
 

@@ -300,7 +300,12 @@ def customer_alerted_points(*, filters: TransactionFilters, limit: int = 200) ->
 
 
 def customer_alerts(*, customer_id: int, limit: int = 20) -> list[Alert]:
-    return list(alert_rows().filter(customer_id=customer_id).order_by("-created_at", "-id")[:limit])
+    # Only what the customer page's alert table shows: the transaction and the score.
+    return list(
+        Alert.objects.filter(customer_id=customer_id)
+        .select_related("transaction", "score")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def customer_alert_counts(*, customer_id: int) -> dict[str, int]:

@@ -34,4 +34,8 @@ class Migration(migrations.Migration):
             model_name='alert',
             index=models.Index(fields=['customer', '-created_at'], name='alert_customer_time_idx'),
         ),
+        migrations.AddIndex(
+            model_name='score',
+            index=models.Index(fields=['score'], name='score_score_idx'),
+        ),
     ]
