@@ -9,11 +9,15 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 
 from alerts.features import KST
-from alerts.models import Account, Alert, Customer, Merchant, Score, Transaction
+from alerts.models import Account, Alert, Customer, Merchant, ModelVersion, Score, Transaction
 from cases.models import Case, RefundRequest
-from tests.cases.factories import model_version
 
 _seq = itertools.count(1)
+
+
+def model_version_get() -> ModelVersion:
+    version, _created = ModelVersion.objects.get_or_create(name="fds-test-v1", defaults={"artifact": b""})
+    return version
 
 
 @dataclass
@@ -61,7 +65,7 @@ def transaction_make(
     if score is not None:
         row = Score.objects.create(
             transaction=tx,
-            model_version=model_version(),
+            model_version=model_version_get(),
             score=score,
             model_score=score,
             reasons=[
