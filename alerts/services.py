@@ -31,15 +31,15 @@ from alerts.models import (
     MerchantCategory,
     MerchantDay,
     ModelVersion,
-    RuleConfig,
     Score,
     Segment,
     Transaction,
 )
-from alerts.rules import RULES, ActiveRule, RuleInput, rules_evaluate, rules_score
 from alerts.schemas import TransactionIn
 from alerts.scoring import FdsModel, ReasonContext, reasons_explain
 from audit.services import AuditEntry, audit_record, audit_record_many
+from detection.engine import score_combine
+from detection.scoring import rules_batch_load
 
 log = logging.getLogger(__name__)
 SCORING_ACTOR = "system:scoring"
@@ -267,19 +267,6 @@ def model_version_activate(
 # --- Scoring -------------------------------------------------------------------------------------
 
 
-def _rules_active() -> list[ActiveRule]:
-    configured = {rule.code: rule for rule in RuleConfig.objects.all()}
-    active = []
-    for code, definition in RULES.items():
-        config = configured.get(code)
-        if config is not None and not config.enabled:
-            continue
-        weight = config.weight if config is not None else definition.default_weight
-        params = {**definition.default_params, **(config.params if config is not None else {})}
-        active.append(ActiveRule(definition, weight, params))
-    return active
-
-
 def _event(tx: Transaction) -> fx.TxEvent:
     merchant = tx.merchant
     return fx.TxEvent(
@@ -379,6 +366,8 @@ _SCORE_COLUMNS = (
     "reasons",
     "contributions",
     "rule_hits",
+    "rule_set_version",
+    "alert_threshold",
     "created_at",
 )
 
@@ -408,6 +397,8 @@ def _scores_insert(scores: list[Score], *, need_ids: list[int]) -> None:
                     dumps(score.reasons).decode(),
                     dumps(score.contributions).decode(),
                     dumps(score.rule_hits).decode(),
+                    score.rule_set_version,
+                    score.alert_threshold,
                     score.created_at,
                 )
             )
@@ -474,16 +465,6 @@ def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int
     return alerts, cases
 
 
-def _smishing_counts(txs: Sequence[Transaction]) -> dict[str, int]:
-    from smishing.selectors import indicator_report_counts
-
-    accounts = sorted({tx.beneficiary_account for tx in txs if tx.beneficiary_account})
-    phones = sorted({tx.beneficiary_phone for tx in txs if tx.beneficiary_phone})
-    if not accounts and not phones:
-        return {}
-    return indicator_report_counts(accounts=accounts, phones=phones)
-
-
 @dataclass
 class ScoreBatchResult:
     scored: int = 0
@@ -505,7 +486,6 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
     """
     result = ScoreBatchResult()
     model = model_active()
-    rules = _rules_active()
     lock = connection.features.has_select_for_update
     with transaction.atomic():
         query = Transaction.objects.filter(
@@ -527,7 +507,6 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
         customer_ids = sorted({tx.customer_id for tx in txs})
         states = _behaviours_lock(customer_ids, lock=lock)
         merchants = _merchant_states(txs)
-        smishing = _smishing_counts([tx for tx in txs if tx.status == Transaction.Status.RECEIVED])
         delay = settings.FDS_LABEL_DELAY_DAYS
 
         deltas: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
@@ -568,21 +547,23 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
             assert model is not None
             matrix = np.asarray(rows, dtype=np.float64)
             probabilities = model.predict(matrix)
-            finals: list[tuple[float, list]] = []
+            # The live rule set, threshold, lists, snoozes and smishing evidence: read once per batch.
+            detection = rules_batch_load(
+                transactions=live, model_version_id=_model_cache["id"], model_threshold=model.threshold
+            )
+            finals = []
             for tx, feats, p in zip(live, rows, probabilities, strict=True):
-                key = tx.beneficiary_account or tx.beneficiary_phone
-                hits = rules_evaluate(
-                    RuleInput(
-                        feats, tx.amount, tx.beneficiary_account, tx.beneficiary_phone, smishing.get(key, 0)
-                    ),
-                    rules,
-                )
-                finals.append((rules_score(float(p), hits), hits))
-            alert_positions = [i for i, (score, _) in enumerate(finals) if score >= model.threshold]
+                hits = detection.hits(tx, feats)
+                finals.append((*score_combine(float(p), hits), hits))
+            alert_positions = [
+                i
+                for i, (score, suppressed, _) in enumerate(finals)
+                if score >= detection.threshold and not suppressed
+            ]
             contributions = model.contributions(matrix[alert_positions]) if alert_positions else None
             scores: list[Score] = []
             for i, (tx, feats, p) in enumerate(zip(live, rows, probabilities, strict=True)):
-                final, hits = finals[i]
+                final, _suppressed, hits = finals[i]
                 score = Score(
                     transaction=tx,
                     model_version_id=_model_cache["id"],
@@ -592,6 +573,8 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                         n: (None if v != v else v) for n, v in zip(fx.FEATURE_NAMES, feats, strict=True)
                     },
                     rule_hits=[h.code for h in hits],
+                    rule_set_version=detection.version,
+                    alert_threshold=detection.threshold,
                     created_at=now,
                 )
                 if contributions is not None and i in alert_positions:
@@ -601,7 +584,7 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                         {
                             "code": h.code,
                             "group": "rule",
-                            "weight": h.weight,
+                            "weight": h.value,
                             "text_ko": h.text_ko,
                             "text_en": h.text_en,
                         }

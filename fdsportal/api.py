@@ -82,11 +82,13 @@ def _validation_failed(request: HttpRequest, exc: ValidationError) -> HttpRespon
 def _register_routers() -> None:
     from alerts.api import router as alerts_router
     from cases.api import router as cases_router
+    from detection.api import router as detection_router
     from smishing.api import router as smishing_router
 
     api.add_router("/", alerts_router)
     api.add_router("/", cases_router)
     api.add_router("/smishing/", smishing_router)
+    api.add_router("/detection/", detection_router)
 
 
 _register_routers()

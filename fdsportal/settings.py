@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "alerts",
     "cases",
     "smishing",
+    "detection",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("smishing/", include("smishing.urls")),
     path("audit/", include("audit.urls")),
+    path("detection/", include("detection.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
