@@ -25,11 +25,17 @@ def score_one(external_id: str, *, customer: str = "C1", history: bool = True, *
     """Ingest one transaction (after ten days of ordinary history) and score it; its Score."""
     if history:
         history_fold(
-            f"{external_id}-hist", customer=customer, days=10, amount=30_000, start=datetime(2026, 10, 25, 12, tzinfo=KST)
+            f"{external_id}-hist",
+            customer=customer,
+            days=10,
+            amount=30_000,
+            start=datetime(2026, 10, 25, 12, tzinfo=KST),
         )
     row.setdefault("when", WHEN)
     [tx_id] = transactions_ingest(
-        rows=[TransactionIn.model_validate(tx_row(external_id, customer=customer, **row))], source="t", enqueue=False
+        rows=[TransactionIn.model_validate(tx_row(external_id, customer=customer, **row))],
+        source="t",
+        enqueue=False,
     ).created_ids
     transactions_score(transaction_ids=[tx_id])
     return Score.objects.select_related("transaction").get(transaction_id=tx_id)

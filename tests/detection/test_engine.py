@@ -48,7 +48,9 @@ def test_python_builtins_and_files_are_out_of_reach(condition: str) -> None:
     assert errors and all("unknown function" in e for e in errors), errors
 
 
-@pytest.mark.parametrize("condition", ["amount.__class__ == 1", "customer_id.__dict__ == {}", "amount.real > 1.0"])
+@pytest.mark.parametrize(
+    "condition", ["amount.__class__ == 1", "customer_id.__dict__ == {}", "amount.real > 1.0"]
+)
 def test_attributes_outside_the_declared_fields_are_refused(condition: str) -> None:
     assert _errors(condition)
 
@@ -72,7 +74,9 @@ def test_reason_placeholders_are_declared_fields_only() -> None:
     assert reason_validate("{amount.__class__}", field_name="reason_ko")
     assert reason_validate("{amount!r}", field_name="reason_ko")
     assert reason_validate("{secret}", field_name="reason_ko")
-    assert reason_render("{amount:,.0f}원, {age}세", {"amount": 3_500_000.0, "age": None}) == "3,500,000원, —세"
+    assert (
+        reason_render("{amount:,.0f}원, {age}세", {"amount": 3_500_000.0, "age": None}) == "3,500,000원, —세"
+    )
 
 
 def test_rules_combine_like_the_built_in_rules_did() -> None:

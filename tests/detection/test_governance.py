@@ -118,7 +118,9 @@ def test_a_published_version_cannot_be_edited(seniors) -> None:
     # Editing starts a new draft copied from the live version; the published rule stays as it was.
     draft = services.draft_get(user=maker, create=True)
     assert draft is not None and draft.number > published.version.number
-    assert set(draft.rules.values_list("code", flat=True)) == set(published.version.rules.values_list("code", flat=True))
+    assert set(draft.rules.values_list("code", flat=True)) == set(
+        published.version.rules.values_list("code", flat=True)
+    )
 
 
 def test_a_bad_expression_is_refused_with_its_position_and_nothing_is_saved(seniors, client_for) -> None:
@@ -128,7 +130,12 @@ def test_a_bad_expression_is_refused_with_its_position_and_nothing_is_saved(seni
     response = client_for(maker).post(
         "/api/detection/rules",
         json.dumps(
-            {"code": "broken", "condition": "amount > 1.0 &&\n  balance > 2.0", "reason_ko": "x", "reason_en": "x"}
+            {
+                "code": "broken",
+                "condition": "amount > 1.0 &&\n  balance > 2.0",
+                "reason_ko": "x",
+                "reason_en": "x",
+            }
         ),
         content_type="application/json",
     )
@@ -138,7 +145,14 @@ def test_a_bad_expression_is_refused_with_its_position_and_nothing_is_saved(seni
     assert "balance" in error["message"]
     page = client_for(maker).post(
         reverse("detection:rule_new"),
-        {"code": "broken", "condition": "amount >", "effect": "add", "value": "0.1", "reason_ko": "x", "reason_en": "x"},
+        {
+            "code": "broken",
+            "condition": "amount >",
+            "effect": "add",
+            "value": "0.1",
+            "reason_ko": "x",
+            "reason_en": "x",
+        },
     )
     assert page.status_code == 400 and "1:9" in page.content.decode()
     assert not Rule.objects.filter(code="broken").exists()
