@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -28,12 +29,12 @@ def blocked() -> WatchList:
 def test_a_csv_with_one_bad_row_writes_nothing_and_names_every_bad_row(seniors, client_for, blocked):
     maker, _checker = seniors
     body = (
-        "value,reason,expires_at\n"
-        "110-222-333444,mule account,\n"
-        "not-a-number,typo,\n"
-        "555666777888,old,2001-01-01\n"
-        "999888777666,fine,2099-01-01\n"
-    ).encode()
+        b"value,reason,expires_at\n"
+        b"110-222-333444,mule account,\n"
+        b"not-a-number,typo,\n"
+        b"555666777888,old,2001-01-01\n"
+        b"999888777666,fine,2099-01-01\n"
+    )
     response = client_for(maker).post(
         reverse("detection:list_upload", args=[blocked.pk]),
         {"file": SimpleUploadedFile("list.csv", body, "text/csv"), "reason": "weekly feed"},
@@ -44,7 +45,8 @@ def test_a_csv_with_one_bad_row_writes_nothing_and_names_every_bad_row(seniors, 
     assert not ChangeRequest.objects.exists() and not ListEntry.objects.exists()
     api = client_for(maker).post(
         f"/api/detection/lists/{blocked.pk}/upload",
-        {"file": SimpleUploadedFile("list.csv", body, "text/csv"), "reason": "weekly feed"},
+        json.dumps({"csv": body.decode(), "reason": "weekly feed"}),
+        content_type="application/json",
     )
     assert api.status_code == 422
     assert [e["line"] for e in api.json()["errors"]] == [3, 4]
