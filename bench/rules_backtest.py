@@ -126,7 +126,7 @@ def main() -> int:
             "contributions, rule_hits, rule_set_version, alert_threshold, created_at) FROM STDIN"
         ) as copy:
             for i in range(1, args.transactions + 1):
-                features = {name: rng.random() * 10 for name in FEATURE_NAMES}
+                features: dict[str, float | None] = {name: rng.random() * 10 for name in FEATURE_NAMES}
                 features["amount"] = rng.choice([1_500.0, 12_000.0, 80_000.0, 450_000.0, 3_500_000.0])
                 features["age"] = None if rng.random() < 0.1 else float(rng.randint(15, 90))
                 for flag in ("is_night", "foreign", "new_merchant", "new_beneficiary", "is_weekend"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -53,7 +53,7 @@ class ApprovalRefused(PermissionError):
 # --- Draft and rules -----------------------------------------------------------------------------
 
 
-def draft_get(*, user: AbstractBaseUser | None = None, create: bool = False) -> RuleSetVersion | None:
+def draft_get(*, user: User | None = None, create: bool = False) -> RuleSetVersion | None:
     """The draft being edited; with `create`, a new draft copied from the live version.
 
     Safe to repeat: one draft exists at a time (a constraint), so a second call returns the same.
@@ -136,7 +136,7 @@ def rule_validate(data: RuleData) -> list[RuleError]:
     return errors
 
 
-def rule_save(*, user: AbstractBaseUser, data: RuleData, rule_id: int | None = None) -> Rule:
+def rule_save(*, user: User, data: RuleData, rule_id: int | None = None) -> Rule:
     """Create or change a rule of the draft (created on first use). Validated first: a bad rule
     raises RuleInvalid and nothing is saved. Audited `detection.rule.saved` with before/after."""
     errors = rule_validate(data)
@@ -178,7 +178,7 @@ def rule_save(*, user: AbstractBaseUser, data: RuleData, rule_id: int | None = N
     return rule
 
 
-def rule_delete(*, user: AbstractBaseUser, rule_id: int) -> None:
+def rule_delete(*, user: User, rule_id: int) -> None:
     """Remove a rule from the draft. Audited. Refused on published versions."""
     with transaction.atomic():
         rule = Rule.objects.select_related("version", "owner").select_for_update(of=("self",)).get(pk=rule_id)
@@ -198,7 +198,7 @@ def rules_snapshot(version: RuleSetVersion) -> list[dict[str, Any]]:
 
 def _change_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     kind: str,
     summary: str,
     payload: dict[str, Any],
@@ -226,7 +226,7 @@ def _change_create(
     return change
 
 
-def publish_request(*, user: AbstractBaseUser, backtest_id: int, reason: str = "") -> ChangeRequest:
+def publish_request(*, user: User, backtest_id: int, reason: str = "") -> ChangeRequest:
     """Ask for the draft to go live. The draft is frozen until the change is approved or rejected,
     and must have a finished backtest of exactly its current rules (the one the approver sees)."""
     with transaction.atomic():
@@ -252,7 +252,7 @@ def publish_request(*, user: AbstractBaseUser, backtest_id: int, reason: str = "
         )
 
 
-def rollback_request(*, user: AbstractBaseUser, number: int, reason: str) -> ChangeRequest:
+def rollback_request(*, user: User, number: int, reason: str) -> ChangeRequest:
     """Ask for an earlier published version to become live again (one approval, like a publish)."""
     with transaction.atomic():
         target = RuleSetVersion.objects.filter(number=number, status=RuleSetVersion.Status.PUBLISHED).first()
@@ -272,7 +272,7 @@ def rollback_request(*, user: AbstractBaseUser, number: int, reason: str) -> Cha
 
 
 def threshold_request(
-    *, user: AbstractBaseUser, value: float, alerts_per_day: float | None, reason: str
+    *, user: User, value: float, alerts_per_day: float | None, reason: str
 ) -> ChangeRequest:
     """Ask for a new alert threshold for the live model; it applies to scores made after approval."""
     from alerts.models import ModelVersion
@@ -374,7 +374,7 @@ def _entries_check(
 
 def list_change_request(
     *,
-    user: AbstractBaseUser,
+    user: User,
     list_id: int,
     add: Sequence[EntryIn] | Sequence[tuple[int, EntryIn]] = (),
     remove: Sequence[int] = (),
@@ -412,9 +412,7 @@ def list_change_request(
         )
 
 
-def list_upload_request(
-    *, user: AbstractBaseUser, list_id: int, content: bytes, reason: str
-) -> ChangeRequest:
+def list_upload_request(*, user: User, list_id: int, content: bytes, reason: str) -> ChangeRequest:
     """A CSV of `value,reason[,expires_at]` rows (a header row is optional). Every bad row is reported
     with its line number, and nothing is requested from a file with a bad row."""
     try:
@@ -468,7 +466,7 @@ def _parse_expiry(raw: str) -> datetime | None:
     return moment
 
 
-def indicators_promote(*, user: AbstractBaseUser, submission_id: int, reason: str) -> ChangeRequest:
+def indicators_promote(*, user: User, submission_id: int, reason: str) -> ChangeRequest:
     """Ask for a confirmed smishing report's accounts and phone numbers to join the smishing watch
     lists. Only a report an analyst confirmed as smishing can be promoted. Approved like any list
     change; the resulting entries are the only path by which one report alone floors transfers."""
@@ -517,7 +515,7 @@ def indicators_promote(*, user: AbstractBaseUser, submission_id: int, reason: st
 # --- Approval -------------------------------------------------------------------------------------------
 
 
-def change_approve(*, user: AbstractBaseUser, change_id: int, note: str = "") -> ChangeRequest:
+def change_approve(*, user: User, change_id: int, note: str = "") -> ChangeRequest:
     """Approve and apply a pending change, in one transaction with its audit event.
 
     Refused (ApprovalRefused) for the maker and for anyone without `detection.approve_detection`.
@@ -558,7 +556,7 @@ def change_approve(*, user: AbstractBaseUser, change_id: int, note: str = "") ->
     return change
 
 
-def change_reject(*, user: AbstractBaseUser, change_id: int, note: str) -> ChangeRequest:
+def change_reject(*, user: User, change_id: int, note: str) -> ChangeRequest:
     """Reject a pending change (a rejected publish returns the version to the editable draft). The
     maker may withdraw their own change this way. Audited."""
     change = ChangeRequest.objects.get(pk=change_id)
@@ -590,7 +588,7 @@ def _make_live(number: int) -> RuleSetVersion:
     return target
 
 
-def _apply_publish(change: ChangeRequest, user: AbstractBaseUser) -> dict[str, Any]:
+def _apply_publish(change: ChangeRequest, user: User) -> dict[str, Any]:
     version = RuleSetVersion.objects.select_for_update().get(number=change.payload["version"])
     if version.status != RuleSetVersion.Status.PENDING:
         raise DetectionError(_("This version is not waiting for approval."))
@@ -601,12 +599,12 @@ def _apply_publish(change: ChangeRequest, user: AbstractBaseUser) -> dict[str, A
     return {"live": version.number, "rules": rules_snapshot(version)}
 
 
-def _apply_rollback(change: ChangeRequest, user: AbstractBaseUser) -> dict[str, Any]:
+def _apply_rollback(change: ChangeRequest, user: User) -> dict[str, Any]:
     version = _make_live(change.payload["version"])
     return {"live": version.number}
 
 
-def _apply_threshold(change: ChangeRequest, user: AbstractBaseUser) -> dict[str, Any]:
+def _apply_threshold(change: ChangeRequest, user: User) -> dict[str, Any]:
     from alerts.models import ModelVersion
 
     model = ModelVersion.objects.get(pk=change.payload["model_version"])
@@ -619,7 +617,7 @@ def _apply_threshold(change: ChangeRequest, user: AbstractBaseUser) -> dict[str,
     return {"threshold": threshold.value, "model_version": model.name}
 
 
-def _apply_list(change: ChangeRequest, user: AbstractBaseUser) -> dict[str, Any]:
+def _apply_list(change: ChangeRequest, user: User) -> dict[str, Any]:
     watch_list = WatchList.objects.get(pk=change.payload["list"])
     now = timezone.now()
     removed = ListEntry.objects.filter(
@@ -646,7 +644,7 @@ def _apply_list(change: ChangeRequest, user: AbstractBaseUser) -> dict[str, Any]
     return {"list": watch_list.name, "added": values, "removed": removed}
 
 
-_APPLY = {
+_APPLY: dict[str, Any] = {
     ChangeRequest.Kind.PUBLISH: _apply_publish,
     ChangeRequest.Kind.ROLLBACK: _apply_rollback,
     ChangeRequest.Kind.THRESHOLD: _apply_threshold,
@@ -657,7 +655,7 @@ _APPLY = {
 # --- Backtests ---------------------------------------------------------------------------------------
 
 
-def backtest_start(*, user: AbstractBaseUser, days: int) -> Backtest:
+def backtest_start(*, user: User, days: int) -> Backtest:
     """Queue a backtest of the draft against the live version over the last `days` days (after
     commit). Not idempotent: each call queues a new run."""
     from alerts.models import ModelVersion
@@ -700,7 +698,7 @@ def _backtest_enqueue(backtest_id: int) -> None:
 
 
 def snooze_create(
-    *, user: AbstractBaseUser, alert_id: int, rule_code: str, subject: str, days: int, reason: str
+    *, user: User, alert_id: int, rule_code: str, subject: str, days: int, reason: str
 ) -> RuleSnooze:
     """Switch one rule off for the alert's customer (`subject="customer"`) or beneficiary, for at most
     180 days, from an alert someone reviewed. Audited. Not idempotent (each call adds a snooze)."""
@@ -746,7 +744,7 @@ def snooze_create(
     return snooze
 
 
-def snooze_lift(*, user: AbstractBaseUser, snooze_id: int) -> RuleSnooze:
+def snooze_lift(*, user: User, snooze_id: int) -> RuleSnooze:
     """End a snooze now. Safe to repeat: lifting a lifted snooze changes nothing."""
     with transaction.atomic():
         lifted = RuleSnooze.objects.filter(pk=snooze_id, lifted_at__isnull=True).update(

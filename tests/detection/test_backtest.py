@@ -28,9 +28,10 @@ def _fixture(n: int = 400) -> list[dict]:
     now = timezone.now()
     rows = []
     for i in range(n):
-        features = {name: rng.random() for name in FEATURE_NAMES}
+        features: dict[str, float | None] = {name: rng.random() for name in FEATURE_NAMES}
+        amount = rng.choice([5_000, 600_000, 3_500_000])
         features.update(
-            amount=float(rng.choice([5_000, 600_000, 3_500_000])),
+            amount=float(amount),
             cnt_1h=float(rng.randint(0, 12)),
             new_beneficiary=float(rng.random() < 0.4),
             is_night=float(rng.random() < 0.3),
@@ -41,7 +42,7 @@ def _fixture(n: int = 400) -> list[dict]:
             external_id=f"BT-{i}",
             customer=customer,
             merchant=merchant if rng.random() < 0.3 else None,
-            amount=int(features["amount"]),
+            amount=amount,
             occurred_at=when,
             country=rng.choice(["KR", "KR", "JP"]),
             status="scored",
@@ -83,9 +84,9 @@ def _brute_force(rows: list[dict], days: int) -> dict:
         score = min(1.0, p + sum(v for e, v in hits.values() if e == "add"))
         return score >= 0.5 and not any(e == "suppress" for e, _ in hits.values())
 
-    totals = {"draft": Counter(), "live": Counter()}
-    per_rule: dict[str, Counter] = {}
-    per_day = {"draft": Counter(), "live": Counter()}
+    totals: dict[str, Counter[str]] = {"draft": Counter(), "live": Counter()}
+    per_rule: dict[str, Counter[str]] = {}
+    per_day: dict[str, Counter[str]] = {"draft": Counter(), "live": Counter()}
     added = removed = 0
     for row in rows:
         if row["when"] < since:
