@@ -22,8 +22,6 @@ class RuleSetVersion(models.Model):
     number = models.PositiveIntegerField(unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     is_live = models.BooleanField(default=False)
-    # Shadow: evaluated on live traffic beside the live version, never alerting.
-    is_shadow = models.BooleanField(default=False)
     note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -35,9 +33,6 @@ class RuleSetVersion(models.Model):
         ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["is_live"], condition=Q(is_live=True), name="one_live_rule_set"),
-            models.UniqueConstraint(
-                fields=["is_shadow"], condition=Q(is_shadow=True), name="one_shadow_rule_set"
-            ),
             # One draft: the version being edited or waiting for its approver.
             models.UniqueConstraint(
                 fields=["status"], condition=Q(status__in=["draft", "pending"]), name="one_draft_rule_set"

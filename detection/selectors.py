@@ -54,11 +54,6 @@ def ruleset_live() -> CompiledRuleSet:
     return ruleset_compiled(version=version)
 
 
-def ruleset_shadow() -> CompiledRuleSet | None:
-    version = RuleSetVersion.objects.filter(is_shadow=True).first()
-    return ruleset_compiled(version=version) if version is not None else None
-
-
 def threshold_governed(*, model_version_id: int | None) -> AlertThreshold | None:
     if model_version_id is None:
         return None

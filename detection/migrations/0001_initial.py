@@ -92,7 +92,6 @@ class Migration(migrations.Migration):
                 ('number', models.PositiveIntegerField(unique=True)),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('pending', 'Waiting for approval'), ('published', 'Published')], default='draft', max_length=10)),
                 ('is_live', models.BooleanField(default=False)),
-                ('is_shadow', models.BooleanField(default=False)),
                 ('note', models.CharField(blank=True, max_length=300)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('published_at', models.DateTimeField(blank=True, null=True)),
@@ -179,10 +178,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='rulesetversion',
             constraint=models.UniqueConstraint(condition=models.Q(('is_live', True)), fields=('is_live',), name='one_live_rule_set'),
-        ),
-        migrations.AddConstraint(
-            model_name='rulesetversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_shadow', True)), fields=('is_shadow',), name='one_shadow_rule_set'),
         ),
         migrations.AddConstraint(
             model_name='rulesetversion',
