@@ -272,6 +272,22 @@ def threshold_for_budget(*, alerts_per_day: float, days: int) -> dict[str, Any]:
     }
 
 
+def threshold_implied(*, value: float, days: int = 30) -> dict[str, Any]:
+    """What a threshold would have meant over the stored scores of the last `days` days."""
+    from alerts.models import Score
+
+    window = Score.objects.filter(created_at__gte=timezone.now() - timedelta(days=days))
+    total = window.count()
+    alerts = window.filter(score__gte=value).count()
+    return {
+        "days": days,
+        "transactions": total,
+        "alerts": alerts,
+        "alerts_per_day": alerts / days,
+        "alert_rate": alerts / total if total else None,
+    }
+
+
 def last_scored_at() -> datetime | None:
     from alerts.models import Score
 

@@ -35,7 +35,7 @@ from detection.models import (
     RuleSnooze,
     WatchList,
 )
-from detection.selectors import list_names, threshold_governed
+from detection.selectors import list_names, threshold_governed, threshold_implied
 
 MAX_SNOOZE_DAYS = 180
 MAX_UPLOAD_ROWS = 50_000
@@ -284,12 +284,19 @@ def threshold_request(
         raise DetectionError(_("No model is live yet."))
     governed = threshold_governed(model_version_id=model.pk)
     current = governed.value if governed is not None else model.threshold
+    # What the approver weighs: both thresholds replayed over the stored scores of the window.
+    window = {"current": threshold_implied(value=current), "requested": threshold_implied(value=value)}
     return _change_create(
         user=user,
         kind=ChangeRequest.Kind.THRESHOLD,
         summary=_("Alert threshold %(old).3f → %(new).3f for model %(model)s")
         % {"old": current, "new": value, "model": model.name},
-        payload={"value": value, "model_version": model.pk, "alerts_per_day": alerts_per_day},
+        payload={
+            "value": value,
+            "model_version": model.pk,
+            "alerts_per_day": alerts_per_day,
+            "window": window,
+        },
         before={"threshold": current, "model_version": model.name, "governed": governed is not None},
         reason=reason,
     )

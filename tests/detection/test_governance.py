@@ -164,6 +164,8 @@ def test_a_threshold_change_applies_to_new_scores_only_and_follows_the_model_ver
     old = score_one("OLD", customer="A", **transfer_row(account="100200300401"))
     assert old.alert_threshold == pytest.approx(model.threshold)
     change = services.threshold_request(user=maker, value=0.999, alerts_per_day=5, reason="budget")
+    # The approver sees what both thresholds would have meant over the stored scores.
+    assert change.payload["window"]["requested"]["transactions"] == 1
     services.change_approve(user=checker, change_id=change.pk)
     assert AlertThreshold.objects.get().model_version == model
     new = score_one("NEW", customer="B", **transfer_row(account="100200300401"))
