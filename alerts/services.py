@@ -549,7 +549,10 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
             probabilities = model.predict(matrix)
             # The live rule set, threshold, lists, snoozes and smishing evidence: read once per batch.
             detection = rules_batch_load(
-                transactions=live, model_version_id=_model_cache["id"], model_threshold=model.threshold
+                transactions=live,
+                model_version_id=_model_cache["id"],
+                model_threshold=model.threshold,
+                matrix=matrix,
             )
             finals = []
             for tx, feats, p in zip(live, rows, probabilities, strict=True):

@@ -244,6 +244,8 @@ class CompiledRuleSet:
     version: int | None
     rules: list[tuple[RuleSpec, Any]]
     variables: frozenset[str] = field(default_factory=frozenset)
+    # Column-wise evaluators by rule code (None: outside the subset), built on first use.
+    vectors: dict[str, Any] | None = None
 
     @property
     def codes(self) -> list[str]:
