@@ -1,4 +1,4 @@
-"""FDS writes: ingest, scoring, labels and model activation.
+"""FDS writes: ingest, scoring and labels (model versions are in alerts.model_versions).
 
 Everything that changes FDS data goes through here, so the side effects (rows, audit events, Celery
 enqueues, websocket pushes) are visible in one place.
@@ -7,7 +7,6 @@ enqueues, websocket pushes) are visible in one place.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts import features as fx
+from alerts import model_versions
 from alerts.models import (
     Account,
     Alert,
@@ -30,16 +30,15 @@ from alerts.models import (
     Merchant,
     MerchantCategory,
     MerchantDay,
-    ModelVersion,
     Score,
     Segment,
     Transaction,
 )
+from alerts.push import alert_rows_push_on_commit
+from alerts.rule_hooks import rules_batch_load
 from alerts.schemas import TransactionIn
-from alerts.scoring import FdsModel, ReasonContext, reasons_explain
-from audit.services import AuditEntry, audit_record, audit_record_many
-from detection.engine import score_combine
-from detection.scoring import rules_batch_load
+from alerts.scoring import ReasonContext, reasons_explain
+from audit.services import AuditEntry, audit_record_many
 
 log = logging.getLogger(__name__)
 SCORING_ACTOR = "system:scoring"
@@ -178,90 +177,6 @@ def scoring_enqueue(*, transaction_ids: Sequence[int]) -> None:
     size = settings.FDS_SCORE_BATCH_SIZE
     for start in range(0, len(transaction_ids), size):
         transactions_score_task.delay(list(transaction_ids[start : start + size]))
-
-
-# --- Model ---------------------------------------------------------------------------------------
-
-_model_lock = threading.Lock()
-_model_cache: dict[str, Any] = {"id": None, "model": None}
-
-
-def model_active() -> FdsModel | None:
-    """The active model, loaded once per process and reloaded when another version is activated."""
-    row = ModelVersion.objects.filter(is_active=True).values("id", "name", "threshold").first()
-    if row is None:
-        return None
-    with _model_lock:
-        cached = _model_cache["model"]
-        # Keyed by id and name: ids can repeat after a rolled-back transaction (SQLite), names cannot.
-        if _model_cache["id"] == row["id"] and cached is not None and cached.version == row["name"]:
-            cached.threshold = row["threshold"]
-            return cached
-        version = ModelVersion.objects.get(pk=row["id"])
-        model = FdsModel.loads(
-            bytes(version.artifact),
-            feature_names=version.feature_names,
-            threshold=version.threshold,
-            version=version.name,
-        )
-        _model_cache.update(id=row["id"], model=model)
-        return model
-
-
-def model_version_store(
-    *,
-    model: FdsModel,
-    metrics: dict[str, Any],
-    training_data: dict[str, Any],
-    created_by: str,
-    activate: bool,
-    actor: Any = None,
-) -> ModelVersion:
-    """Save a trained model; with `activate`, make it the one scoring uses. Audited."""
-    with transaction.atomic():
-        version = ModelVersion.objects.create(
-            name=model.version,
-            artifact=model.dumps(),
-            feature_names=list(model.feature_names),
-            metrics=metrics,
-            training_data=training_data,
-            threshold=model.threshold,
-            created_by=created_by,
-        )
-        audit_record(
-            action="alerts.model.trained",
-            target=version,
-            actor=actor,
-            system_actor=created_by,
-            after={"metrics": metrics, "threshold": model.threshold},
-            model_version=version.name,
-            context={"training_data": training_data},
-        )
-        if activate:
-            model_version_activate(version=version, actor=actor, system_actor=created_by, reason="trained")
-    return version
-
-
-def model_version_activate(
-    *, version: ModelVersion, actor: Any = None, system_actor: str = "", reason: str
-) -> None:
-    """Make `version` the scoring model. Safe to repeat. Must run in a transaction (audited)."""
-    with transaction.atomic():
-        previous = ModelVersion.objects.select_for_update().filter(is_active=True).first()
-        if previous is not None and previous.pk == version.pk:
-            return
-        ModelVersion.objects.filter(is_active=True).update(is_active=False)
-        ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
-        audit_record(
-            action="alerts.model.activated",
-            target=version,
-            actor=actor,
-            system_actor=system_actor,
-            before={"active": previous.name if previous else None},
-            after={"active": version.name},
-            reason=reason,
-            model_version=version.name,
-        )
 
 
 # --- Scoring -------------------------------------------------------------------------------------
@@ -442,9 +357,12 @@ def _merchant_days_add(deltas: dict[tuple[int, int], list[int]]) -> None:
 
 
 def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Per customer: the oldest open root alert, and the newest open case."""
-    from cases.models import Case
+    """Per customer: the oldest open root alert, and the newest open case.
 
+    The case model is reached through the Alert.case relation the alerts model declares, not by
+    importing the cases app: cases build on alerts, never the other way round.
+    """
+    Case: Any = Alert._meta.get_field("case").related_model
     customer_ids = list(customer_ids)
     alerts: dict[int, int] = {}
     for alert_id, customer_id in (
@@ -485,7 +403,8 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
     under row locks that other workers skip, and Score/Alert are unique per transaction.
     """
     result = ScoreBatchResult()
-    model = model_active()
+    active = model_versions.model_active()
+    model = active[1] if active is not None else None
     lock = connection.features.has_select_for_update
     with transaction.atomic():
         query = Transaction.objects.filter(
@@ -544,20 +463,21 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
         now = timezone.now()
         alerts_created: list[Alert] = []
         if live:
-            assert model is not None
+            assert active is not None and model is not None
+            model_version_id = active[0]
             matrix = np.asarray(rows, dtype=np.float64)
             probabilities = model.predict(matrix)
             # The live rule set, threshold, lists, snoozes and smishing evidence: read once per batch.
             detection = rules_batch_load(
                 transactions=live,
-                model_version_id=_model_cache["id"],
+                model_version_id=model_version_id,
                 model_threshold=model.threshold,
                 matrix=matrix,
             )
             finals = []
             for tx, feats, p in zip(live, rows, probabilities, strict=True):
                 hits = detection.hits(tx, feats)
-                finals.append((*score_combine(float(p), hits), hits))
+                finals.append((*detection.combine(float(p), hits), hits))
             alert_positions = [
                 i
                 for i, (score, suppressed, _) in enumerate(finals)
@@ -569,7 +489,7 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                 final, _suppressed, hits = finals[i]
                 score = Score(
                     transaction=tx,
-                    model_version_id=_model_cache["id"],
+                    model_version_id=model_version_id,
                     score=final,
                     model_score=float(p),
                     features={
@@ -630,15 +550,8 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                 ]
             )
             result.alert_ids = [a.pk for a in alerts_created]
-            ids = list(result.alert_ids)
-            transaction.on_commit(lambda: _broadcast(ids))
+            alert_rows_push_on_commit(result.alert_ids)
     return result
-
-
-def _broadcast(alert_ids: list[int]) -> None:
-    from alerts.broadcast import alert_rows_broadcast
-
-    alert_rows_broadcast(alert_ids=alert_ids)
 
 
 def _reason_context(tx: Transaction) -> ReasonContext:

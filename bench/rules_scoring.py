@@ -62,8 +62,9 @@ def main() -> int:
     from detection_rules import live_version_install
 
     from alerts.features import KST
+    from alerts.model_versions import model_version_store
     from alerts.schemas import TransactionIn
-    from alerts.services import model_version_store, transactions_ingest, transactions_score
+    from alerts.services import transactions_ingest, transactions_score
     from alerts.simulator import Simulator
     from alerts.training import model_fit, stream_from_db
     from detection.models import RuleSetVersion
@@ -108,11 +109,11 @@ def main() -> int:
         RuleSetVersion.objects.filter(is_live=True).update(is_live=False)
         RuleSetVersion.objects.filter(pk=version.pk).update(is_live=True)
         chunk = live[b * args.batch_size : (b + 1) * args.batch_size]
-        ids = transactions_ingest(rows=chunk, source="bench", enqueue=False).created_ids
+        live_ids = transactions_ingest(rows=chunk, source="bench", enqueue=False).created_ids
         started = time.perf_counter()
-        result = transactions_score(transaction_ids=ids)
+        result = transactions_score(transaction_ids=live_ids)
         seconds = time.perf_counter() - started
-        assert result.scored == len(ids)
+        assert result.scored == len(live_ids)
         timings["0 rules" if version == empty else f"{full_count} rules"].append(seconds)
     medians = {k: statistics.median(v) for k, v in timings.items()}
     base, with_rules = medians["0 rules"], medians[f"{full_count} rules"]

@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel, Field
 
+from access.api_auth import require_perm
 from detection import services
 from detection.engine import RuleInvalid
 from detection.models import Backtest, ChangeRequest, ListEntry, Rule, RuleSetVersion, RuleSnooze, WatchList
@@ -25,7 +26,6 @@ from detection.selectors import (
     threshold_governed,
     versions_diff,
 )
-from fdsportal.api import require_perm
 
 router = Router(tags=["detection"])
 VIEW = "detection.view_detection"

@@ -25,6 +25,7 @@ from detection.engine import (
     RuleHit,
     context_build,
     reason_render,
+    score_combine,
 )
 from detection.selectors import (
     SmishingEvidence,
@@ -90,6 +91,9 @@ class RuleBatch:
     @property
     def version(self) -> int | None:
         return self.rules.version
+
+    def combine(self, probability: float, hits: Sequence[RuleHit]) -> tuple[float, bool]:
+        return score_combine(probability, hits)
 
     def in_list(self, name: str, value: str) -> bool:
         return (name, value) in self.memberships

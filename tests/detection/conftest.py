@@ -16,7 +16,7 @@ from alerts.services import transactions_ingest, transactions_score
 from detection import services
 from detection.models import Backtest
 from fdsportal import roles
-from tests.alerts.factories import history_fold, tx_row
+from tests.factories import history_fold, tx_row
 
 WHEN = datetime(2026, 11, 6, 12, 30, tzinfo=KST)
 

@@ -11,8 +11,8 @@ import pytest
 from alerts.models import Alert
 from detection.models import ChangeRequest, RuleSetVersion
 from fdsportal import roles
-from tests.alerts.factories import active_model_install
 from tests.detection.conftest import score_one, transfer_row
+from tests.factories import active_model_install
 
 pytestmark = pytest.mark.browser
 MULE = "777888999000"

@@ -15,8 +15,8 @@ from alerts.models import Alert
 from detection import services
 from detection.models import ChangeRequest, ListEntry, RuleSnooze, WatchList
 from detection.selectors import list_memberships
-from tests.alerts.factories import active_model_install
 from tests.detection.conftest import draft_publish, rule_data, score_one, transfer_row
+from tests.factories import active_model_install
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,10 @@ from alerts.models import Alert, ModelVersion
 from detection import services as detection
 from detection.models import ListEntry
 from fdsportal import roles
-from smishing import services
+from smishing import labelling
 from smishing.models import Label
-from tests.alerts.factories import active_model_install
 from tests.detection.conftest import score_one, transfer_row
+from tests.factories import active_model_install
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_the_same_employee_reporting_three_times_is_still_one_reporter(fake_mode
 def test_an_analyst_confirmed_report_floors_the_transfer_and_says_so(fake_model, submit, employee, analyst):
     _strict_model()
     report = submit(employee, SCAM, consent=True)
-    services.submission_label(submission_id=report.pk, label=Label.SMISHING, actor=analyst)
+    labelling.submission_label(submission_id=report.pk, label=Label.SMISHING, actor=analyst)
     score = score_one("PAY-MULE", customer="VICTIM", **transfer_row(account=TARGET))
     alert = Alert.objects.select_related("score").get(transaction=score.transaction)
     assert alert.score.score >= 0.95
@@ -76,7 +76,7 @@ def test_three_independent_reporters_floor_the_transfer(fake_model, submit, make
 def test_a_report_an_analyst_called_normal_does_not_count(fake_model, submit, make_user, analyst):
     _strict_model()
     reports = [submit(make_user(roles.EMPLOYEE, f"teller{i}"), SCAM, consent=True) for i in range(3)]
-    services.submission_label(submission_id=reports[0].pk, label=Label.NORMAL, actor=analyst)
+    labelling.submission_label(submission_id=reports[0].pk, label=Label.NORMAL, actor=analyst)
     score = score_one("PAY-OK", customer="VICTIM", **transfer_row(account=TARGET))
     assert "smishing_reported_beneficiary" not in score.rule_hits
 
@@ -88,7 +88,7 @@ def test_a_promoted_confirmed_report_puts_its_numbers_on_the_watch_list_after_ap
     report = submit(employee, SCAM, consent=True)
     with pytest.raises(detection.DetectionError):  # not confirmed yet
         detection.indicators_promote(user=analyst, submission_id=report.pk, reason="")
-    services.submission_label(submission_id=report.pk, label=Label.SMISHING, actor=analyst)
+    labelling.submission_label(submission_id=report.pk, label=Label.SMISHING, actor=analyst)
     change = detection.indicators_promote(user=analyst, submission_id=report.pk, reason="")
     assert not ListEntry.objects.exists()  # a list change waits for its approver
     detection.change_approve(user=make_user(roles.SENIOR_ANALYST, "approver"), change_id=change.pk)
