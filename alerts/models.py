@@ -194,6 +194,9 @@ class Score(models.Model):
     # Per reason group TreeSHAP contributions in log-odds, positive and negative (alerts only).
     contributions = models.JSONField(default=dict)
     rule_hits = models.JSONField(default=list)
+    # The detection rule-set version and the alert threshold this score was decided with.
+    rule_set_version = models.PositiveIntegerField(null=True, blank=True)
+    alert_threshold = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -280,16 +283,3 @@ class MerchantDay(models.Model):
 
     def __str__(self) -> str:
         return f"merchant {self.merchant_id} day {self.day}: {self.tx_count} tx, {self.fraud_count} fraud"
-
-
-class RuleConfig(models.Model):
-    """Rules that add to the model's score; their code and predicate live in alerts.rules."""
-
-    code = models.CharField(max_length=60, unique=True)
-    enabled = models.BooleanField(default=True)
-    weight = models.FloatField(default=0.3, help_text="Added to the model's probability (result capped at 1)")
-    params = models.JSONField(default=dict, blank=True)
-    description = models.CharField(max_length=300, blank=True)
-
-    def __str__(self) -> str:
-        return self.code

@@ -30,19 +30,15 @@ from alerts.models import (
     Merchant,
     MerchantCategory,
     MerchantDay,
-    RuleConfig,
     Score,
     Segment,
     Transaction,
 )
 from alerts.push import alert_rows_push_on_commit
-from alerts.rules import RULES, ActiveRule, RuleInput, rules_evaluate, rules_score
+from alerts.rule_hooks import rules_batch_load
 from alerts.schemas import TransactionIn
 from alerts.scoring import ReasonContext, reasons_explain
 from audit.services import AuditEntry, audit_record_many
-
-# The one way alerts read smishing: a named selector (report counts per account and phone).
-from smishing.selectors import indicator_report_counts
 
 log = logging.getLogger(__name__)
 SCORING_ACTOR = "system:scoring"
@@ -186,19 +182,6 @@ def scoring_enqueue(*, transaction_ids: Sequence[int]) -> None:
 # --- Scoring -------------------------------------------------------------------------------------
 
 
-def _rules_active() -> list[ActiveRule]:
-    configured = {rule.code: rule for rule in RuleConfig.objects.all()}
-    active = []
-    for code, definition in RULES.items():
-        config = configured.get(code)
-        if config is not None and not config.enabled:
-            continue
-        weight = config.weight if config is not None else definition.default_weight
-        params = {**definition.default_params, **(config.params if config is not None else {})}
-        active.append(ActiveRule(definition, weight, params))
-    return active
-
-
 def _event(tx: Transaction) -> fx.TxEvent:
     merchant = tx.merchant
     return fx.TxEvent(
@@ -298,6 +281,8 @@ _SCORE_COLUMNS = (
     "reasons",
     "contributions",
     "rule_hits",
+    "rule_set_version",
+    "alert_threshold",
     "created_at",
 )
 
@@ -327,6 +312,8 @@ def _scores_insert(scores: list[Score], *, need_ids: list[int]) -> None:
                     dumps(score.reasons).decode(),
                     dumps(score.contributions).decode(),
                     dumps(score.rule_hits).decode(),
+                    score.rule_set_version,
+                    score.alert_threshold,
                     score.created_at,
                 )
             )
@@ -396,14 +383,6 @@ def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int
     return alerts, cases
 
 
-def _smishing_counts(txs: Sequence[Transaction]) -> dict[str, int]:
-    accounts = sorted({tx.beneficiary_account for tx in txs if tx.beneficiary_account})
-    phones = sorted({tx.beneficiary_phone for tx in txs if tx.beneficiary_phone})
-    if not accounts and not phones:
-        return {}
-    return indicator_report_counts(accounts=accounts, phones=phones)
-
-
 @dataclass
 class ScoreBatchResult:
     scored: int = 0
@@ -426,7 +405,6 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
     result = ScoreBatchResult()
     active = model_versions.model_active()
     model = active[1] if active is not None else None
-    rules = _rules_active()
     lock = connection.features.has_select_for_update
     with transaction.atomic():
         query = Transaction.objects.filter(
@@ -448,7 +426,6 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
         customer_ids = sorted({tx.customer_id for tx in txs})
         states = _behaviours_lock(customer_ids, lock=lock)
         merchants = _merchant_states(txs)
-        smishing = _smishing_counts([tx for tx in txs if tx.status == Transaction.Status.RECEIVED])
         delay = settings.FDS_LABEL_DELAY_DAYS
 
         deltas: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
@@ -490,21 +467,26 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
             model_version_id = active[0]
             matrix = np.asarray(rows, dtype=np.float64)
             probabilities = model.predict(matrix)
-            finals: list[tuple[float, list]] = []
+            # The live rule set, threshold, lists, snoozes and smishing evidence: read once per batch.
+            detection = rules_batch_load(
+                transactions=live,
+                model_version_id=model_version_id,
+                model_threshold=model.threshold,
+                matrix=matrix,
+            )
+            finals = []
             for tx, feats, p in zip(live, rows, probabilities, strict=True):
-                key = tx.beneficiary_account or tx.beneficiary_phone
-                hits = rules_evaluate(
-                    RuleInput(
-                        feats, tx.amount, tx.beneficiary_account, tx.beneficiary_phone, smishing.get(key, 0)
-                    ),
-                    rules,
-                )
-                finals.append((rules_score(float(p), hits), hits))
-            alert_positions = [i for i, (score, _) in enumerate(finals) if score >= model.threshold]
+                hits = detection.hits(tx, feats)
+                finals.append((*detection.combine(float(p), hits), hits))
+            alert_positions = [
+                i
+                for i, (score, suppressed, _) in enumerate(finals)
+                if score >= detection.threshold and not suppressed
+            ]
             contributions = model.contributions(matrix[alert_positions]) if alert_positions else None
             scores: list[Score] = []
             for i, (tx, feats, p) in enumerate(zip(live, rows, probabilities, strict=True)):
-                final, hits = finals[i]
+                final, _suppressed, hits = finals[i]
                 score = Score(
                     transaction=tx,
                     model_version_id=model_version_id,
@@ -514,6 +496,8 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                         n: (None if v != v else v) for n, v in zip(fx.FEATURE_NAMES, feats, strict=True)
                     },
                     rule_hits=[h.code for h in hits],
+                    rule_set_version=detection.version,
+                    alert_threshold=detection.threshold,
                     created_at=now,
                 )
                 if contributions is not None and i in alert_positions:
@@ -523,7 +507,7 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                         {
                             "code": h.code,
                             "group": "rule",
-                            "weight": h.weight,
+                            "weight": h.value,
                             "text_ko": h.text_ko,
                             "text_en": h.text_en,
                         }

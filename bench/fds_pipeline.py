@@ -13,6 +13,8 @@ workers), then measures:
 * latency: one suspicious transaction at a time, from the moment the POST is sent until its alert row
   arrives on an analyst's websocket (the message the browser inserts as is): p50/p95/p99.
 
+`--active-rules 0` and `--active-rules 30` compare scoring without detection rules and with 30.
+
 Prints one JSON object. Progress goes to stderr.
 """
 
@@ -91,6 +93,13 @@ def main() -> int:
     parser.add_argument("--history-days", type=int, default=14)
     parser.add_argument("--latency-samples", type=int, default=200)
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument(
+        "--active-rules",
+        type=int,
+        default=None,
+        help="live detection rules: 0 for none, N for the seeded rules plus bench rules up to N "
+        "(default: the seeded rules as migrated)",
+    )
     args = parser.parse_args()
 
     var = Path(os.environ.get("FDS_BENCH_VAR", "/tmp/fds-bench"))
@@ -175,6 +184,16 @@ def main() -> int:
         activate=True,
     )
 
+    active_rules = None
+    if args.active_rules is not None:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from detection_rules import live_version_install
+
+        active_rules = live_version_install(
+            extra=max(0, args.active_rules - 4), keep_seeded=args.active_rules >= 4
+        )
+        log(f"live rule set: {active_rules} active rules")
+
     log("generating the live load")
     live: list[dict[str, Any]] = []
     # Simulated time runs at a realistic pace (about four transactions per customer a day, so the
@@ -219,6 +238,7 @@ def main() -> int:
                 "clients": args.clients,
                 "batch": args.batch,
                 "history_rows": seeded,
+                "active_rules": active_rules,
                 "model_metrics": outcome.metrics,
             }
         }

@@ -12,6 +12,7 @@ from ninja.errors import ValidationError
 from access.api_auth import API_AUTH
 from alerts.api import router as alerts_router
 from cases.api import router as cases_router
+from detection.api import router as detection_router
 from smishing.api import router as smishing_router
 
 api = NinjaAPI(
@@ -65,3 +66,4 @@ def _validation_failed(request: HttpRequest, exc: ValidationError) -> HttpRespon
 api.add_router("/", alerts_router)
 api.add_router("/", cases_router)
 api.add_router("/smishing/", smishing_router)
+api.add_router("/detection/", detection_router)

@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "refunds": user.has_perm("cases.view_refundrequest"),
             "ops": user.has_perm("cases.view_case"),
             "audit": user.has_perm("audit.view_auditevent"),
+            "detection": user.has_perm("detection.view_detection"),
             "qa": user.has_perm("cases.review_qa"),
             "smishing_submit": user.has_perm("smishing.add_submission"),
             "smishing_review": user.has_perm("smishing.view_submission"),

@@ -29,8 +29,14 @@ _ANALYST = _EMPLOYEE | {
     "smishing.view_submission",
     "smishing.label_submission",
     "smishing.view_campaign",
+    "detection.snooze_rule",
+    "detection.promote_indicator",
 }
-_SENIOR = _ANALYST | {"cases.approve_refund", "smishing.retrain_model", "alerts.train_model"}
+# Detection (rules, lists, thresholds): seniors draft and approve (never their own change).
+_DETECTION_AUTHOR = {"detection.view_detection", "detection.author_detection", "detection.approve_detection"}
+_SENIOR = (
+    _ANALYST | _DETECTION_AUTHOR | {"cases.approve_refund", "smishing.retrain_model", "alerts.train_model"}
+)
 _COMPLIANCE = {
     "alerts.view_alert",
     "alerts.view_transaction",  # the transaction search
@@ -42,6 +48,7 @@ _COMPLIANCE = {
     "smishing.view_campaign",
     "audit.view_auditevent",
     "audit.export_auditevent",
+    "detection.view_detection",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "cases",
     "smishing",
     "customers",
+    "detection",
 ]
 
 MIDDLEWARE = [

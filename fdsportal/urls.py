@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("smishing/", include("smishing.urls")),
     path("audit/", include("audit.urls")),
+    path("detection/", include("detection.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -24,7 +24,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -61,6 +61,8 @@ WORKERS = frozenset({ANALYST, SENIOR, ADMINISTRATOR})  # triage, work cases, req
 APPROVERS = frozenset({SENIOR, ADMINISTRATOR})  # approve refunds (four-eyes), retrain models
 READERS = WORKERS | {COMPLIANCE}  # view alerts, cases, refunds, submissions, campaigns, dashboard
 COMPLIANCE_ONLY = frozenset({COMPLIANCE, ADMINISTRATOR})  # audit trail, QA review
+DETECTION_READERS = APPROVERS | {COMPLIANCE}  # rules, lists, thresholds, backtests, approvals (read-only)
+# Drafting and approving detection changes is APPROVERS (never one's own change: see tests/detection).
 
 _serial = itertools.count(1)
 CANARY = "MATRIX-CANARY-7f3a"  # in objects of the neutral owner: must never reach a caller without rights
@@ -237,6 +239,88 @@ class Objects:
 
         return self._once("training_set", lambda: autofill(TrainingSet, self.owner))
 
+    # Detection: a draft of the owner's, with a fresh rule per request (deleting one must not make the
+    # next role's request a 404), the seeded live version, a pending list change of the owner's.
+    def detection_draft(self) -> Any:
+        from detection.models import RuleSetVersion
+
+        return self._once(
+            "detection_draft",
+            lambda: RuleSetVersion.objects.create(number=900, status="draft", created_by=self.owner),
+        )
+
+    def detection_rule(self) -> Any:
+        from detection.models import Rule
+
+        return Rule.objects.create(
+            version=self.detection_draft(),
+            code=f"matrix_rule_{next(_serial)}",
+            condition="amount > 1.0",
+            reason_ko=CANARY,
+            reason_en=CANARY,
+            owner=self.owner,
+        )
+
+    def detection_version(self) -> Any:
+        from detection.models import RuleSetVersion
+
+        return RuleSetVersion.objects.get(number=1)
+
+    def watch_list(self) -> Any:
+        from detection.models import WatchList
+
+        return self._once(
+            "watch_list", lambda: WatchList.objects.create(name="matrix-accounts", kind="account")
+        )
+
+    def list_entry(self) -> Any:
+        from detection.models import ListEntry
+
+        return ListEntry.objects.create(
+            watch_list=self.watch_list(),
+            value=f"1102223{next(_serial):05d}",
+            reason=CANARY,
+            author=self.owner,
+        )
+
+    def backtest(self) -> Any:
+        from detection.models import Backtest
+
+        return self._once(
+            "backtest",
+            lambda: Backtest.objects.create(
+                version=self.detection_draft(), threshold=0.5, created_by=self.owner
+            ),
+        )
+
+    def change(self) -> Any:
+        from detection.models import ChangeRequest
+
+        return self._once(
+            "change",
+            lambda: ChangeRequest.objects.create(
+                kind="list",
+                summary=CANARY,
+                payload={"list": self.watch_list().pk, "add": [], "remove": []},
+                maker=self.owner,
+            ),
+        )
+
+    def snooze(self) -> Any:
+        from detection.models import RuleSnooze
+
+        return self._once(
+            "snooze",
+            lambda: RuleSnooze.objects.create(
+                rule_code="card_testing",
+                customer=self.customer(),
+                alert=self.alert(),
+                reason=CANARY,
+                until=timezone.now() + timedelta(days=3),
+                created_by=self.owner,
+            ),
+        )
+
     def retrain_job(self) -> Any:
         from smishing.models import RetrainJob
 
@@ -335,6 +419,40 @@ PAGES: dict[str, Access | list[Access]] = {
     "smishing:retrain_approve": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.retrain_job)),
     "smishing:training_set_create": Access(APPROVERS, method="POST"),
     "smishing:training_set_export": Access(APPROVERS, kwargs=_pk("pk", Objects.training_set)),
+    # Detection
+    "detection:rules": Access(DETECTION_READERS),
+    "detection:rule_new": Access(APPROVERS),
+    "detection:rule_edit": Access(APPROVERS, kwargs=_pk("rule_id", Objects.detection_rule)),
+    "detection:rule_delete": Access(APPROVERS, method="POST", kwargs=_pk("rule_id", Objects.detection_rule)),
+    "detection:version": Access(
+        DETECTION_READERS, kwargs=lambda objects, _caller: {"number": objects.detection_version().number}
+    ),
+    "detection:rollback": Access(
+        APPROVERS,
+        method="POST",
+        kwargs=lambda objects, _caller: {"number": objects.detection_version().number},
+    ),
+    "detection:backtest_start": Access(APPROVERS, method="POST"),
+    "detection:backtest": Access(DETECTION_READERS, kwargs=_pk("backtest_id", Objects.backtest)),
+    "detection:backtest_status": Access(DETECTION_READERS, kwargs=_pk("backtest_id", Objects.backtest)),
+    "detection:publish": Access(APPROVERS, method="POST"),
+    "detection:changes": Access(DETECTION_READERS),
+    "detection:change": Access(DETECTION_READERS, kwargs=_pk("change_id", Objects.change)),
+    "detection:change_approve": Access(APPROVERS, method="POST", kwargs=_pk("change_id", Objects.change)),
+    "detection:change_reject": Access(APPROVERS, method="POST", kwargs=_pk("change_id", Objects.change)),
+    "detection:lists": Access(DETECTION_READERS),
+    "detection:list": Access(DETECTION_READERS, kwargs=_pk("list_id", Objects.watch_list)),
+    "detection:list_add": Access(APPROVERS, method="POST", kwargs=_pk("list_id", Objects.watch_list)),
+    "detection:list_upload": Access(APPROVERS, method="POST", kwargs=_pk("list_id", Objects.watch_list)),
+    "detection:list_entry_remove": Access(
+        APPROVERS, method="POST", kwargs=_pk("entry_id", Objects.list_entry)
+    ),
+    "detection:threshold": Access(DETECTION_READERS),
+    "detection:threshold_request": Access(APPROVERS, method="POST"),
+    "detection:snoozes": Access(WORKERS),
+    "detection:snooze_create": Access(WORKERS, method="POST", kwargs=_pk("alert_id", Objects.alert)),
+    "detection:snooze_lift": Access(WORKERS, method="POST", kwargs=_pk("snooze_id", Objects.snooze)),
+    "detection:promote": Access(WORKERS, method="POST", kwargs=_pk("submission_id", Objects.submission)),
     # Audit trail
     "audit:search": Access(COMPLIANCE_ONLY),
     "audit:export": Access(COMPLIANCE_ONLY),
@@ -379,7 +497,86 @@ API_OPERATIONS: dict[str, Access | list[Access]] = {
         Access(SIGNED_IN | INGEST, kwargs=_own_submission("submission_id"), variant="own"),
         Access(READERS, kwargs=_pk("submission_id", Objects.submission), variant="someone else's"),
     ],
+    # Detection
+    "detection_api_rules_list": Access(DETECTION_READERS),
+    "detection_api_rule_create": Access(APPROVERS, method="POST", body=lambda _objects: _rule_body()),
+    "detection_api_rule_update": Access(
+        APPROVERS,
+        method="PUT",
+        kwargs=_pk("rule_id", Objects.detection_rule),
+        body=lambda _objects: _rule_body(),
+    ),
+    "detection_api_rule_remove": Access(
+        APPROVERS, method="DELETE", kwargs=_pk("rule_id", Objects.detection_rule)
+    ),
+    "detection_api_versions_list": Access(DETECTION_READERS),
+    "detection_api_version_get": Access(
+        DETECTION_READERS, kwargs=lambda objects, _caller: {"number": objects.detection_version().number}
+    ),
+    "detection_api_version_diff": Access(
+        DETECTION_READERS, kwargs=lambda objects, _caller: {"number": objects.detection_version().number}
+    ),
+    "detection_api_version_rollback": Access(
+        APPROVERS,
+        method="POST",
+        kwargs=lambda objects, _caller: {"number": objects.detection_version().number},
+    ),
+    "detection_api_draft_publish": Access(
+        APPROVERS, method="POST", body=lambda objects: {"backtest_id": objects.backtest().pk}
+    ),
+    "detection_api_changes_list": Access(DETECTION_READERS),
+    "detection_api_change_get": Access(DETECTION_READERS, kwargs=_pk("change_id", Objects.change)),
+    "detection_api_change_approve": Access(APPROVERS, method="POST", kwargs=_pk("change_id", Objects.change)),
+    "detection_api_change_reject": Access(APPROVERS, method="POST", kwargs=_pk("change_id", Objects.change)),
+    "detection_api_backtest_create": Access(APPROVERS, method="POST", body=lambda _objects: {"days": 7}),
+    "detection_api_backtest_get": Access(DETECTION_READERS, kwargs=_pk("backtest_id", Objects.backtest)),
+    "detection_api_lists_list": Access(DETECTION_READERS),
+    "detection_api_list_entries": Access(DETECTION_READERS, kwargs=_pk("list_id", Objects.watch_list)),
+    "detection_api_list_change": Access(
+        APPROVERS,
+        method="POST",
+        kwargs=_pk("list_id", Objects.watch_list),
+        body=lambda _objects: {
+            "add": [{"value": f"1102229{next(_serial):05d}", "reason": "mule"}],
+            "reason": "x",
+        },
+    ),
+    "detection_api_list_upload": Access(
+        APPROVERS,
+        method="POST",
+        kwargs=_pk("list_id", Objects.watch_list),
+        body=lambda _objects: {"csv": f"1102228{next(_serial):05d},mule\n", "reason": "x"},
+    ),
+    "detection_api_threshold_get": Access(DETECTION_READERS),
+    "detection_api_threshold_change": Access(
+        APPROVERS, method="POST", body=lambda _objects: {"value": 0.7, "reason": "budget"}
+    ),
+    "detection_api_snoozes_list": Access(WORKERS),
+    "detection_api_snooze_create": Access(
+        WORKERS,
+        method="POST",
+        body=lambda objects: {
+            "alert_id": objects.alert().pk,
+            "rule_code": "card_testing",
+            "days": 3,
+            "reason": "known customer",
+        },
+    ),
+    "detection_api_snooze_lift": Access(WORKERS, method="POST", kwargs=_pk("snooze_id", Objects.snooze)),
+    "detection_api_indicators_promote": Access(
+        WORKERS, method="POST", kwargs=_pk("submission_id", Objects.submission)
+    ),
 }
+
+
+def _rule_body() -> dict[str, Any]:
+    return {
+        "code": f"matrix_api_{next(_serial)}",
+        "condition": "amount > 1.0",
+        "reason_ko": "규칙",
+        "reason_en": "rule",
+    }
+
 
 WEBSOCKETS: dict[str, Access | list[Access]] = {
     "ws/alerts/": Access(READERS),
@@ -557,7 +754,9 @@ def test_wrong_method_is_refused_for_allowed_roles(
     for name, entry in PAGES.items():
         for access in _rows(entry):
             allowed = sorted(access.allowed & set(STAFF_ROLES))
-            if not allowed or name in {"login", "logout", "set_language", "smishing:submit"}:
+            # Forms that take both GET (the form) and POST (the submission).
+            forms = {"smishing:submit", "detection:rule_new", "detection:rule_edit"}
+            if not allowed or name in {"login", "logout", "set_language"} | forms:
                 continue
             if name.startswith("api:"):
                 continue

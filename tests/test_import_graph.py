@@ -23,6 +23,8 @@ RANK = {
     "fdsportal": 6,
     "customers": 5,
     "cases": 4,
+    # Detection builds on alerts' models; scoring reaches its rules through alerts.rule_hooks.
+    "detection": 3.5,
     "alerts": 3,
     "smishing": 2,
     "model_registry": 1,

@@ -1,0 +1,307 @@
+"""Column-wise evaluation of rule conditions with numpy, for the backtest.
+
+A condition in the common subset of CEL (fields, number and string literals, null, true/false,
+comparisons, `&&`, `||`, `!`, `+ - *`, parentheses and `in_list`) is parsed here once and then
+evaluated over whole columns at a time. Everything else (ternaries, division, macros, string
+functions…) returns None from `vector_compile`, and the caller evaluates that rule row by row with
+CEL itself. The semantics follow CEL, including its treatment of errors: comparing a null orders
+nothing and is an error; `false && error` is false and `true || error` is true; a rule whose
+condition ends in an error does not fire — as in scoring. tests/detection checks both paths agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from detection.engine import FIELDS, LIST_FUNCTION, STRING
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)(?![\w.])"
+    r"|(?P<str>'[^'\\\n]*'|\"[^\"\\\n]*\")"
+    r"|(?P<name>[A-Za-z_]\w*)"
+    r"|(?P<op>&&|\|\||==|!=|<=|>=|[<>!+\-*(),]))"
+)
+NUM, STR, BOOL, NULL = "num", "str", "bool", "null"
+
+
+class Unsupported(Exception):
+    pass
+
+
+@dataclass
+class Value:
+    kind: str
+    data: Any  # float array (NaN for null) / object array / bool array / scalar
+    null: Any = False  # numbers: which rows are null
+    err: Any = False  # rows where evaluation is an error
+
+
+Columns = Mapping[str, Any]
+Node = Callable[[Columns, Callable[[str, Any], Any], int], Value]
+
+
+def _tokens(source: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    source = source.rstrip()
+    while pos < len(source):
+        match = _TOKEN.match(source, pos)
+        if match is None or match.end() == pos:
+            raise Unsupported(source[pos:])
+        pos = match.end()
+        kind = match.lastgroup
+        assert kind is not None
+        out.append((kind, match.group(kind)))
+    return out
+
+
+class _Parser:
+    """Precedence climbing over CEL's levels: || < && < relations < + - < * < unary."""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, text: str | None = None) -> tuple[str, str]:
+        token = self.peek()
+        if token is None or (text is not None and token[1] != text):
+            raise Unsupported(f"expected {text}")
+        self.i += 1
+        return token
+
+    def parse(self) -> tuple[str, Node]:
+        kind, node = self.disjunction()
+        if self.peek() is not None:
+            raise Unsupported("trailing input")
+        return kind, node
+
+    def disjunction(self) -> tuple[str, Node]:
+        kind, left = self.conjunction()
+        while self.peek() == ("op", "||"):
+            self.take()
+            right_kind, right = self.conjunction()
+            if kind != BOOL or right_kind != BOOL:
+                raise Unsupported("|| needs booleans")
+            left = _or(left, right)
+        return kind, left
+
+    def conjunction(self) -> tuple[str, Node]:
+        kind, left = self.relation()
+        while self.peek() == ("op", "&&"):
+            self.take()
+            right_kind, right = self.relation()
+            if kind != BOOL or right_kind != BOOL:
+                raise Unsupported("&& needs booleans")
+            left = _and(left, right)
+        return kind, left
+
+    def relation(self) -> tuple[str, Node]:
+        kind, left = self.additive()
+        token = self.peek()
+        if token is not None and token[1] in ("==", "!=", "<", "<=", ">", ">="):
+            self.take()
+            right_kind, right = self.additive()
+            if self.peek() is not None and self.peek()[1] in ("==", "!=", "<", "<=", ">", ">="):  # type: ignore[index]
+                raise Unsupported("chained comparison")
+            return BOOL, _compare(token[1], kind, left, right_kind, right)
+        return kind, left
+
+    def additive(self) -> tuple[str, Node]:
+        kind, left = self.multiplicative()
+        while self.peek() in (("op", "+"), ("op", "-")):
+            op = self.take()[1]
+            right_kind, right = self.multiplicative()
+            if kind != NUM or right_kind != NUM:
+                raise Unsupported("arithmetic on numbers only")
+            left = _arith(op, left, right)
+        return kind, left
+
+    def multiplicative(self) -> tuple[str, Node]:
+        kind, left = self.unary()
+        while self.peek() == ("op", "*"):
+            self.take()
+            right_kind, right = self.unary()
+            if kind != NUM or right_kind != NUM:
+                raise Unsupported("arithmetic on numbers only")
+            left = _arith("*", left, right)
+        return kind, left
+
+    def unary(self) -> tuple[str, Node]:
+        token = self.peek()
+        if token == ("op", "!"):
+            self.take()
+            kind, inner = self.unary()
+            if kind != BOOL:
+                raise Unsupported("! needs a boolean")
+            return BOOL, _not(inner)
+        if token == ("op", "-"):
+            self.take()
+            kind, inner = self.unary()
+            if kind != NUM:
+                raise Unsupported("- needs a number")
+            return NUM, _negate(inner)
+        return self.primary()
+
+    def primary(self) -> tuple[str, Node]:
+        kind, text = self.take()
+        if kind == "num":
+            value = float(text)
+            return NUM, lambda cols, in_list, n: Value(NUM, value)
+        if kind == "str":
+            literal = text[1:-1]
+            return STR, lambda cols, in_list, n: Value(STR, literal)
+        if kind == "op" and text == "(":
+            inner = self.disjunction()
+            self.take(")")
+            return inner
+        if kind != "name":
+            raise Unsupported(text)
+        if text in ("true", "false"):
+            flag = text == "true"
+            return BOOL, lambda cols, in_list, n: Value(BOOL, flag)
+        if text == "null":
+            return NULL, lambda cols, in_list, n: Value(NULL, None)
+        if text == LIST_FUNCTION and self.peek() == ("op", "("):
+            self.take("(")
+            name_kind, name_text = self.take()
+            self.take(",")
+            field_kind, field = self.take()
+            self.take(")")
+            if name_kind != "str" or field_kind != "name" or FIELDS.get(field) != STRING:
+                raise Unsupported("in_list('name', string_field) only")
+            list_name = name_text[1:-1]
+            return BOOL, lambda cols, in_list, n: Value(BOOL, in_list(list_name, cols[field]))
+        if text not in FIELDS or (self.peek() is not None and self.peek()[1] in ("(", ".")):  # type: ignore[index]
+            raise Unsupported(text)
+        if FIELDS[text] == STRING:
+            return STR, lambda cols, in_list, n: Value(STR, cols[text])
+
+        def field_value(cols: Columns, in_list: Any, n: int, name: str = text) -> Value:
+            column = cols[name]
+            return Value(NUM, column, null=np.isnan(column))
+
+        return NUM, field_value
+
+
+def _errors(*values: Value) -> Any:
+    out: Any = False
+    for v in values:
+        out = out | v.err
+    return out
+
+
+def _and(left: Node, right: Node) -> Node:
+    def run(cols: Columns, in_list: Any, n: int) -> Value:
+        a, b = left(cols, in_list, n), right(cols, in_list, n)
+        false = (~np.asarray(a.data) & ~np.asarray(a.err)) | (~np.asarray(b.data) & ~np.asarray(b.err))
+        err = ~false & (np.asarray(a.err) | np.asarray(b.err))
+        return Value(BOOL, ~false & ~err, err=err)
+
+    return run
+
+
+def _or(left: Node, right: Node) -> Node:
+    def run(cols: Columns, in_list: Any, n: int) -> Value:
+        a, b = left(cols, in_list, n), right(cols, in_list, n)
+        true = (np.asarray(a.data) & ~np.asarray(a.err)) | (np.asarray(b.data) & ~np.asarray(b.err))
+        err = ~true & (np.asarray(a.err) | np.asarray(b.err))
+        return Value(BOOL, true, err=err)
+
+    return run
+
+
+def _not(inner: Node) -> Node:
+    def run(cols: Columns, in_list: Any, n: int) -> Value:
+        a = inner(cols, in_list, n)
+        return Value(BOOL, ~np.asarray(a.data), err=a.err)
+
+    return run
+
+
+def _negate(inner: Node) -> Node:
+    def run(cols: Columns, in_list: Any, n: int) -> Value:
+        a = inner(cols, in_list, n)
+        return Value(NUM, -np.asarray(a.data, dtype=np.float64), null=a.null, err=a.err)
+
+    return run
+
+
+def _arith(op: str, left: Node, right: Node) -> Node:
+    def run(cols: Columns, in_list: Any, n: int) -> Value:
+        a, b = left(cols, in_list, n), right(cols, in_list, n)
+        x, y = np.asarray(a.data, dtype=np.float64), np.asarray(b.data, dtype=np.float64)
+        data = x + y if op == "+" else (x - y if op == "-" else x * y)
+        return Value(NUM, data, err=_errors(a, b) | a.null | b.null)
+
+    return run
+
+
+_ORDER = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+
+
+def _compare(op: str, left_kind: str, left: Node, right_kind: str, right: Node) -> Node:
+    kinds = {left_kind, right_kind}
+    if op in ("==", "!="):
+        if kinds - {NUM, STR, NULL} or kinds == {NULL}:
+            raise Unsupported("== on these types")
+
+        def equal(cols: Columns, in_list: Any, n: int) -> Value:
+            a, b = left(cols, in_list, n), right(cols, in_list, n)
+            if a.kind == NULL or b.kind == NULL:
+                other = b if a.kind == NULL else a
+                same = np.asarray(other.null) if other.kind == NUM else np.zeros(n, dtype=bool)
+            elif a.kind != b.kind:
+                same = np.zeros(n, dtype=bool)
+            elif a.kind == STR:
+                same = np.asarray(np.equal(a.data, b.data), dtype=bool)
+            else:
+                both_null = np.asarray(a.null) & np.asarray(b.null)
+                same = both_null | ((a.data == b.data) & ~np.asarray(a.null) & ~np.asarray(b.null))
+            same = np.broadcast_to(same, (n,))
+            return Value(BOOL, same if op == "==" else ~same, err=_errors(a, b))
+
+        return equal
+    if kinds not in ({NUM}, {STR}):
+        raise Unsupported("ordering of these types")
+    compare = _ORDER[op]
+
+    def order(cols: Columns, in_list: Any, n: int) -> Value:
+        a, b = left(cols, in_list, n), right(cols, in_list, n)
+        if a.kind == NUM:
+            with np.errstate(invalid="ignore"):
+                data = compare(np.asarray(a.data, dtype=np.float64), np.asarray(b.data, dtype=np.float64))
+            err = _errors(a, b) | a.null | b.null
+        else:
+            data = np.asarray(compare(a.data, b.data), dtype=bool)
+            err = _errors(a, b)
+        return Value(BOOL, data, err=err)
+
+    return order
+
+
+@dataclass(frozen=True)
+class VectorRule:
+    node: Node
+
+    def fired(self, columns: Columns, *, in_list: Callable[[str, Any], Any], rows: int) -> np.ndarray:
+        """Which rows the rule fires on (an error is no hit, as in scoring)."""
+        value = self.node(columns, in_list, rows)
+        data = np.broadcast_to(np.asarray(value.data, dtype=bool), (rows,))
+        err = np.broadcast_to(np.asarray(value.err, dtype=bool), (rows,))
+        return data & ~err
+
+
+def vector_compile(condition: str) -> VectorRule | None:
+    """The condition as a column-wise evaluator, or None when it is outside the supported subset."""
+    try:
+        kind, node = _Parser(_tokens(condition)).parse()
+    except (Unsupported, IndexError):
+        return None
+    return VectorRule(node) if kind == BOOL else None
