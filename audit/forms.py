@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-TARGET_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+from fdsportal.textmatch import compile_pattern
+
+TARGET_TYPE_PATTERN = compile_pattern("audit.target_type", r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 
 class AuditSearchForm(forms.Form):

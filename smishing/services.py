@@ -10,7 +10,6 @@ import csv
 import hashlib
 import io
 import logging
-import re
 import threading
 import time
 import uuid
@@ -28,6 +27,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from audit.services import AuditEntry, audit_record, audit_record_many
+from fdsportal.textmatch import compile_pattern
 from smishing import realtime, selectors, similarity
 from smishing.engine import (
     LABELS,
@@ -57,7 +57,7 @@ from smishing.models import (
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system:smishing"
-_SENDER_ALLOWED = re.compile(r"^[0-9+\-() .]{0,40}$")
+_SENDER_ALLOWED = compile_pattern("smishing.sender", r"^[0-9+\-() .]{0,40}$")
 
 
 # The consent wording in force. A new wording gets a new version here (and is published as a new

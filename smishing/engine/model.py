@@ -15,11 +15,11 @@ import hashlib
 import io
 import json
 import math
-import re
 import struct
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
+from fdsportal.textmatch import compile_pattern
 from smishing.engine.features import hash_index, hash_rows, morpheme_feature, morphemes, text_tokens
 from smishing.engine.rules import DENSE_FEATURES, RULE_SPECS, Analysis, RuleHit, analyse
 from smishing.engine.types import LABELS, Reason, Span, Verdict
@@ -40,6 +41,16 @@ ENGINE_REVISION = "2026.11.1"
 ProgressCallback = Callable[[float, str], None]
 
 
+_NOT_LETTER_OR_DIGIT = compile_pattern("model.not_letter_or_digit", r"(?:[^\pL\pN\pM]|[\u3131-\u318e])+")
+
+
+def _collapse_repeats(text: str) -> str:
+    """Runs of three or more of one character become one ("ㅋㅋㅋㅋ" → "ㅋ"); linear, no back-reference."""
+    return "".join(
+        char if len(run) >= 3 else run for char, run in ((c, "".join(g)) for c, g in groupby(text))
+    )
+
+
 class _Prepared:
     """Per-message work shared by training and prediction."""
 
@@ -48,7 +59,7 @@ class _Prepared:
     def __init__(self, text: str, *, use_kiwi: bool, ngram_range: tuple[int, int]) -> None:
         self.analysis: Analysis = analyse(text)
         # Left after cleaning: letters and digits, without stray jamo ("ㅋㅋㅋ") and repeats.
-        cleaned = re.sub(r"(.)\1{2,}", r"\1", re.sub(r"[\W_\u3131-\u318e]+", "", text))
+        cleaned = _collapse_repeats(_NOT_LETTER_OR_DIGIT.sub("", text))
         signals = bool(self.analysis.indicators or self.analysis.hits)
         self.too_short = len(cleaned) < 4 or (len(cleaned) < 6 and not signals)
         self.morphs = morphemes(text) if use_kiwi and not self.too_short else []
