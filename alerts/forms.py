@@ -4,14 +4,15 @@ from django import forms
 
 from alerts.models import Alert
 from alerts.selectors import AlertFilters
+from fdsportal.validation import SearchDateTimeField
 
 
 class AlertFilterForm(forms.Form):
     min_score = forms.FloatField(required=False, min_value=0, max_value=1, label="Min score")
     max_score = forms.FloatField(required=False, min_value=0, max_value=1, label="Max score")
     status = forms.MultipleChoiceField(required=False, choices=Alert.Status.choices)
-    since = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    since = SearchDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    until = SearchDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     q = forms.CharField(required=False, max_length=100, label="Search")
 
     def clean(self) -> dict:

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from typing import Annotated, Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Path, Schema
 from ninja.errors import HttpError, ValidationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, django_auth
 
 from fdsportal.services import api_token_authenticate
+from fdsportal.validation import MAX_DB_ID
+
+log = logging.getLogger(__name__)
+
+# Every list endpoint answers at most this many items per request.
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
+# A path id: positive and within PostgreSQL's bigint (a larger one overflowed the query: a 500).
+ObjectId = Annotated[int, Path(ge=1, le=MAX_DB_ID)]
+
+
+class PortalPagination(LimitOffsetPagination):
+    """`limit` (1–200, default 50) and `offset` (bounded), the same on every list endpoint."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+        offset: int = Field(0, ge=0, le=MAX_PAGE * MAX_PAGE_SIZE)
 
 
 class ServiceToken(HttpBearer):
@@ -77,6 +97,20 @@ def _validation_failed(request: HttpRequest, exc: ValidationError) -> HttpRespon
             }
         )
     return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)
+
+
+@api.exception_handler(DataError)
+def _out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot hold (a safety net: validation should have refused it first)."""
+    log.warning("API input reached the database out of range: %s", exc)
+    return api.create_response(
+        request,
+        {
+            "detail": "invalid request",
+            "errors": [{"index": 0, "field": "body", "message": "value out of range"}],
+        },
+        status=422,
+    )
 
 
 def _register_routers() -> None:

@@ -15,6 +15,8 @@ COMPLIANCE_REVIEWER = "compliance_reviewer"
 EMPLOYEE = "employee"
 ADMINISTRATOR = "administrator"
 INGEST_SERVICE = "ingest_service"
+# Core banking's customer master: the only principal that binds accounts to customers.
+CUSTOMER_MASTER_SERVICE = "customer_master_service"
 
 _EMPLOYEE = {"smishing.add_submission"}
 _ANALYST = _EMPLOYEE | {
@@ -51,6 +53,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     COMPLIANCE_REVIEWER: _COMPLIANCE,
     ADMINISTRATOR: _SENIOR | _COMPLIANCE,
     INGEST_SERVICE: {"alerts.add_transaction", "smishing.add_submission"},
+    CUSTOMER_MASTER_SERVICE: {
+        "alerts.add_account",
+        "alerts.change_account",
+        "alerts.add_customer",
+        "alerts.change_customer",
+    },
 }
 
 ROLE_LABELS = {
@@ -60,6 +68,7 @@ ROLE_LABELS = {
     EMPLOYEE: "Employee",
     ADMINISTRATOR: "Administrator",
     INGEST_SERVICE: "Ingest service client",
+    CUSTOMER_MASTER_SERVICE: "Customer master service client",
 }
 
 

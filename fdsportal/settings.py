@@ -281,6 +281,8 @@ EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.conso
 
 # --- Smishing
 FDS_SMISHING_MAX_CHARS = env_int("FDS_SMISHING_MAX_CHARS", 2000, minimum=100)
+if FDS_SMISHING_MAX_CHARS > 10_000:  # fdsportal.textmatch.MAX_TEXT_CHARS: no pattern runs on more
+    raise ImproperlyConfigured("FDS_SMISHING_MAX_CHARS must be at most 10000")
 FDS_SMISHING_RATE_PER_MINUTE = env_int("FDS_SMISHING_RATE_PER_MINUTE", 30, minimum=1)
 FDS_SMISHING_SCORE_BATCH = env_int("FDS_SMISHING_SCORE_BATCH", 64, minimum=1)
 FDS_SMISHING_CLAIM_TIMEOUT = env_int("FDS_SMISHING_CLAIM_TIMEOUT", 120, minimum=10)
@@ -322,6 +324,8 @@ FDS_MODEL_DIR = Path(env_str("FDS_MODEL_DIR", str(VAR_DIR / "models")))
 FDS_ALERT_THRESHOLD = env_float("FDS_ALERT_THRESHOLD", 0.5, low=0.0, high=1.0)
 FDS_SCORE_BATCH_SIZE = env_int("FDS_SCORE_BATCH_SIZE", 1000, minimum=1)
 FDS_API_MAX_BATCH = env_int("FDS_API_MAX_BATCH", 10_000, minimum=1)
+# How far in the future a reported event time may lie (client clock drift); later is refused.
+FDS_MAX_CLOCK_SKEW_SECONDS = env_int("FDS_MAX_CLOCK_SKEW_SECONDS", 300, minimum=0)
 # Fraud labels reach the system late (a victim calls days later); merchant risk only looks at labels
 # of transactions older than this, in training and in serving alike.
 FDS_LABEL_DELAY_DAYS = env_int("FDS_LABEL_DELAY_DAYS", 7, minimum=0)

@@ -1,10 +1,29 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; a signed-in user is sent on, and `next` never points back at login.
+
+    `/login/?next=/login/` for a signed-in user made Django detect a redirect loop and raise (a 500).
+    """
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        if url and urlsplit(url).path == reverse("login"):
+            return ""
+        return url
 
 
 @login_required

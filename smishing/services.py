@@ -154,6 +154,8 @@ def submission_create(
         raise SubmissionInvalid("Paste the text of the message.")
     if len(text) > max_text_chars():
         raise SubmissionInvalid(f"The text is longer than {max_text_chars()} characters.")
+    if "\x00" in text:
+        raise SubmissionInvalid("The text contains a NUL character.")
     sender = (sender or "").strip()
     if not _SENDER_ALLOWED.match(sender):
         raise SubmissionInvalid("The sender number may hold digits, spaces, +, -, ( and ) only.")

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fdsportal.validation import id_from_query
 from smishing import selectors, services
 from smishing.models import Campaign, Label, RetrainJob, SmishingModelVersion, Submission, TrainingSet
 from smishing.rendering import verdict_context
@@ -115,7 +116,7 @@ def review(request: HttpRequest) -> HttpResponse:
         "status": request.GET.get("status", ""),
         "labelled": request.GET.get("labelled", ""),
         "consented": request.GET.get("consented", ""),
-        "campaign_id": int(campaign_raw) if campaign_raw.isdigit() else None,
+        "campaign_id": id_from_query(campaign_raw),
     }
     page = _page(request, selectors.submissions_search(user=_actor(request), **filters))
     return render(

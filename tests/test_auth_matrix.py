@@ -47,10 +47,12 @@ SENIOR = roles.SENIOR_ANALYST
 COMPLIANCE = roles.COMPLIANCE_REVIEWER
 ADMINISTRATOR = roles.ADMINISTRATOR
 SERVICE = roles.INGEST_SERVICE  # API only: a service client with a bearer token
+MASTER = roles.CUSTOMER_MASTER_SERVICE  # API only: core banking's customer master
+SERVICES = (SERVICE, MASTER)
 
 STAFF_ROLES = (EMPLOYEE, ANALYST, SENIOR, COMPLIANCE, ADMINISTRATOR)
 ROLES = (ANONYMOUS, *STAFF_ROLES)
-API_PRINCIPALS = (*ROLES, SERVICE)
+API_PRINCIPALS = (*ROLES, *SERVICES)
 
 # Role sets, written out rather than derived from fdsportal.roles: the matrix must catch a change there.
 NOBODY: frozenset[str] = frozenset()
@@ -351,9 +353,17 @@ def _transaction_body(_objects: Objects) -> dict[str, Any]:
 
 
 INGEST = frozenset({SERVICE})
+CUSTOMER_MASTER = frozenset({MASTER})
+
+
+def _master_body(_objects: Objects) -> dict[str, Any]:
+    n = next(_serial)
+    return {"customers": [{"external_id": f"MATRIX-MC-{n}", "accounts": [{"external_id": f"MATRIX-MA-{n}"}]}]}
+
 
 API_OPERATIONS: dict[str, Access | list[Access]] = {
     "alerts_api_transaction_submit": Access(INGEST, method="POST", body=_transaction_body),
+    "alerts_api_customer_master_submit": Access(CUSTOMER_MASTER, method="POST", body=_master_body),
     "alerts_api_transaction_batch_submit": Access(
         INGEST, method="POST", body=lambda objects: {"transactions": [_transaction_body(objects)]}
     ),
@@ -464,7 +474,7 @@ def websocket_routes() -> list[str]:
 def principals(db: None) -> dict[str, User | None]:
     roles.roles_sync()
     users: dict[str, User | None] = {ANONYMOUS: None}
-    for role in (*STAFF_ROLES, SERVICE):
+    for role in (*STAFF_ROLES, *SERVICES):
         user = User.objects.create_user(username=f"matrix-{role}", password="matrix-password-1")
         user.groups.add(Group.objects.get(name=role))
         if role == ADMINISTRATOR:
@@ -480,7 +490,7 @@ def objects(db: None) -> Objects:
 
 
 def client_as(user: User | None, role: str) -> Client:
-    if role == SERVICE and user is not None:
+    if role in SERVICES and user is not None:
         from fdsportal.services import api_token_create
 
         _token, key = api_token_create(user=user, name="matrix")
@@ -740,6 +750,6 @@ def test_websocket_access(
 
 
 def test_the_matrix_knows_every_role() -> None:
-    assert set(STAFF_ROLES) | {SERVICE} == set(roles.ROLE_PERMISSIONS), (
+    assert set(STAFF_ROLES) | set(SERVICES) == set(roles.ROLE_PERMISSIONS), (
         "a role was added or removed: extend the matrix"
     )
