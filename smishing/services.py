@@ -27,6 +27,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from audit.services import AuditEntry, audit_record, audit_record_many
+from fdsportal.spreadsheets import spreadsheet_safe
 from fdsportal.textmatch import compile_pattern
 from smishing import realtime, selectors, similarity
 from smishing.engine import (
@@ -794,7 +795,8 @@ def training_set_export_csv(*, training_set: TrainingSet, actor: User) -> str:
     writer.writerow(["text", "label"])
     count = 0
     for text, label in selectors.training_set_rows(training_set=training_set):
-        writer.writerow([text, label])
+        # Submitted texts are anyone's input: a spreadsheet must show them, never run them.
+        writer.writerow([spreadsheet_safe(text), label])
         count += 1
     with transaction.atomic():
         audit_record(

@@ -328,8 +328,9 @@ def training_set_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("smishing.retrain_model", raise_exception=True)
-@require_GET
+@require_POST
 def training_set_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The set as CSV. POST (with CSRF): an export writes an audit event."""
     training_set = get_object_or_404(TrainingSet, pk=pk)
     body = services.training_set_export_csv(training_set=training_set, actor=_actor(request))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")

@@ -333,10 +333,10 @@ PAGES: dict[str, Access | list[Access]] = {
     "smishing:retrain_job": Access(APPROVERS, kwargs=_pk("pk", Objects.retrain_job)),
     "smishing:retrain_approve": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.retrain_job)),
     "smishing:training_set_create": Access(APPROVERS, method="POST"),
-    "smishing:training_set_export": Access(APPROVERS, kwargs=_pk("pk", Objects.training_set)),
+    "smishing:training_set_export": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.training_set)),
     # Audit trail
     "audit:search": Access(COMPLIANCE_ONLY),
-    "audit:export": Access(COMPLIANCE_ONLY),
+    "audit:export": Access(COMPLIANCE_ONLY, method="POST"),
     "audit:object_timeline": Access(
         COMPLIANCE_ONLY, kwargs=lambda objects, _caller: {"target_type": "cases.case", "target_id": "1"}
     ),
@@ -391,12 +391,12 @@ API_OPERATIONS: dict[str, Access | list[Access]] = {
 WEBSOCKETS: dict[str, Access | list[Access]] = {
     "ws/alerts/": Access(READERS),
     "ws/smishing/submissions/": Access(SUBMITTERS),
-    "ws/smishing/submissions/<int:submission_id>/": [
+    "ws/smishing/submissions/<id:submission_id>/": [
         # Only the person who submitted the text hears its verdict; analysts read it on the page.
         Access(SUBMITTERS, kwargs=_own_submission("submission_id"), variant="own"),
         Access(NOBODY, kwargs=_pk("submission_id", Objects.submission), variant="someone else's"),
     ],
-    "ws/smishing/retrain/<int:job_id>/": Access(APPROVERS, kwargs=_pk("job_id", Objects.retrain_job)),
+    "ws/smishing/retrain/<id:job_id>/": Access(APPROVERS, kwargs=_pk("job_id", Objects.retrain_job)),
 }
 
 

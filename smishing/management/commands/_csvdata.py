@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from fdsportal.spreadsheets import spreadsheet_unguard
 from smishing.engine import LABELS
 
 
@@ -26,7 +27,8 @@ def labelled_rows_read(path: str) -> tuple[list[str], list[str]]:
             label = (row.get("label") or "").strip().lower()
             if label not in LABELS:
                 raise CommandError(f"{path}:{line}: label {label!r} is not one of {', '.join(LABELS)}")
-            text = row.get("text") or ""
+            # The project's own exports guard formula-like cells with an apostrophe: undo it.
+            text = spreadsheet_unguard(row.get("text") or "")
             if not text.strip():
                 raise CommandError(f"{path}:{line}: empty text")
             texts.append(text)
