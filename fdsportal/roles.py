@@ -51,7 +51,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     FRAUD_ANALYST: _ANALYST,
     SENIOR_ANALYST: _SENIOR,
     COMPLIANCE_REVIEWER: _COMPLIANCE,
-    ADMINISTRATOR: _SENIOR | _COMPLIANCE,
+    # Lifting a login lockout (audited): administrators only.
+    ADMINISTRATOR: _SENIOR | _COMPLIANCE | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     INGEST_SERVICE: {"alerts.add_transaction", "smishing.add_submission"},
     CUSTOMER_MASTER_SERVICE: {
         "alerts.add_account",

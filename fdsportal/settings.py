@@ -240,9 +240,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("FDS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_float("FDS_LOGIN_COOLOFF_HOURS", 0.25, low=0.0)
-# Lock per username: staff sit behind the bank's shared egress IPs, and an IP lockout would lock out a
-# whole floor. The username lock still stops password guessing against any one account.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock a username from one client address: a per-username lock let anyone lock the approvers out from
+# anywhere, again and again, and a per-address lock would lock a whole floor behind one egress IP.
+# Guessing stays bounded: five tries per name per address per cool-off.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "fdsportal.lockouts.client_ip"
+FDS_TRUSTED_PROXY_COUNT = env_int("FDS_TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Unlocking goes through the audited lockouts page only, not the axes admin pages.
+AXES_ENABLE_ADMIN = False
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -10,6 +10,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("lockouts/", views.lockouts, name="lockouts"),
+    path("lockouts/<id:attempt_id>/release/", views.lockout_release, name="lockout_release"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("alerts/", include("alerts.urls")),
     path("cases/", include("cases.urls")),

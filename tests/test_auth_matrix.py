@@ -62,7 +62,8 @@ SUBMITTERS = frozenset({EMPLOYEE, ANALYST, SENIOR, ADMINISTRATOR})  # smishing.a
 WORKERS = frozenset({ANALYST, SENIOR, ADMINISTRATOR})  # triage, work cases, request refunds, label
 APPROVERS = frozenset({SENIOR, ADMINISTRATOR})  # approve refunds (four-eyes), retrain models
 READERS = WORKERS | {COMPLIANCE}  # view alerts, cases, refunds, submissions, campaigns, dashboard
-COMPLIANCE_ONLY = frozenset({COMPLIANCE, ADMINISTRATOR})  # audit trail, QA review
+COMPLIANCE_ONLY = frozenset({COMPLIANCE, ADMINISTRATOR})
+ADMINISTRATORS = frozenset({ADMINISTRATOR})  # lift login lockouts  # audit trail, QA review
 
 _serial = itertools.count(1)
 CANARY = "MATRIX-CANARY-7f3a"  # in objects of the neutral owner: must never reach a caller without rights
@@ -283,6 +284,10 @@ PAGES: dict[str, Access | list[Access]] = {
     "healthz": Access(PUBLIC),
     "login": Access(PUBLIC),
     "logout": Access(PUBLIC, method="POST"),
+    "lockouts": Access(ADMINISTRATORS),
+    "lockout_release": Access(
+        ADMINISTRATORS, method="POST", kwargs=lambda objects, _caller: {"attempt_id": 1}
+    ),
     "set_language": Access(PUBLIC, method="POST"),
     # The API's own pages (the operations are in API_OPERATIONS): its docs are for signed-in staff.
     "api:api-root": Access(NOBODY, login_redirect=False),  # django-ninja answers 404 unless DEBUG
@@ -703,7 +708,7 @@ def test_every_websocket_route_is_in_the_matrix() -> None:
 def _ws_path(route: str, kwargs: dict[str, Any]) -> str:
     path = route
     for key, value in kwargs.items():
-        for converter in ("int", "str", "slug", "uuid", "path"):
+        for converter in ("int", "id", "str", "slug", "uuid", "path"):
             path = path.replace(f"<{converter}:{key}>", str(value))
         path = path.replace(f"<{key}>", str(value))
     return "/" + path
