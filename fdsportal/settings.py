@@ -214,6 +214,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Asia/Seoul"
+# Smishing work (text scoring, retraining) has its own queue and workers: a slow message must never
+# hold up fraud scoring, which stays on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+FDS_SMISHING_QUEUE = env_str("FDS_SMISHING_QUEUE", "smishing")
+CELERY_TASK_ROUTES = {"smishing.tasks.*": {"queue": FDS_SMISHING_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
     "alerts-score-pending": {"task": "alerts.tasks.transactions_score_pending", "schedule": 15.0},
     "cases-sla-escalate": {"task": "cases.tasks.cases_sla_escalate", "schedule": 60.0},

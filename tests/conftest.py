@@ -200,7 +200,7 @@ def _live_processes(django_db_setup: None, django_db_blocker, tmp_path_factory: 
             "--without-mingle",
             "--without-heartbeat",
             "-Q",
-            "celery",
+            "celery,smishing",  # one test worker takes both queues
             "--loglevel",
             "WARNING",
         ],
