@@ -155,7 +155,7 @@ def customer_master_import(
                     existing.kind, existing.masked_number = account_in.kind, account_in.masked_number
                     existing.save(update_fields=["kind", "masked_number"])
                 continue
-            account = Account.objects.create(
+            created = Account.objects.create(
                 external_id=external_id,
                 customer=customers[customer_external_id],
                 kind=account_in.kind,
@@ -165,10 +165,10 @@ def customer_master_import(
             entries.append(
                 AuditEntry(
                     action="alerts.account.bound",
-                    target=account,
+                    target=created,
                     actor=actor,
                     system_actor="" if actor is not None else source,
-                    after={"customer": customer_external_id, "kind": account.kind, "source": source},
+                    after={"customer": customer_external_id, "kind": created.kind, "source": source},
                 )
             )
         audit_record_many(entries)

@@ -267,7 +267,8 @@ def test_a_feed_transaction_links_the_customers_own_account(
 ) -> None:
     assert _bind(master_client, "C1", "C1-CARD").status_code == 200
     assert post_json(api_client, "/api/transactions", tx_row("T1", account_id="C1-CARD")).status_code == 201
-    assert Transaction.objects.get(external_id="T1").account.external_id == "C1-CARD"
+    linked = Transaction.objects.get(external_id="T1").account
+    assert linked is not None and linked.external_id == "C1-CARD"
 
 
 def test_the_customer_master_cannot_move_an_account_and_writes_nothing(master_client: Client) -> None:

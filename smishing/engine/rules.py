@@ -566,7 +566,7 @@ def analyse(text: str) -> Analysis:
     opt_out_end = any(len(stripped) - m.end() <= 25 for m in opt_outs)
     has_hangul = bool(_HANGUL_SYLLABLE.search(text))
     for match in evasive:
-        hit("ad_marker_evasive", [Span.of(text, match.start(), match.end())], marker=match.group(0))
+        hit("ad_marker_evasive", [Span.of(text, match.start(), match.end())], marker=match.group(0) or "")
     if marker_any and not marker_start:
         hit("ad_marker_not_at_start", [Span.of(text, marker_any[0].start(), marker_any[0].end())])
     if (marker_any or evasive) and not opt_out_end:
