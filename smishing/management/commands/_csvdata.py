@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from fdsportal.spreadsheets import spreadsheet_unguard
+from fdsportal.textmatch import MAX_TEXT_CHARS
 from smishing.engine import LABELS
 
 
@@ -31,6 +32,8 @@ def labelled_rows_read(path: str) -> tuple[list[str], list[str]]:
             text = spreadsheet_unguard(row.get("text") or "")
             if not text.strip():
                 raise CommandError(f"{path}:{line}: empty text")
+            if len(text) > MAX_TEXT_CHARS:
+                raise CommandError(f"{path}:{line}: text longer than {MAX_TEXT_CHARS} characters")
             texts.append(text)
             labels.append(label)
     if not texts:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from smishing import services
 from smishing.engine import ABUSE_REPLY_EN, ABUSE_REPLY_KO, is_abusive, mask_personal_data
@@ -17,6 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         text: str = options["text"]
+        if len(text) > services.max_text_chars():
+            raise CommandError(f"the text is longer than {services.max_text_chars()} characters")
         if is_abusive(text):
             self.stdout.write(
                 json.dumps(
