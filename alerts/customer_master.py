@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from alerts.models import Account, Customer, Segment
 from alerts.schemas import DisplayText, ExternalId
 from audit.services import AuditEntry, audit_record_many
-from fdsportal.validation import birth_date_problem
+from untrusted.validation import birth_date_problem
 
 MAX_MASTER_BATCH = 5000
 MaskedNumber = Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9*\- ]*$")]

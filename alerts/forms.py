@@ -4,7 +4,7 @@ from django import forms
 
 from alerts.models import Alert
 from alerts.selectors import AlertFilters
-from fdsportal.validation import SearchDateTimeField
+from untrusted.validation import SearchDateTimeField
 
 
 class AlertFilterForm(forms.Form):

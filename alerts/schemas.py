@@ -13,7 +13,7 @@ from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 from alerts.models import Channel, MerchantCategory, Segment
-from fdsportal.validation import birth_date_problem, event_time_problem
+from untrusted.validation import birth_date_problem, event_time_problem
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]

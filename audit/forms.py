@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fdsportal.textmatch import compile_pattern
-from fdsportal.validation import SearchDateField
+from untrusted.text import compile_pattern
+from untrusted.validation import SearchDateField
 
 TARGET_TYPE_PATTERN = compile_pattern("audit.target_type", r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 

@@ -19,7 +19,7 @@ from audit.forms import TARGET_TYPE_PATTERN, AuditSearchForm
 from audit.models import AuditEvent
 from audit.selectors import audit_events_after, audit_events_for_object, audit_events_search
 from audit.services import audit_export_record
-from fdsportal.spreadsheets import spreadsheet_safe
+from untrusted.spreadsheets import spreadsheet_safe
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 2000

@@ -7,22 +7,15 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from access.api_auth import require_perm
 from alerts.schemas import NO_CONTROL_CHARACTERS
 from cases import selectors
 from cases.models import Case, RefundRequest
-from fdsportal.api import ObjectId, PortalPagination
+from untrusted.api_params import ObjectId, PortalPagination
 
 router = Router(tags=["cases"])
-
-
-def require_perm(request: HttpRequest, perm: str) -> None:
-    """403 unless the caller holds `perm` (same rule as fdsportal.api.require_perm, which cannot be
-    imported here: fdsportal.api imports this module while it loads)."""
-    if not request.user.has_perm(perm):
-        raise HttpError(403, f"permission {perm} required")
 
 
 class RefundOut(Schema):

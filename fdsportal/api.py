@@ -4,59 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Path, Schema
-from ninja.errors import HttpError, ValidationError
-from ninja.pagination import LimitOffsetPagination
-from ninja.security import HttpBearer, django_auth
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
-from fdsportal.services import api_token_authenticate
-from fdsportal.validation import MAX_DB_ID
+from access.api_auth import API_AUTH
+from alerts.api import router as alerts_router
+from cases.api import router as cases_router
+from smishing.api import router as smishing_router
 
 log = logging.getLogger(__name__)
-
-# Every list endpoint answers at most this many items per request.
-MAX_PAGE_SIZE = 200
-MAX_PAGE = 100_000
-# A path id: positive and within PostgreSQL's bigint (a larger one overflowed the query: a 500).
-ObjectId = Annotated[int, Path(ge=1, le=MAX_DB_ID)]
-
-
-class PortalPagination(LimitOffsetPagination):
-    """`limit` (1–200, default 50) and `offset` (bounded), the same on every list endpoint."""
-
-    class Input(Schema):
-        limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
-        offset: int = Field(0, ge=0, le=MAX_PAGE * MAX_PAGE_SIZE)
-
-
-class ServiceToken(HttpBearer):
-    """`Authorization: Bearer fds_…` for service clients (core banking, gateways)."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(token)
-        if user is None:
-            return None
-        request.user = user  # type: ignore[assignment]  # a token's user is always a full User
-        return user
-
-
-def require_perm(request: HttpRequest, perm: str) -> None:
-    """403 unless the authenticated caller (token or session) holds `perm`."""
-    if not request.user.has_perm(perm):
-        raise HttpError(403, f"permission {perm} required")
-
 
 api = NinjaAPI(
     title="fdsportal API",
     version="1",
     description="Transaction ingest, alerts, cases and smishing checks. Authenticate with a service "
     "token (`Authorization: Bearer fds_…`) or a staff session.",
-    auth=[ServiceToken(), django_auth],
+    auth=API_AUTH,
     urls_namespace="api",
     # The schema names every endpoint and field: staff only, like the rest of the portal.
     docs_decorator=login_required,
@@ -113,14 +80,6 @@ def _out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
     )
 
 
-def _register_routers() -> None:
-    from alerts.api import router as alerts_router
-    from cases.api import router as cases_router
-    from smishing.api import router as smishing_router
-
-    api.add_router("/", alerts_router)
-    api.add_router("/", cases_router)
-    api.add_router("/smishing/", smishing_router)
-
-
-_register_routers()
+api.add_router("/", alerts_router)
+api.add_router("/", cases_router)
+api.add_router("/smishing/", smishing_router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fdsportal.validation import MAX_DB_ID
+from untrusted.validation import MAX_DB_ID
 
 
 class DatabaseIdConverter:

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fdsportal.lockouts import LockoutNotFound, lockouts_active
-from fdsportal.lockouts import lockout_release as lockout_release_service
+from access.lockouts import LockoutNotFound, lockouts_active
+from access.lockouts import lockout_release as lockout_release_service
 
 
 class LoginView(auth_views.LoginView):

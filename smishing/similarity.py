@@ -13,7 +13,7 @@ import struct
 import numpy as np
 from datasketch import MinHash
 
-from fdsportal.textmatch import DIGITS_TO_ZERO, compile_pattern, fold_digits
+from untrusted.text import DIGITS_TO_ZERO, compile_pattern, fold_digits
 
 NUM_PERM = 120
 BANDS = 20

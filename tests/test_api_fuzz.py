@@ -19,10 +19,10 @@ from schemathesis import GenerationMode
 from schemathesis import openapi as schemathesis_openapi
 from schemathesis.core.result import Ok
 
+from access.services import api_token_create
 from alerts.models import Account, Customer, Merchant, Transaction
 from fdsportal import roles
 from fdsportal.api import api
-from fdsportal.services import api_token_create
 from smishing.models import Submission
 
 MIN_CASES = 1000

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fdsportal.spreadsheets import spreadsheet_safe, spreadsheet_unguard
+from untrusted.spreadsheets import spreadsheet_safe, spreadsheet_unguard
 
 
 @pytest.mark.parametrize("value", ["=1", "+1", "-1", "@A1", "\t1", "\r1", " =1", "\u3000+1", "＝1"])

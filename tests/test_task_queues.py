@@ -21,5 +21,5 @@ def test_the_launcher_starts_a_worker_for_each_queue() -> None:
     from pathlib import Path
 
     launcher = (Path(__file__).resolve().parent.parent / "run.py").read_text(encoding="utf-8")
-    assert '"-Q",\n            "celery",' in launcher
-    assert '"-Q",\n            "smishing",' in launcher
+    assert 'queues="celery"' in launcher
+    assert 'queues="smishing"' in launcher

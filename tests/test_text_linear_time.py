@@ -1,7 +1,7 @@
 """Every pattern that runs on untrusted text runs in linear time, within a small budget.
 
 The patterns are introspected, not listed: every module of the project is imported, and every pattern
-compiled through `fdsportal.textmatch` is in its registry. A module that brought back Python's `re`
+compiled through `untrusted.text` is in its registry. A module that brought back Python's `re`
 (which backtracks, and holds the GIL while it does) fails `test_no_module_uses_backtracking_re`.
 """
 
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from fdsportal import textmatch
+from untrusted import text as textmatch
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("alerts", "audit", "cases", "fdsportal", "smishing")
+PACKAGES = ("access", "alerts", "audit", "cases", "fdsportal", "model_registry", "realtime", "smishing", "untrusted")
 N = textmatch.MAX_TEXT_CHARS
 # Per pattern and input, generous for a loaded 2-core machine; a backtracking pattern on these
 # inputs takes seconds to hours.
@@ -126,7 +126,7 @@ def test_no_module_uses_backtracking_re() -> None:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
             if isinstance(node, ast.ImportFrom) and node.module in {"re", "regex"}:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert not offenders, f"use fdsportal.textmatch.compile_pattern instead of re: {offenders}"
+    assert not offenders, f"use untrusted.text.compile_pattern instead of re: {offenders}"
 
 
 # --- The two attacks found in the field, run in a child process that is killed at the deadline:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from fdsportal.textmatch import compile_pattern
+from untrusted.text import compile_pattern
 
 ABUSE_REPLY_KO = (
     "욕설이나 비속어가 포함된 문장은 확인해 드릴 수 없습니다. 받으신 문자 내용만 그대로 붙여넣어 주세요."

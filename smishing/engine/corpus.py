@@ -11,8 +11,8 @@ import random
 import string
 from collections.abc import Callable
 
-from fdsportal.textmatch import compile_pattern
 from smishing.engine.types import Example
+from untrusted.text import compile_pattern
 
 # (kind, label, templates). Slots in {braces} are filled by `_SLOTS`.
 TEMPLATES: list[tuple[str, str, list[str]]] = [

@@ -16,9 +16,9 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from fdsportal.textmatch import compile_pattern
 from smishing.engine.indicators import extract_indicators
 from smishing.engine.types import Verdict
+from untrusted.text import compile_pattern
 
 _NUMBER = compile_pattern("explainer.number", r"\d(?:[\d,.\-\s]*\d)?")
 _HANDLE = compile_pattern("explainer.handle", r"(?:^|[^\w.])@(?P<handle>[A-Za-z0-9_]{3,32})")

@@ -16,9 +16,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.utils import murmurhash3_32
 
-from fdsportal.textmatch import DIGITS_TO_ZERO, compile_pattern, fold_digits
 from smishing.engine.indicators import url_info
 from smishing.engine.types import Indicator
+from untrusted.text import DIGITS_TO_ZERO, compile_pattern, fold_digits
 
 _kiwi: Any = None
 _kiwi_lock = threading.Lock()

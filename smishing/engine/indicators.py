@@ -12,9 +12,9 @@ from functools import lru_cache
 
 import idna
 
-from fdsportal.textmatch import Match, compile_pattern, fold_digits
-from fdsportal.textmatch import escape as re2_escape
 from smishing.engine.types import Indicator, Span
+from untrusted.text import Match, compile_pattern, fold_digits
+from untrusted.text import escape as re2_escape
 
 
 def _words(text: str) -> frozenset[str]:
@@ -151,7 +151,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 _PATH = r"(?:[/?#][^\s<>\"'\u3131-\u318e\uac00-\ud7a3]*)?"
 _IPV4 = rf"(?:\d{{1,3}}{_DOT}){{3}}\d{{1,3}}"
 # Look-behind and look-ahead are written as consumed context outside the named group `url`; the
-# scanner resumes at the group's end (see fdsportal.textmatch).
+# scanner resumes at the group's end (see untrusted.text).
 _URL_WITH_SCHEME = compile_pattern(
     "indicators.url_with_scheme",
     rf"(?:h(?:tt|xx)ps?|ftp)://(?P<host>[^\s/?#<>\"'\[\]()]+(?:{_DOT}[^\s/?#<>\"'\[\]()]+)*)(?::\d{{2,5}})?{_PATH}",

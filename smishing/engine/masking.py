@@ -31,8 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fdsportal.textmatch import compile_pattern, fold_digits
 from smishing.engine.indicators import extract_indicators
+from untrusted.text import compile_pattern, fold_digits
 
 # Characters that may sit between the digit groups of one written number (never a line break).
 NUMBER_SEPARATORS = (

@@ -29,10 +29,10 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
-from fdsportal.textmatch import compile_pattern
 from smishing.engine.features import hash_index, hash_rows, morpheme_feature, morphemes, text_tokens
 from smishing.engine.rules import DENSE_FEATURES, RULE_SPECS, Analysis, RuleHit, analyse
 from smishing.engine.types import LABELS, Reason, Span, Verdict
+from untrusted.text import compile_pattern
 
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
 _FORMAT = 1
@@ -215,11 +215,7 @@ class SmishingModel:
             wording = self._wording_reason(text, item, label, contribution, names)
             if wording is not None:
                 reasons.append(wording)
-        valid = [
-            r
-            for r in reasons
-            if r.evidence and all(text[s.start : s.end] == s.text and s.text for s in r.evidence)
-        ]
+        valid = [r for r in reasons if r.evidence and all(s.is_slice_of(text) for s in r.evidence)]
         return tuple(sorted(valid, key=lambda r: (-r.weight, r.code)))
 
     def _reason(self, text: str, hit: RuleHit, contribution: np.ndarray, names: list[str]) -> Reason:

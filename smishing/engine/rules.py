@@ -12,7 +12,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from fdsportal.textmatch import Match, SafePattern, compile_pattern
 from smishing.engine.indicators import (
     OFFICIAL_DOMAINS,
     UrlInfo,
@@ -21,6 +20,7 @@ from smishing.engine.indicators import (
     url_info,
 )
 from smishing.engine.types import Indicator, Span
+from untrusted.text import Match, SafePattern, compile_pattern
 
 
 def _lexicon(pattern: str) -> str:
@@ -492,9 +492,7 @@ def analyse(text: str) -> Analysis:
     hits: list[RuleHit] = []
 
     def hit(code: str, evidence: Iterable[Span], **params: str) -> None:
-        spans = tuple(
-            dict.fromkeys(span for span in evidence if span.text and text[span.start : span.end] == span.text)
-        )
+        spans = tuple(dict.fromkeys(span for span in evidence if span.is_slice_of(text)))
         if spans:
             hits.append(RuleHit(code, spans, params))
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from fdsportal.spreadsheets import spreadsheet_unguard
-from fdsportal.textmatch import MAX_TEXT_CHARS
 from smishing.engine import LABELS
+from untrusted.spreadsheets import spreadsheet_unguard
+from untrusted.text import MAX_TEXT_CHARS
 
 
 def labelled_rows_read(path: str) -> tuple[list[str], list[str]]:

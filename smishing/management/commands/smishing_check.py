@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from smishing import services
+from smishing import intake, model_versions
 from smishing.engine import ABUSE_REPLY_EN, ABUSE_REPLY_KO, is_abusive, mask_personal_data
 
 
@@ -17,8 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         text: str = options["text"]
-        if len(text) > services.max_text_chars():
-            raise CommandError(f"the text is longer than {services.max_text_chars()} characters")
+        if len(text) > intake.max_text_chars():
+            raise CommandError(f"the text is longer than {intake.max_text_chars()} characters")
         if is_abusive(text):
             self.stdout.write(
                 json.dumps(
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             )
             return
         masked = mask_personal_data(text)
-        _version_id, name, model = services.model_active_get()
+        _version_id, name, model = model_versions.model_active_get()
         verdict = model.predict([masked])[0]
         self.stdout.write(
             json.dumps(
