@@ -14,7 +14,7 @@ from django.utils import timezone
 from access.services import api_token_create
 from alerts.models import Account, Customer, Transaction
 from audit.models import AuditEvent
-from tests.alerts.factories import tx_row
+from tests.factories import tx_row
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +171,7 @@ def test_attack_smishing_submission_consent_must_be_a_boolean(employee) -> None:
 @pytest.mark.postgres
 def test_attack_a_stored_year_one_timestamp_no_longer_fails_its_scoring_batch(api_client: Client) -> None:
     from alerts.services import transactions_score
-    from tests.alerts.factories import active_model_install
+    from tests.factories import active_model_install
 
     if connection.vendor != "postgresql":
         pytest.skip("psycopg's read-back limit is PostgreSQL's")
