@@ -20,7 +20,17 @@ import pytest
 from untrusted import text as textmatch
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("access", "alerts", "audit", "cases", "fdsportal", "model_registry", "realtime", "smishing", "untrusted")
+PACKAGES = (
+    "access",
+    "alerts",
+    "audit",
+    "cases",
+    "fdsportal",
+    "model_registry",
+    "realtime",
+    "smishing",
+    "untrusted",
+)
 N = textmatch.MAX_TEXT_CHARS
 # Per pattern and input, generous for a loaded 2-core machine; a backtracking pattern on these
 # inputs takes seconds to hours.
