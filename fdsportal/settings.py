@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "alerts",
     "cases",
     "smishing",
+    "customers",
 ]
 
 MIDDLEWARE = [
