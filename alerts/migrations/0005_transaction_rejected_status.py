@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0003_customer_state_bytes'),
+        ('alerts', '0004_transaction_search_indexes'),
     ]
 
     operations = [
