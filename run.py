@@ -105,7 +105,13 @@ def demo() -> int:
         manage(env, "demo_setup", "--port", port)
         token = (VAR / "demo-ingest-token").read_text().strip()
         group.start("web", web_command(port=int(port)), append=True)
-        group.start("worker", worker_command(concurrency=2), append=True)
+        group.start("worker", worker_command(concurrency=2, name="fds@%h", queues="celery"), append=True)
+        # Smishing scoring and retraining on their own queue, so fraud scoring never waits behind them.
+        group.start(
+            "smishing-worker",
+            worker_command(concurrency=1, name="smishing@%h", queues="smishing"),
+            append=True,
+        )
         group.start("beat", beat_command(schedule=VAR / "celerybeat-schedule"), append=True)
         time.sleep(3)
         # The same seed and population as demo_setup's history, so customers keep their habits.

@@ -3,14 +3,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from access.api_auth import require_perm
+from alerts.customer_master import AccountBindingConflict, MasterBatchIn, customer_master_import
 from alerts.models import Alert, Transaction
-from alerts.schemas import IngestErrorOut, IngestOut, TransactionBatchIn, TransactionIn
+from alerts.schemas import ExternalId, IngestErrorOut, IngestOut, RowError, TransactionBatchIn, TransactionIn
 from alerts.selectors import AlertFilters, alert_queue, alert_rows
-from alerts.services import transactions_ingest
+from alerts.services import IngestRejected, transactions_ingest
+from untrusted.api_params import MAX_PAGE, MAX_PAGE_SIZE, ObjectId
 
 router = Router(tags=["FDS"])
 
@@ -20,7 +22,14 @@ def _ingest(request: HttpRequest, rows: list[TransactionIn]) -> Status:
     if len(rows) > settings.FDS_API_MAX_BATCH:
         raise HttpError(413, f"at most {settings.FDS_API_MAX_BATCH} transactions per request")
     source = f"api:{request.user.get_username()}"
-    result = transactions_ingest(rows=rows, source=source)
+    try:
+        result = transactions_ingest(rows=rows, source=source)
+    except IngestRejected as exc:
+        errors = [
+            RowError(index=index, external_id=external_id, field=field, message=message)
+            for index, external_id, field, message in exc.problems
+        ]
+        return Status(422, IngestErrorOut(errors=errors))
     body = IngestOut(accepted=len(result.created), created=result.created, duplicates=result.duplicates)
     return Status(201 if result.created else 200, body)
 
@@ -90,10 +99,10 @@ def _alert_out(alert: Alert) -> AlertOut:
 
 
 class AlertQuery(Schema):
-    min_score: float | None = None
-    status: str | None = None
-    page: int = 1
-    page_size: int = 50
+    min_score: float | None = Field(None, ge=0, le=1)
+    status: Alert.Status | None = None
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class AlertPage(Schema):
@@ -105,8 +114,6 @@ class AlertPage(Schema):
 @router.get("/alerts", response=AlertPage, summary="List alerts, newest first")
 def alert_list(request: HttpRequest, query: Query[AlertQuery]):
     require_perm(request, "alerts.view_alert")
-    if query.page < 1 or not 1 <= query.page_size <= 200:
-        raise HttpError(422, "page must be ≥ 1 and page_size between 1 and 200")
     filters = AlertFilters(min_score=query.min_score, statuses=(query.status,) if query.status else ())
     alerts = alert_queue(filters=filters).select_related("score__model_version")
     start = (query.page - 1) * query.page_size
@@ -118,7 +125,7 @@ def alert_list(request: HttpRequest, query: Query[AlertQuery]):
 
 
 @router.get("/alerts/{alert_id}", response=AlertOut, summary="One alert with its reasons")
-def alert_get(request: HttpRequest, alert_id: int):
+def alert_get(request: HttpRequest, alert_id: ObjectId):
     require_perm(request, "alerts.view_alert")
     return _alert_out(get_object_or_404(alert_rows().select_related("score__model_version"), pk=alert_id))
 
@@ -133,7 +140,7 @@ class TransactionStatusOut(Schema):
 @router.get(
     "/transactions/{external_id}", response=TransactionStatusOut, summary="Scoring status of a transaction"
 )
-def transaction_status(request: HttpRequest, external_id: str):
+def transaction_status(request: HttpRequest, external_id: ExternalId):
     if not (
         request.user.has_perm("alerts.add_transaction") or request.user.has_perm("alerts.view_transaction")
     ):
@@ -146,4 +153,39 @@ def transaction_status(request: HttpRequest, external_id: str):
         status=tx.status,
         score=score.score if score else None,
         alert_id=alert.pk if alert else None,
+    )
+
+
+class MasterImportOut(Schema):
+    customers_created: int
+    customers_updated: int
+    accounts_bound: list[str]
+
+
+class ConflictOut(Schema):
+    detail: str
+    conflicts: list[dict[str, str]]
+
+
+@router.post(
+    "/customers/master",
+    response={200: MasterImportOut, 409: ConflictOut, 422: IngestErrorOut},
+    summary="Customer master data: customers and the accounts that are theirs",
+)
+def customer_master_submit(request: HttpRequest, payload: MasterBatchIn):
+    """The only way an account becomes a customer's (refunds are paid to these accounts). Needs
+    alerts.add_account (the customer-master service role). All or nothing: an account already bound
+    to another customer answers 409 and nothing is written. Safe to re-send."""
+    require_perm(request, "alerts.add_account")
+    try:
+        result = customer_master_import(
+            records=payload.customers, source=f"api:{request.user.get_username()}", actor=request.user
+        )
+    except AccountBindingConflict as exc:
+        conflicts = [{"account": a, "bound_to": bound, "named": named} for a, bound, named in exc.conflicts]
+        return Status(409, ConflictOut(detail="account bound to another customer", conflicts=conflicts))
+    return MasterImportOut(
+        customers_created=result.customers_created,
+        customers_updated=result.customers_updated,
+        accounts_bound=result.accounts_bound,
     )

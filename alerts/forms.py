@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,14 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from alerts.models import Alert
 from alerts.selectors import AlertFilters, TransactionCursor, TransactionFilters
+from untrusted.text import compile_pattern
+from untrusted.validation import SearchDateTimeField
 
 
 class AlertFilterForm(forms.Form):
     min_score = forms.FloatField(required=False, min_value=0, max_value=1, label="Min score")
     max_score = forms.FloatField(required=False, min_value=0, max_value=1, label="Max score")
     status = forms.MultipleChoiceField(required=False, choices=Alert.Status.choices)
-    since = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    until = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    since = SearchDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    until = SearchDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     q = forms.CharField(required=False, max_length=100, label="Search")
 
     def clean(self) -> dict:
@@ -52,7 +53,9 @@ class AlertFilterForm(forms.Form):
 EARLIEST_DATE = datetime(2000, 1, 1)
 LATEST_DATE = datetime(2100, 1, 1)
 MAX_AMOUNT = 10**13  # 10 trillion won: far above any single transaction, far below BIGINT's limit
-_CURSOR = re.compile(r"^(-?\d{1,17})\.(\d{1,18})$")
+_CURSOR = compile_pattern("alerts.transaction_cursor", r"^(-?\d{1,17})\.(\d{1,18})$")
+_WON_NOISE = compile_pattern("alerts.won_noise", r"[,\s원₩]+")
+_YEAR_PREFIX = compile_pattern("alerts.year_prefix", r"^(\d{1,6})-")
 
 
 class WonField(forms.IntegerField):
@@ -63,7 +66,7 @@ class WonField(forms.IntegerField):
 
     def to_python(self, value: Any) -> int | None:
         if isinstance(value, str):
-            value = re.sub(r"[,\s원₩]", "", value)
+            value = _WON_NOISE.sub("", value)
         return super().to_python(value)
 
 
@@ -75,8 +78,8 @@ class SeoulDateTimeField(forms.DateTimeField):
     def to_python(self, value: Any) -> datetime | None:
         if isinstance(value, str):
             value = value.strip()
-            match = re.match(r"^(\d{1,6})-", value)
-            if match and not EARLIEST_DATE.year <= int(match.group(1)) < LATEST_DATE.year:
+            match = _YEAR_PREFIX.match(value)
+            if match and not EARLIEST_DATE.year <= int(match.group(1) or 0) < LATEST_DATE.year:
                 raise forms.ValidationError(
                     _("Enter a date between %(first)s and %(last)s."),
                     code="out_of_range",
@@ -96,14 +99,14 @@ def _cursor_decode(value: str) -> TransactionCursor:
     if not match:
         raise forms.ValidationError(_("This page link is not valid. Start again from the first page."))
     try:
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(match.group(1)))
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(match.group(1) or "0"))
     except OverflowError:
         raise forms.ValidationError(
             _("This page link is not valid. Start again from the first page.")
         ) from None
     if not EARLIEST_DATE.replace(tzinfo=UTC) <= moment < LATEST_DATE.replace(tzinfo=UTC):
         raise forms.ValidationError(_("This page link is not valid. Start again from the first page."))
-    return TransactionCursor(occurred_at=moment, id=int(match.group(2)))
+    return TransactionCursor(occurred_at=moment, id=int(match.group(2) or "0"))
 
 
 class TransactionSearchForm(forms.Form):

@@ -103,6 +103,8 @@ class Transaction(models.Model):
         # Imported history: folded into the behavioural state without a score or an alert.
         HISTORY_PENDING = "history_pending", "History, to fold into state"
         HISTORY = "history", "History"
+        # Stored values the database cannot hand back (out of range): never scored, kept for review.
+        REJECTED = "rejected", "Rejected: unreadable values"
 
     external_id = models.CharField(max_length=64, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")

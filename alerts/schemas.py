@@ -10,12 +10,17 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
 from alerts.models import Channel, MerchantCategory, Segment
+from untrusted.validation import birth_date_problem, event_time_problem
 
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 CountryCode = Annotated[str, StringConstraints(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
+# Free text from a client: bounded, and no control characters (PostgreSQL refuses NUL outright).
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+DisplayText = Annotated[str, StringConstraints(max_length=100, pattern=NO_CONTROL_CHARACTERS)]
+MerchantName = Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL_CHARACTERS)]
 MAX_AMOUNT_KRW = 100_000_000_000  # 1,000억 원: anything above is a unit error upstream
 
 
@@ -24,13 +29,21 @@ class CustomerIn(BaseModel):
 
     birth_date: date | None = None
     segment: Segment | None = None
-    display_name: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _plausible_birth(cls, value: date | None) -> date | None:
+        if value is not None and (problem := birth_date_problem(value)):
+            raise ValueError(f"birth_date {problem}")
+        return value
+
+    display_name: DisplayText | None = None
 
 
 class MerchantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    name: MerchantName = ""
     category: MerchantCategory = MerchantCategory.OTHER
     country: CountryCode = "KR"
 
@@ -50,7 +63,8 @@ class TransactionIn(BaseModel):
     beneficiary_phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^\+?[0-9\-]+$")] | None = (
         None
     )
-    amount: int = Field(gt=0, le=MAX_AMOUNT_KRW, description="KRW, whole won")
+    # Strict: JSON true is not 1 KRW, and "5000" or 5000.0 is a client bug, not an amount.
+    amount: StrictInt = Field(gt=0, le=MAX_AMOUNT_KRW, description="KRW, whole won")
     occurred_at: datetime
     channel: Channel = Channel.CARD_PRESENT
     country: CountryCode = "KR"
@@ -61,6 +75,8 @@ class TransactionIn(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("occurred_at needs a UTC offset, e.g. 2026-11-20T07:00:00+09:00")
+        if problem := event_time_problem(value):
+            raise ValueError(f"occurred_at {problem}")
         return value
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 
 from alerts import features as fx
@@ -89,16 +89,41 @@ def _merchants_ensure(rows: Sequence[TransactionIn]) -> dict[str, int]:
     return dict(Merchant.objects.filter(external_id__in=list(wanted)).values_list("external_id", "id"))
 
 
-def _accounts_ensure(rows: Sequence[TransactionIn], customers: dict[str, int]) -> dict[str, int]:
-    wanted: dict[str, Account] = {}
-    for row in rows:
-        if row.account_id is None or row.account_id in wanted:
-            continue
-        wanted[row.account_id] = Account(external_id=row.account_id, customer_id=customers[row.customer_id])
-    if not wanted:
+class IngestRejected(Exception):
+    """Rows that passed validation but contradict stored data; nothing was written."""
+
+    def __init__(self, problems: list[tuple[int, str, str, str]]) -> None:
+        self.problems = problems  # (row index, external id, field, message)
+        super().__init__(
+            "; ".join(f"row {i} ({ext}): {fieldname} {msg}" for i, ext, fieldname, msg in problems)
+        )
+
+
+def transaction_accounts_resolve(rows: Sequence[TransactionIn]) -> dict[str, int]:
+    """account external id → pk for the rows' accounts that belong to the row's own customer.
+
+    Accounts are bound to customers by the customer master only (alerts.customer_master); a feed
+    never creates one. An unknown account is left unlinked (the transaction is still stored and
+    scored). Raises IngestRejected for a row naming another customer's account. Bindings never
+    change once made, so checking before the insert is not racy.
+    """
+    names = {row.account_id for row in rows if row.account_id}
+    if not names:
         return {}
-    Account.objects.bulk_create(wanted.values(), ignore_conflicts=True, batch_size=2000)
-    return dict(Account.objects.filter(external_id__in=list(wanted)).values_list("external_id", "id"))
+    owners = {
+        external_id: (pk, customer)
+        for external_id, pk, customer in Account.objects.filter(external_id__in=names).values_list(
+            "external_id", "id", "customer__external_id"
+        )
+    }
+    problems = [
+        (index, row.external_id, "account_id", "belongs to another customer")
+        for index, row in enumerate(rows)
+        if row.account_id in owners and owners[row.account_id][1] != row.customer_id
+    ]
+    if problems:
+        raise IngestRejected(problems)
+    return {external_id: pk for external_id, (pk, _customer) in owners.items()}
 
 
 def transactions_ingest(
@@ -106,7 +131,8 @@ def transactions_ingest(
 ) -> IngestResult:
     """Store validated transactions once each and queue them for scoring.
 
-    Side effects: creates unknown customers, merchants and accounts; inserts the transactions whose
+    Side effects: creates unknown customers and merchants (never accounts: see `transaction_accounts_resolve`,
+    which raises IngestRejected, writing nothing, for another customer's account); inserts the transactions whose
     external id is new; after commit, enqueues scoring tasks in batches. Safe to repeat and to run
     concurrently with itself: a re-sent external id is reported as a duplicate and stored once (the
     unique constraint decides, and `ingest_batch` tells this request's rows from a concurrent one's).
@@ -126,10 +152,10 @@ def transactions_ingest(
     batch = uuid.uuid4()
     now = timezone.now()
     status = Transaction.Status.HISTORY_PENDING if historical else Transaction.Status.RECEIVED
+    accounts = transaction_accounts_resolve(rows)
     with transaction.atomic():
         customers = _customers_ensure(unique_rows)
         merchants = _merchants_ensure(unique_rows)
-        accounts = _accounts_ensure(unique_rows, customers)
         objects = [
             Transaction(
                 external_id=row.external_id,
@@ -389,9 +415,64 @@ class ScoreBatchResult:
     folded: int = 0
     alert_ids: list[int] = field(default_factory=list)
     skipped: int = 0
+    rejected: int = 0
 
 
 def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
+    """Score a batch (see `_transactions_score`); a row the database cannot hand back is set aside.
+
+    A row stored before validation held its values to plausible windows (a year-1 `occurred_at`
+    PostgreSQL keeps but psycopg cannot read) failed every retry of its whole batch. On such an
+    error the batch is checked row by row, unreadable rows are marked `rejected` with an audit event
+    each, and the rest is scored. Safe to repeat.
+    """
+    try:
+        return _transactions_score(transaction_ids=transaction_ids)
+    except DataError:
+        unreadable = _transactions_unreadable(transaction_ids)
+        if not unreadable:
+            raise
+        _transactions_reject(unreadable)
+        rest = [tx_id for tx_id in transaction_ids if tx_id not in unreadable]
+        result = _transactions_score(transaction_ids=rest) if rest else ScoreBatchResult()
+        result.rejected = len(unreadable)
+        return result
+
+
+def _transactions_unreadable(transaction_ids: Sequence[int]) -> set[int]:
+    unreadable = set()
+    for tx_id in transaction_ids:
+        try:
+            with transaction.atomic():
+                list(Transaction.objects.filter(pk=tx_id).select_related("customer", "merchant", "account"))
+        except DataError:
+            unreadable.add(tx_id)
+    return unreadable
+
+
+def _transactions_reject(transaction_ids: set[int]) -> None:
+    with transaction.atomic():
+        ids = sorted(transaction_ids)
+        changed = Transaction.objects.filter(
+            pk__in=ids, status__in=[Transaction.Status.RECEIVED, Transaction.Status.HISTORY_PENDING]
+        ).update(status=Transaction.Status.REJECTED)
+        if changed:
+            audit_record_many(
+                [
+                    AuditEntry(
+                        action="alerts.transaction.rejected",
+                        target=("alerts.transaction", str(tx_id)),
+                        system_actor="system:scoring",
+                        after={"status": Transaction.Status.REJECTED},
+                        reason="stored values cannot be read back (out of range)",
+                    )
+                    for tx_id in ids
+                ]
+            )
+    log.error("set aside %d unreadable transactions: %s", len(ids), ids[:20])
+
+
+def _transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
     """Compute features, score, explain and raise alerts for a batch of received transactions.
 
     Side effects, in one database transaction: Score rows; Alert rows (attached to the customer's open

@@ -617,6 +617,20 @@ class Population:
     mule_accounts: tuple[str, ...]
     mule_phones: tuple[str, ...]
 
+    def master_records(self) -> list[dict[str, Any]]:
+        """The customers' accounts as customer master records (alerts.customer_master), the only
+        way the simulated feed's accounts become the customers' own."""
+        by_customer: dict[str, list[dict[str, str]]] = {}
+        for account in self.accounts:
+            by_customer.setdefault(account.customer_id, []).append(
+                {
+                    "external_id": account.external_id,
+                    "kind": account.kind,
+                    "masked_number": account.masked_number,
+                }
+            )
+        return [{"external_id": customer, "accounts": accounts} for customer, accounts in by_customer.items()]
+
 
 class SimEvent(NamedTuple):
     """A generated transaction and the fraud pattern that produced it (None for genuine ones)."""

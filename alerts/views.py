@@ -84,6 +84,8 @@ def alert_queue_page(request: HttpRequest) -> HttpResponse:
             # Only the unfiltered first page takes live rows; elsewhere a banner counts new alerts.
             "live_insert": page.number == 1,
         },
+        # Refused filters are shown on the page (the queue stays usable, unfiltered) with a 400.
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-TARGET_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+from untrusted.text import compile_pattern
+from untrusted.validation import SearchDateField
+
+TARGET_TYPE_PATTERN = compile_pattern("audit.target_type", r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
 
 
 class AuditSearchForm(forms.Form):
@@ -22,10 +24,10 @@ class AuditSearchForm(forms.Form):
         label=_("Target type"), required=False, max_length=60, help_text=_("app.model, e.g. cases.case")
     )
     target_id = forms.CharField(label=_("Target id"), required=False, max_length=64)
-    occurred_from = forms.DateField(
+    occurred_from = SearchDateField(
         label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    occurred_to = forms.DateField(
+    occurred_to = SearchDateField(
         label=_("To (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(label=_("Reason contains"), required=False, max_length=200)

@@ -6,12 +6,14 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
 
 from access.api_auth import require_perm
+from alerts.schemas import NO_CONTROL_CHARACTERS
 from cases import selectors
 from cases.models import Case, RefundRequest
+from untrusted.api_params import ObjectId, PortalPagination
 
 router = Router(tags=["cases"])
 
@@ -103,8 +105,12 @@ def _case_fields(case: Case) -> dict[str, object]:
 
 
 @router.get("/cases", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
-def cases_list(request: HttpRequest, status: str = "", q: str = "") -> list[CaseOut]:
+@paginate(PortalPagination)
+def cases_list(
+    request: HttpRequest,
+    status: str = Query("", max_length=40, pattern=NO_CONTROL_CHARACTERS),
+    q: str = Query("", max_length=100, pattern=NO_CONTROL_CHARACTERS),
+) -> list[CaseOut]:
     """Cases, newest first; filter by `status` and search with `q`. Needs cases.view_case."""
     require_perm(request, "cases.view_case")
     qs = selectors.cases_search(user=request.user, query=q[:100], status=status).select_related("decided_by")
@@ -112,7 +118,7 @@ def cases_list(request: HttpRequest, status: str = "", q: str = "") -> list[Case
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut)
-def case_get(request: HttpRequest, case_id: int) -> CaseDetailOut:
+def case_get(request: HttpRequest, case_id: ObjectId) -> CaseDetailOut:
     """One case with its refunds. Needs cases.view_case."""
     require_perm(request, "cases.view_case")
     case = get_object_or_404(Case.objects.select_related("customer", "assigned_to", "decided_by"), pk=case_id)
@@ -131,7 +137,7 @@ def case_get(request: HttpRequest, case_id: int) -> CaseDetailOut:
 
 
 @router.get("/refunds/{refund_id}", response=RefundOut)
-def refund_get(request: HttpRequest, refund_id: int) -> RefundOut:
+def refund_get(request: HttpRequest, refund_id: ObjectId) -> RefundOut:
     """A refund's status. Needs cases.view_refundrequest."""
     require_perm(request, "cases.view_refundrequest")
     refund = get_object_or_404(
@@ -142,8 +148,10 @@ def refund_get(request: HttpRequest, refund_id: int) -> RefundOut:
 
 
 @router.get("/refunds", response=list[RefundOut])
-@paginate(LimitOffsetPagination)
-def refunds_list(request: HttpRequest, status: str = "") -> list[RefundOut]:
+@paginate(PortalPagination)
+def refunds_list(
+    request: HttpRequest, status: str = Query("", max_length=40, pattern=NO_CONTROL_CHARACTERS)
+) -> list[RefundOut]:
     """Refunds, newest first; filter by `status`. Needs cases.view_refundrequest."""
     require_perm(request, "cases.view_refundrequest")
     return [_refund_out(r) for r in selectors.refunds_search(status=status)]

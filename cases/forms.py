@@ -9,8 +9,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alerts.schemas import MAX_AMOUNT_KRW
 from cases.models import CustomerContact, QaReview
 from cases.triage import DISMISS_REASONS, TRIAGE_ACTIONS
+from untrusted.validation import MAX_DB_ID
 
 DISMISS_CHOICES = [(code, f"{ko} ({en})") for code, (ko, en) in DISMISS_REASONS.items()]
 SNOOZE_CHOICES = [
@@ -52,8 +54,8 @@ class TriageForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("fraud", _("Confirmed fraud")), ("not_fraud", _("Not fraud"))])
     reason = forms.CharField(max_length=4000)
-    refund_amount = forms.IntegerField(min_value=1, required=False)
-    refund_account = forms.IntegerField(required=False)
+    refund_amount = forms.IntegerField(min_value=1, max_value=MAX_AMOUNT_KRW, required=False)
+    refund_account = forms.IntegerField(min_value=1, max_value=MAX_DB_ID, required=False)
 
 
 class ReasonForm(forms.Form):
@@ -76,8 +78,8 @@ class EvidenceForm(forms.Form):
 
 
 class RefundRequestForm(forms.Form):
-    amount = forms.IntegerField(min_value=1)
-    account = forms.IntegerField()
+    amount = forms.IntegerField(min_value=1, max_value=MAX_AMOUNT_KRW)
+    account = forms.IntegerField(min_value=1, max_value=MAX_DB_ID)
 
 
 class QaReviewForm(forms.Form):

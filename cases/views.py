@@ -30,8 +30,11 @@ from cases.forms import (
     TriageForm,
 )
 from cases.models import Case, CustomerContact, Evidence, QaReview, RefundRequest
+from untrusted.validation import id_from_query
 
 PAGE_SIZE = 25
+# One bulk triage request acts on at most this many alerts (a page of the queue is 50).
+MAX_BULK_ALERTS = 500
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -489,7 +492,8 @@ def alerts_bulk_triage(request: HttpRequest) -> HttpResponse:
     """One triage action on the selected queue rows; reports what went through and what did not."""
     default = _queue_page()
     raw_ids = request.POST.getlist("alert_ids")
-    if not raw_ids or not all(v.isdigit() for v in raw_ids):
+    alert_ids = [id_from_query(v) for v in raw_ids[:MAX_BULK_ALERTS]]
+    if not raw_ids or len(raw_ids) > MAX_BULK_ALERTS or None in alert_ids:
         return _triage_answer(
             request, ok=False, message=_("Select at least one alert."), status=400, default=default
         )
@@ -500,7 +504,7 @@ def alerts_bulk_triage(request: HttpRequest) -> HttpResponse:
     try:
         result = triage.alerts_bulk(
             action=data["action"],
-            alert_ids=[int(v) for v in raw_ids],
+            alert_ids=[alert_id for alert_id in alert_ids if alert_id is not None],
             actor=request_actor(request),
             reason_code=data["reason_code"] or "",
             reason_text=data["reason_text"],

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from django.contrib.auth.decorators import login_required
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
@@ -14,6 +16,8 @@ from alerts.api import router as alerts_router
 from cases.api import router as cases_router
 from detection.api import router as detection_router
 from smishing.api import router as smishing_router
+
+log = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="fdsportal API",
@@ -61,6 +65,20 @@ def _validation_failed(request: HttpRequest, exc: ValidationError) -> HttpRespon
             }
         )
     return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)
+
+
+@api.exception_handler(DataError)
+def _out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot hold (a safety net: validation should have refused it first)."""
+    log.warning("API input reached the database out of range: %s", exc)
+    return api.create_response(
+        request,
+        {
+            "detail": "invalid request",
+            "errors": [{"index": 0, "field": "body", "message": "value out of range"}],
+        },
+        status=422,
+    )
 
 
 api.add_router("/", alerts_router)

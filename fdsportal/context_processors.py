@@ -21,5 +21,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "smishing_submit": user.has_perm("smishing.add_submission"),
             "smishing_review": user.has_perm("smishing.view_submission"),
             "admin": user.is_staff,
+            "lockouts": user.has_perm("axes.delete_accessattempt"),
         }
     }

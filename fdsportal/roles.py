@@ -15,6 +15,8 @@ COMPLIANCE_REVIEWER = "compliance_reviewer"
 EMPLOYEE = "employee"
 ADMINISTRATOR = "administrator"
 INGEST_SERVICE = "ingest_service"
+# Core banking's customer master: the only principal that binds accounts to customers.
+CUSTOMER_MASTER_SERVICE = "customer_master_service"
 
 _EMPLOYEE = {"smishing.add_submission"}
 _ANALYST = _EMPLOYEE | {
@@ -56,8 +58,15 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     FRAUD_ANALYST: _ANALYST,
     SENIOR_ANALYST: _SENIOR,
     COMPLIANCE_REVIEWER: _COMPLIANCE,
-    ADMINISTRATOR: _SENIOR | _COMPLIANCE,
+    # Lifting a login lockout (audited): administrators only.
+    ADMINISTRATOR: _SENIOR | _COMPLIANCE | {"axes.view_accessattempt", "axes.delete_accessattempt"},
     INGEST_SERVICE: {"alerts.add_transaction", "smishing.add_submission"},
+    CUSTOMER_MASTER_SERVICE: {
+        "alerts.add_account",
+        "alerts.change_account",
+        "alerts.add_customer",
+        "alerts.change_customer",
+    },
 }
 
 ROLE_LABELS = {
@@ -67,6 +76,7 @@ ROLE_LABELS = {
     EMPLOYEE: "Employee",
     ADMINISTRATOR: "Administrator",
     INGEST_SERVICE: "Ingest service client",
+    CUSTOMER_MASTER_SERVICE: "Customer master service client",
 }
 
 

@@ -218,6 +218,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Asia/Seoul"
+# Smishing work (text scoring, retraining) has its own queue and workers: a slow message must never
+# hold up fraud scoring, which stays on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+FDS_SMISHING_QUEUE = env_str("FDS_SMISHING_QUEUE", "smishing")
+CELERY_TASK_ROUTES = {"smishing.tasks.*": {"queue": FDS_SMISHING_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
     "alerts-score-pending": {"task": "alerts.tasks.transactions_score_pending", "schedule": 15.0},
     "cases-sla-escalate": {"task": "cases.tasks.cases_sla_escalate", "schedule": 60.0},
@@ -245,9 +250,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("FDS_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_float("FDS_LOGIN_COOLOFF_HOURS", 0.25, low=0.0)
-# Lock per username: staff sit behind the bank's shared egress IPs, and an IP lockout would lock out a
-# whole floor. The username lock still stops password guessing against any one account.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock a username from one client address: a per-username lock let anyone lock the approvers out from
+# anywhere, again and again, and a per-address lock would lock a whole floor behind one egress IP.
+# Guessing stays bounded: five tries per name per address per cool-off.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "access.lockouts.client_ip"
+FDS_TRUSTED_PROXY_COUNT = env_int("FDS_TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Unlocking goes through the audited lockouts page only, not the axes admin pages.
+AXES_ENABLE_ADMIN = False
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -286,6 +296,8 @@ EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.conso
 
 # --- Smishing
 FDS_SMISHING_MAX_CHARS = env_int("FDS_SMISHING_MAX_CHARS", 2000, minimum=100)
+if FDS_SMISHING_MAX_CHARS > 10_000:  # untrusted.text.MAX_TEXT_CHARS: no pattern runs on more
+    raise ImproperlyConfigured("FDS_SMISHING_MAX_CHARS must be at most 10000")
 FDS_SMISHING_RATE_PER_MINUTE = env_int("FDS_SMISHING_RATE_PER_MINUTE", 30, minimum=1)
 FDS_SMISHING_SCORE_BATCH = env_int("FDS_SMISHING_SCORE_BATCH", 64, minimum=1)
 FDS_SMISHING_CLAIM_TIMEOUT = env_int("FDS_SMISHING_CLAIM_TIMEOUT", 120, minimum=10)
@@ -330,6 +342,8 @@ FDS_SHARED_DIR = Path(
 )
 FDS_SCORE_BATCH_SIZE = env_int("FDS_SCORE_BATCH_SIZE", 1000, minimum=1)
 FDS_API_MAX_BATCH = env_int("FDS_API_MAX_BATCH", 10_000, minimum=1)
+# How far in the future a reported event time may lie (client clock drift); later is refused.
+FDS_MAX_CLOCK_SKEW_SECONDS = env_int("FDS_MAX_CLOCK_SKEW_SECONDS", 300, minimum=0)
 # Fraud labels reach the system late (a victim calls days later); merchant risk only looks at labels
 # of transactions older than this, in training and in serving alike.
 FDS_LABEL_DELAY_DAYS = env_int("FDS_LABEL_DELAY_DAYS", 7, minimum=0)

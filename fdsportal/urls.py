@@ -8,8 +8,10 @@ from fdsportal.api import api
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("lockouts/", views.lockouts, name="lockouts"),
+    path("lockouts/<id:attempt_id>/release/", views.lockout_release, name="lockout_release"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("alerts/", include("alerts.urls")),
     path("cases/", include("cases.urls")),

@@ -1,10 +1,35 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from access.lockouts import LockoutNotFound, lockouts_active
+from access.lockouts import lockout_release as lockout_release_service
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; a signed-in user is sent on, and `next` never points back at login.
+
+    `/login/?next=/login/` for a signed-in user made Django detect a redirect loop and raise (a 500).
+    """
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        if url and urlsplit(url).path == reverse("login"):
+            return ""
+        return url
 
 
 @login_required
@@ -26,3 +51,33 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+@permission_required("axes.delete_accessattempt", raise_exception=True)
+@require_GET
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """Sign-ins locked out now (a username from one address), with an unlock button each."""
+    page = Paginator(lockouts_active(), 50).get_page(request.GET.get("page"))
+    return render(request, "registration/lockouts.html", {"page": page})
+
+
+@login_required
+@permission_required("axes.delete_accessattempt", raise_exception=True)
+@require_POST
+def lockout_release(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    reason = request.POST.get("reason", "").strip()[:500]
+    if not reason:
+        messages.error(request, _("Say why the lockout is lifted (for example: owner verified by phone)."))
+        return redirect("lockouts")
+    try:
+        attempt = lockout_release_service(attempt_id=attempt_id, actor=request.user, reason=reason)
+    except LockoutNotFound:
+        messages.error(request, _("That lockout has already been lifted or has expired."))
+        return redirect("lockouts")
+    messages.success(
+        request,
+        _("%(username)s may sign in from %(address)s again.")
+        % {"username": attempt.username, "address": attempt.ip_address},
+    )
+    return redirect("lockouts")

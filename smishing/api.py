@@ -14,18 +14,25 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictBool
 
 from access.api_auth import require_perm
 from smishing import intake, selectors
 from smishing.models import Submission
+from untrusted.api_params import ObjectId
+from untrusted.text import MAX_TEXT_CHARS
 
 router = Router(tags=["smishing"])
 
 
 class SubmissionIn(Schema):
-    text: str = Field(..., description="The message exactly as received (masked before storage).")
+    text: str = Field(
+        ...,
+        max_length=MAX_TEXT_CHARS,
+        description="The message exactly as received (masked before storage); at most FDS_SMISHING_MAX_CHARS.",
+    )
     sender: str = Field("", max_length=40, description="The sender number, if known.")
-    consent: bool = Field(False, description="The submitter agreed the text may be used for training.")
+    consent: StrictBool = Field(False, description="The submitter agreed the text may be used for training.")
     consent_version: str | None = Field(
         None, description="Version of the consent text shown; must be the current one when given."
     )
@@ -152,7 +159,7 @@ def submission_create(request: HttpRequest, payload: SubmissionIn) -> HttpRespon
     response={200: SubmissionOut, 404: ErrorOut},
     url_name="smishing_submission_get",
 )
-def submission_get(request: HttpRequest, submission_id: int) -> dict:
+def submission_get(request: HttpRequest, submission_id: ObjectId) -> dict:
     """A submission's state and, once `done`, its verdict with reasons and their evidence spans."""
     if not (
         request.user.has_perm("smishing.add_submission") or request.user.has_perm("smishing.view_submission")

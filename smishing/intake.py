@@ -6,7 +6,6 @@ transaction, last) and the enqueue (after commit).
 
 from __future__ import annotations
 
-import re
 import time
 
 from django.conf import settings
@@ -24,8 +23,9 @@ from smishing.models import (
     Indicator,
     Submission,
 )
+from untrusted.text import compile_pattern
 
-_SENDER_ALLOWED = re.compile(r"^[0-9+\-() .]{0,40}$")
+_SENDER_ALLOWED = compile_pattern("smishing.sender", r"^[0-9+\-() .]{0,40}$")
 
 
 # The consent wording in force. A new wording gets a new version here (and is published as a new
@@ -109,6 +109,8 @@ def submission_create(
         raise SubmissionInvalid("Paste the text of the message.")
     if len(text) > max_text_chars():
         raise SubmissionInvalid(f"The text is longer than {max_text_chars()} characters.")
+    if "\x00" in text:
+        raise SubmissionInvalid("The text contains a NUL character.")
     sender = (sender or "").strip()
     if not _SENDER_ALLOWED.match(sender):
         raise SubmissionInvalid("The sender number may hold digits, spaces, +, -, ( and ) only.")

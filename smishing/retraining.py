@@ -42,6 +42,7 @@ from smishing.models import (
     TrainingSet,
     TrainingSetItem,
 )
+from untrusted.spreadsheets import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ def training_set_export_csv(*, training_set: TrainingSet, actor: User) -> str:
     writer.writerow(["text", "label"])
     count = 0
     for text, label in selectors.training_set_rows(training_set=training_set):
-        writer.writerow([text, label])
+        # Submitted texts are anyone's input: a spreadsheet must show them, never run them.
+        writer.writerow([spreadsheet_safe(text), label])
         count += 1
     with transaction.atomic():
         audit_record(

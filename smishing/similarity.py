@@ -8,11 +8,12 @@ stored signatures. A new report therefore costs one indexed lookup, never a resc
 from __future__ import annotations
 
 import hashlib
-import re
 import struct
 
 import numpy as np
 from datasketch import MinHash
+
+from untrusted.text import DIGITS_TO_ZERO, compile_pattern, fold_digits
 
 NUM_PERM = 120
 BANDS = 20
@@ -22,15 +23,14 @@ SHINGLE = 5
 SIMILARITY_THRESHOLD = 0.5
 _SEED = 20241
 
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_DIGITS = re.compile(r"\d")
-_SPACE = re.compile(r"\s+")
+_URL = compile_pattern("similarity.url", r"https?://\S+|www\.\S+", ignore_case=True)
+_SPACE = compile_pattern("similarity.spaces", r"\s+")
 
 
 def text_normalise(text: str) -> str:
     """Scam waves vary the link, the amounts and the spacing; the wording stays."""
     lowered = _URL.sub(" <url> ", text.lower())
-    lowered = _DIGITS.sub("0", lowered)
+    lowered = fold_digits(lowered).translate(DIGITS_TO_ZERO)
     return _SPACE.sub(" ", lowered).strip()
 
 

@@ -17,6 +17,7 @@ from access.requests import request_actor
 from smishing import intake, labelling, model_versions, retraining, selectors
 from smishing.models import Campaign, Label, RetrainJob, SmishingModelVersion, Submission, TrainingSet
 from smishing.rendering import verdict_context
+from untrusted.validation import id_from_query
 
 PAGE_SIZE = 25
 
@@ -108,7 +109,7 @@ def review(request: HttpRequest) -> HttpResponse:
         "status": request.GET.get("status", ""),
         "labelled": request.GET.get("labelled", ""),
         "consented": request.GET.get("consented", ""),
-        "campaign_id": int(campaign_raw) if campaign_raw.isdigit() else None,
+        "campaign_id": id_from_query(campaign_raw),
     }
     page = _page(request, selectors.submissions_search(user=request_actor(request), **filters))
     return render(
@@ -320,8 +321,9 @@ def training_set_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("smishing.retrain_model", raise_exception=True)
-@require_GET
+@require_POST
 def training_set_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The set as CSV. POST (with CSRF): an export writes an audit event."""
     training_set = get_object_or_404(TrainingSet, pk=pk)
     body = retraining.training_set_export_csv(training_set=training_set, actor=request_actor(request))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")

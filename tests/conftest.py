@@ -191,7 +191,9 @@ def _live_processes(django_db_setup: None, django_db_blocker, tmp_path_factory: 
 
     group = ProcessGroup(env=env, cwd=Path(settings.BASE_DIR), logs=logs)
     web = group.start("web", web_command(port=port))
-    group.start("worker", worker_command(loglevel="WARNING", solo=True, queues="celery", heartbeat=False))
+    group.start(
+        "worker", worker_command(loglevel="WARNING", solo=True, queues="celery,smishing", heartbeat=False)
+    )
     url = f"http://127.0.0.1:{port}"
     if not wait_http_ok(url + "/healthz", timeout=90, watch=web):
         group.stop(timeout=0)

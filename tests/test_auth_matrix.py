@@ -47,10 +47,12 @@ SENIOR = roles.SENIOR_ANALYST
 COMPLIANCE = roles.COMPLIANCE_REVIEWER
 ADMINISTRATOR = roles.ADMINISTRATOR
 SERVICE = roles.INGEST_SERVICE  # API only: a service client with a bearer token
+MASTER = roles.CUSTOMER_MASTER_SERVICE  # API only: core banking's customer master
+SERVICES = (SERVICE, MASTER)
 
 STAFF_ROLES = (EMPLOYEE, ANALYST, SENIOR, COMPLIANCE, ADMINISTRATOR)
 ROLES = (ANONYMOUS, *STAFF_ROLES)
-API_PRINCIPALS = (*ROLES, SERVICE)
+API_PRINCIPALS = (*ROLES, *SERVICES)
 
 # Role sets, written out rather than derived from fdsportal.roles: the matrix must catch a change there.
 NOBODY: frozenset[str] = frozenset()
@@ -61,6 +63,7 @@ WORKERS = frozenset({ANALYST, SENIOR, ADMINISTRATOR})  # triage, work cases, req
 APPROVERS = frozenset({SENIOR, ADMINISTRATOR})  # approve refunds (four-eyes), retrain models
 READERS = WORKERS | {COMPLIANCE}  # view alerts, cases, refunds, submissions, campaigns, dashboard
 COMPLIANCE_ONLY = frozenset({COMPLIANCE, ADMINISTRATOR})  # audit trail, QA review
+ADMINISTRATORS = frozenset({ADMINISTRATOR})  # lift login lockouts
 DETECTION_READERS = APPROVERS | {COMPLIANCE}  # rules, lists, thresholds, backtests, approvals (read-only)
 # Drafting and approving detection changes is APPROVERS (never one's own change: see tests/detection).
 
@@ -365,6 +368,10 @@ PAGES: dict[str, Access | list[Access]] = {
     "healthz": Access(PUBLIC),
     "login": Access(PUBLIC),
     "logout": Access(PUBLIC, method="POST"),
+    "lockouts": Access(ADMINISTRATORS),
+    "lockout_release": Access(
+        ADMINISTRATORS, method="POST", kwargs=lambda objects, _caller: {"attempt_id": 1}
+    ),
     "set_language": Access(PUBLIC, method="POST"),
     # The API's own pages (the operations are in API_OPERATIONS): its docs are for signed-in staff.
     "api:api-root": Access(NOBODY, login_redirect=False),  # django-ninja answers 404 unless DEBUG
@@ -418,7 +425,7 @@ PAGES: dict[str, Access | list[Access]] = {
     "smishing:retrain_job": Access(APPROVERS, kwargs=_pk("pk", Objects.retrain_job)),
     "smishing:retrain_approve": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.retrain_job)),
     "smishing:training_set_create": Access(APPROVERS, method="POST"),
-    "smishing:training_set_export": Access(APPROVERS, kwargs=_pk("pk", Objects.training_set)),
+    "smishing:training_set_export": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.training_set)),
     # Detection
     "detection:rules": Access(DETECTION_READERS),
     "detection:rule_new": Access(APPROVERS),
@@ -455,7 +462,7 @@ PAGES: dict[str, Access | list[Access]] = {
     "detection:promote": Access(WORKERS, method="POST", kwargs=_pk("submission_id", Objects.submission)),
     # Audit trail
     "audit:search": Access(COMPLIANCE_ONLY),
-    "audit:export": Access(COMPLIANCE_ONLY),
+    "audit:export": Access(COMPLIANCE_ONLY, method="POST"),
     "audit:object_timeline": Access(
         COMPLIANCE_ONLY, kwargs=lambda objects, _caller: {"target_type": "cases.case", "target_id": "1"}
     ),
@@ -472,9 +479,17 @@ def _transaction_body(_objects: Objects) -> dict[str, Any]:
 
 
 INGEST = frozenset({SERVICE})
+CUSTOMER_MASTER = frozenset({MASTER})
+
+
+def _master_body(_objects: Objects) -> dict[str, Any]:
+    n = next(_serial)
+    return {"customers": [{"external_id": f"MATRIX-MC-{n}", "accounts": [{"external_id": f"MATRIX-MA-{n}"}]}]}
+
 
 API_OPERATIONS: dict[str, Access | list[Access]] = {
     "alerts_api_transaction_submit": Access(INGEST, method="POST", body=_transaction_body),
+    "alerts_api_customer_master_submit": Access(CUSTOMER_MASTER, method="POST", body=_master_body),
     "alerts_api_transaction_batch_submit": Access(
         INGEST, method="POST", body=lambda objects: {"transactions": [_transaction_body(objects)]}
     ),
@@ -581,12 +596,12 @@ def _rule_body() -> dict[str, Any]:
 WEBSOCKETS: dict[str, Access | list[Access]] = {
     "ws/alerts/": Access(READERS),
     "ws/smishing/submissions/": Access(SUBMITTERS),
-    "ws/smishing/submissions/<int:submission_id>/": [
+    "ws/smishing/submissions/<id:submission_id>/": [
         # Only the person who submitted the text hears its verdict; analysts read it on the page.
         Access(SUBMITTERS, kwargs=_own_submission("submission_id"), variant="own"),
         Access(NOBODY, kwargs=_pk("submission_id", Objects.submission), variant="someone else's"),
     ],
-    "ws/smishing/retrain/<int:job_id>/": Access(APPROVERS, kwargs=_pk("job_id", Objects.retrain_job)),
+    "ws/smishing/retrain/<id:job_id>/": Access(APPROVERS, kwargs=_pk("job_id", Objects.retrain_job)),
 }
 
 
@@ -664,7 +679,7 @@ def websocket_routes() -> list[str]:
 def principals(db: None) -> dict[str, User | None]:
     roles.roles_sync()
     users: dict[str, User | None] = {ANONYMOUS: None}
-    for role in (*STAFF_ROLES, SERVICE):
+    for role in (*STAFF_ROLES, *SERVICES):
         user = User.objects.create_user(username=f"matrix-{role}", password="matrix-password-1")
         user.groups.add(Group.objects.get(name=role))
         if role == ADMINISTRATOR:
@@ -680,7 +695,7 @@ def objects(db: None) -> Objects:
 
 
 def client_as(user: User | None, role: str) -> Client:
-    if role == SERVICE and user is not None:
+    if role in SERVICES and user is not None:
         from access.services import api_token_create
 
         _token, key = api_token_create(user=user, name="matrix")
@@ -895,7 +910,7 @@ def test_every_websocket_route_is_in_the_matrix() -> None:
 def _ws_path(route: str, kwargs: dict[str, Any]) -> str:
     path = route
     for key, value in kwargs.items():
-        for converter in ("int", "str", "slug", "uuid", "path"):
+        for converter in ("int", "id", "str", "slug", "uuid", "path"):
             path = path.replace(f"<{converter}:{key}>", str(value))
         path = path.replace(f"<{key}>", str(value))
     return "/" + path
@@ -942,6 +957,6 @@ def test_websocket_access(
 
 
 def test_the_matrix_knows_every_role() -> None:
-    assert set(STAFF_ROLES) | {SERVICE} == set(roles.ROLE_PERMISSIONS), (
+    assert set(STAFF_ROLES) | set(SERVICES) == set(roles.ROLE_PERMISSIONS), (
         "a role was added or removed: extend the matrix"
     )

@@ -31,6 +31,8 @@ RANK = {
     "access": 1,
     "realtime": 1,
     "audit": 0,
+    # Input handling (linear-time patterns, plausible values): below everything, imports no app.
+    "untrusted": -1,
 }
 # The only modules a package may import from a given lower package, where that is restricted.
 NARROW = {

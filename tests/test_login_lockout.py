@@ -1,4 +1,4 @@
-"""Login lockout (django-axes): repeated wrong passwords lock that account, and only that account."""
+"""Login lockout (django-axes): repeated wrong passwords lock that username from that address only."""
 
 from __future__ import annotations
 
@@ -53,17 +53,40 @@ def test_fewer_failures_than_the_limit_still_let_the_right_password_in(victim):
     assert is_logged_in(client)
 
 
-def test_five_wrong_passwords_lock_the_account_even_against_the_right_password(victim):
-    attacker = Client()
+def test_five_wrong_passwords_lock_the_name_from_that_address_even_against_the_right_password(victim):
+    attacker = Client(REMOTE_ADDR="10.9.9.9")
     lock_out(attacker, "victim")
 
-    owner = Client(REMOTE_ADDR="10.1.2.3")  # the real owner, from another machine
-    response = log_in(owner, "victim", PASSWORD)
+    response = log_in(attacker, "victim", PASSWORD)
 
     assert response.status_code in (403, 429)
     assert LOCKED_TEXT in response.content.decode()
     assert "registration/locked_out.html" in [t.name for t in response.templates]
-    assert not is_logged_in(owner)
+    assert not is_logged_in(attacker)
+
+
+def test_attack_nobody_can_lock_an_approver_out_from_elsewhere(colleague):
+    attacker = Client(REMOTE_ADDR="10.9.9.9")
+    for _round in range(3):  # again and again
+        lock_out(attacker, "colleague")
+
+    approver = Client(REMOTE_ADDR="10.1.2.3")  # at their own desk
+    response = log_in(approver, "colleague", PASSWORD)
+
+    assert response.status_code == 302
+    assert is_logged_in(approver)
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_counts(colleague, settings):
+    settings.FDS_TRUSTED_PROXY_COUNT = 1
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="10.9.9.9")
+    lock_out(attacker, "colleague")
+    # The same load balancer, another client behind it: not locked out.
+    approver = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="10.1.2.3")
+    assert log_in(approver, "colleague", PASSWORD).status_code == 302
+    # A client cannot pick its address by writing X-Forwarded-For itself: only the last hop counts.
+    spoofer = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="10.1.2.3, 10.9.9.9")
+    assert LOCKED_TEXT in log_in(spoofer, "colleague", PASSWORD).content.decode()
 
 
 def test_the_lock_survives_further_attempts_and_does_not_leak_whether_the_password_was_right(victim):
@@ -97,6 +120,33 @@ def test_an_administrator_can_unlock_the_account(victim):
     response = log_in(client, "victim", PASSWORD)
     assert response.status_code == 302
     assert is_logged_in(client)
+
+
+def test_an_administrator_unlocks_from_the_lockouts_page_and_it_is_audited(victim, make_user):
+    from axes.models import AccessAttempt
+
+    from audit.models import AuditEvent
+
+    locked = Client(REMOTE_ADDR="10.1.2.3")
+    lock_out(locked, "victim")
+    administrator = Client()
+    administrator.force_login(make_user(roles.ADMINISTRATOR, "admin1"))
+    page = administrator.get(reverse("lockouts"))
+    assert page.status_code == 200 and "10.1.2.3" in page.content.decode()
+    attempt = AccessAttempt.objects.get(username="victim")
+
+    refused = administrator.post(reverse("lockout_release", args=[attempt.pk]), {"reason": ""})
+    assert refused.status_code == 302 and AccessAttempt.objects.filter(pk=attempt.pk).exists()
+    administrator.post(reverse("lockout_release", args=[attempt.pk]), {"reason": "owner verified by phone"})
+
+    assert log_in(locked, "victim", PASSWORD).status_code == 302
+    event = AuditEvent.objects.get(action="auth.lockout.released")
+    assert event.actor_label == "admin1" and event.reason == "owner verified by phone"
+    assert event.before["username"] == "victim" and event.before["ip_address"] == "10.1.2.3"
+
+
+def test_only_administrators_may_lift_lockouts(victim, senior, client_for):
+    assert client_for(senior).get(reverse("lockouts")).status_code == 403
 
 
 def test_unknown_usernames_are_throttled_too(db):

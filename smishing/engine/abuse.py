@@ -8,8 +8,9 @@ are not flagged.
 
 from __future__ import annotations
 
-import re
 import unicodedata
+
+from untrusted.text import compile_pattern
 
 ABUSE_REPLY_KO = (
     "욕설이나 비속어가 포함된 문장은 확인해 드릴 수 없습니다. 받으신 문자 내용만 그대로 붙여넣어 주세요."
@@ -155,10 +156,17 @@ _KO_ALLOWED = (
 )
 _EN_ALLOWED = re.compile(r"shii?t+ake|scunthorpe|penistone|cockburn|hancock|dickens")
 _JAMO_ABBREVIATIONS = ("ㅅㅂ", "ㅆㅂ", "ㅂㅅ", "ㅄ", "ㅈㄹ", "ㅗㅗ", "ㅈㄴ", "ㄲㅈ", "ㅁㅊ", "ㅅㅂㄹㅁ")
-_EN_WORDS = re.compile(
-    r"f+u+c+k+|fuk|fck|phuck|motherf|sh+i+t+(?!ake)|bitch|asshole|cunt|bastard|dickhead|whore|slut|"
+# "shiitake" is not an insult: the look-ahead is spelled out as the characters that may follow.
+_EN_WORDS = compile_pattern(
+    "abuse.english_words",
+    r"f+u+c+k+|fuk|fck|phuck|motherf|sh+i+t+(?:$|[^a]|a(?:$|[^k]|k(?:$|[^e])))|bitch|asshole|cunt|bastard|dickhead|whore|slut|"
     r"retard|wanker|twat|stfu|kys|killyourself",
 )
+_NOT_WORD_LETTER = compile_pattern("abuse.not_word_letter", r"(?:[^\w\u3131-\u318e]|[\d_])+")
+_ONLY_JAMO = compile_pattern("abuse.only_jamo", r"[\u3131-\u318e]+")
+_DIGIT_INSULT = compile_pattern("abuse.digit_insult", r"개\s?18|18\s?(?:놈|새끼)|씨\s?[0-9]\s?발")
+_NOT_LATIN = compile_pattern("abuse.not_latin", r"[^a-z]+")
+_SPACED_LETTERS = compile_pattern("abuse.spaced_letters", r"(?:\b\w\W){3,}")
 _LEET = str.maketrans(
     {
         "0": "o",
@@ -204,7 +212,7 @@ def _compose_jamo(text: str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Whitespace tokens with symbols/digits inside removed, runs of one-character tokens merged."""
-    raw = [re.sub(r"[^\w\u3131-\u318e]|[\d_]", "", token) for token in text.split()]
+    raw = [_NOT_WORD_LETTER.sub("", token) for token in text.split()]
     merged: list[str] = []
     run: list[str] = []
     for token in raw:
@@ -235,9 +243,7 @@ def is_abusive(text: str) -> bool:
         if first + second in _KO_PHRASES:
             return True
     for token in tokens:
-        if any(abbreviation in token for abbreviation in _JAMO_ABBREVIATIONS) and re.fullmatch(
-            r"[\u3131-\u318e]+", token
-        ):
+        if any(abbreviation in token for abbreviation in _JAMO_ABBREVIATIONS) and _ONLY_JAMO.fullmatch(token):
             return True
         cleaned = token
         for allowed in _KO_ALLOWED:
@@ -245,7 +251,7 @@ def is_abusive(text: str) -> bool:
         if any(word in cleaned for word in _KO_WORDS):
             return True
     # "개18", "18놈": the digits carry the insult, so check them before digits are dropped.
-    if re.search(r"개\s?18|18\s?(?:놈|새끼)|씨\s?[0-9]\s?발", composed):
+    if _DIGIT_INSULT.search(composed):
         return True
     if any(word in re.sub(r"[^a-z]", "", token) for token in composed.split() for word in _KO_ROMAN):
         return True
@@ -253,4 +259,4 @@ def is_abusive(text: str) -> bool:
     for token in _tokens(latin):
         if _EN_WORDS.search(token):
             return True
-    return bool(_EN_WORDS.search(re.sub(r"[^a-z]", "", latin)) and re.search(r"(?:\b\w\W){3,}", latin))
+    return bool(_EN_WORDS.search(_NOT_LATIN.sub("", latin)) and _SPACED_LETTERS.search(latin))

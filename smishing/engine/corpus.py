@@ -8,13 +8,13 @@ so a fair evaluation holds out whole templates (`split_by_template`), never rand
 from __future__ import annotations
 
 import random
-import re
 import string
 from collections.abc import Callable
 
 from smishing.engine.corpus_reported import REPORTED_TEMPLATES, obfuscate, truncate
 from smishing.engine.corpus_reported import SLOTS as REPORTED_SLOTS
 from smishing.engine.types import Example
+from untrusted.text import compile_pattern
 
 # (kind, label, templates). Slots in {braces} are filled by `_SLOTS`.
 TEMPLATES: list[tuple[str, str, list[str]]] = [
@@ -727,7 +727,8 @@ _SLOTS: dict[str, Callable[[random.Random], str]] = {
         f"{_pick(r, ['신한', '국민', '우리', '카카오뱅크', '농협'])} {_digits(r, 3)}-{_digits(r, 3)}-{_digits(r, 6)}"
     ),
 }
-_SLOT = re.compile(r"\{(\w+)\}")
+_SLOT = compile_pattern("corpus.slot", r"\{(\w+)\}")
+_LINK_OR_NUMBER = compile_pattern("corpus.link_or_number", r"[/.@:\d]")
 
 
 def _noise(rng: random.Random, text: str, label: str) -> str:
@@ -746,7 +747,7 @@ def _noise(rng: random.Random, text: str, label: str) -> str:
         words = text.split(" ")
         if len(words) > 3:
             i = rng.randrange(0, len(words) - 1)
-            if not re.search(r"[/.@:\d]", words[i] + words[i + 1]):
+            if not _LINK_OR_NUMBER.search(words[i] + words[i + 1]):
                 joiner = "" if rng.random() < 0.5 else "  "
                 words[i : i + 2] = [words[i] + joiner + words[i + 1]]
         text = " ".join(words)
@@ -761,7 +762,7 @@ _ALL_SLOTS: dict[str, Callable[[random.Random], str]] = {**_SLOTS, **REPORTED_SL
 
 
 def render(template: str, rng: random.Random) -> str:
-    return _SLOT.sub(lambda match: _ALL_SLOTS[match.group(1)](rng), template)
+    return _SLOT.sub(lambda match: _ALL_SLOTS[match.group(1) or ""](rng), template)
 
 
 def generate_corpus(*, seed: int = 0, per_template: int = 30) -> list[Example]:

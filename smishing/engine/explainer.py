@@ -10,7 +10,6 @@ reasons instead.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import urllib.error
@@ -19,10 +18,18 @@ from typing import Any
 
 from smishing.engine.indicators import extract_indicators
 from smishing.engine.types import Verdict
+from untrusted.text import compile_pattern
 
-_NUMBER = re.compile(r"\d(?:[\d,.\-\s]*\d)?")
-_HANDLE = re.compile(r"(?<![\w.])@([A-Za-z0-9_]{3,32})")
-_DOMAINISH = re.compile(r"(?:h(?:tt|xx)ps?://)?(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}(?:/\S*)?", re.IGNORECASE)
+_NUMBER = compile_pattern("explainer.number", r"\d(?:[\d,.\-\s]*\d)?")
+_HANDLE = compile_pattern("explainer.handle", r"(?:^|[^\w.])@(?P<handle>[A-Za-z0-9_]{3,32})")
+_DOMAINISH = compile_pattern(
+    "explainer.domainish",
+    r"(?:h(?:tt|xx)ps?://)?(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}(?:/\S*)?",
+    ignore_case=True,
+)
+_NON_DIGIT = compile_pattern("explainer.non_digit", r"\D+")
+_SCHEME = compile_pattern("explainer.scheme", r"^h(?:tt|xx)ps?://")
+_DIGITS_AND_DOTS = compile_pattern("explainer.digits_and_dots", r"[\d.]+")
 
 SYSTEM_PROMPT = (
     "당신은 은행의 스미싱 분석 도우미입니다. 주어진 판정 이유만 바탕으로 "
@@ -35,7 +42,7 @@ SYSTEM_PROMPT = (
 def _digit_forms(text: str) -> set[str]:
     forms = set()
     for match in _NUMBER.finditer(text):
-        digits = re.sub(r"\D", "", match.group(0))
+        digits = _NON_DIGIT.sub("", match.group(0) or "")
         if digits:
             forms.add(digits)
     return forms
@@ -49,24 +56,24 @@ def paragraph_is_grounded(paragraph: str, text: str) -> bool:
     """
     lowered = text.lower()
     text_digits = _digit_forms(text)
-    joined_digits = re.sub(r"\D", "", text)
+    joined_digits = _NON_DIGIT.sub("", text)
     for indicator in extract_indicators(paragraph):
         value = indicator.value.lower()
         if indicator.kind == "url":
-            bare = re.sub(r"^h(?:tt|xx)ps?://", "", value).rstrip("/")
+            bare = _SCHEME.sub("", value).rstrip("/")
             if bare not in lowered and value not in lowered:
                 return False
         elif indicator.kind == "messenger" and value not in lowered:
             return False
     for match in _DOMAINISH.finditer(paragraph):
-        bare = re.sub(r"^h(?:tt|xx)ps?://", "", match.group(0).lower()).rstrip("/.")
-        if "." in bare and not re.fullmatch(r"[\d.]+", bare) and bare not in lowered:
+        bare = _SCHEME.sub("", (match.group(0) or "").lower()).rstrip("/.")
+        if "." in bare and not _DIGITS_AND_DOTS.fullmatch(bare) and bare not in lowered:
             return False
-    for match in _HANDLE.finditer(paragraph):
-        if match.group(1).lower() not in lowered:
+    for match in _HANDLE.scan(paragraph, "handle"):
+        if (match.group("handle") or "").lower() not in lowered:
             return False
     for match in _NUMBER.finditer(paragraph):
-        digits = re.sub(r"\D", "", match.group(0))
+        digits = _NON_DIGIT.sub("", match.group(0) or "")
         if len(digits) < 2:
             continue
         if (

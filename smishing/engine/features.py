@@ -7,7 +7,6 @@ prediction time, which is how the `model_wording` reason finds the words that pu
 from __future__ import annotations
 
 import json
-import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sklearn.utils import murmurhash3_32
 
 from smishing.engine.indicators import url_info
 from smishing.engine.types import Indicator
+from untrusted.text import DIGITS_TO_ZERO, compile_pattern, fold_digits
 
 _kiwi: Any = None
 _kiwi_lock = threading.Lock()
@@ -66,6 +66,11 @@ class Morpheme:
     end: int
 
 
+_HANGUL_SYLLABLE = compile_pattern("features.hangul_syllable", r"[가-힣]")
+_LATIN_WORD = compile_pattern("features.latin_word", r"[A-Za-z]{2,}")
+_SPACES = compile_pattern("features.spaces", r"\s+")
+
+
 # Optional memo for offline runs (benchmarks, repeated training on one corpus); never used in serving.
 _memo: dict[str, list[Morpheme]] | None = None
 
@@ -97,9 +102,9 @@ def morphemes(text: str) -> list[Morpheme]:
 
 
 def _morphemes(text: str) -> list[Morpheme]:
-    if not re.search(r"[가-힣]", text):
+    if not _HANGUL_SYLLABLE.search(text):
         return [
-            Morpheme(m.group(0).lower(), "SL", m.start(), m.end()) for m in re.finditer(r"[A-Za-z]{2,}", text)
+            Morpheme((m.group(0) or "").lower(), "SL", m.start(), m.end()) for m in _LATIN_WORD.finditer(text)
         ]
     tokens = kiwi().tokenize(text)
     return [
@@ -125,8 +130,8 @@ def normalized_for_ngrams(text: str, indicators: tuple[Indicator, ...]) -> str:
         cursor = indicator.span.end
     pieces.append(text[cursor:])
     folded = unicodedata.normalize("NFKC", "".join(pieces)).lower()
-    folded = re.sub(r"\d", "0", folded)
-    return re.sub(r"\s+", " ", folded).strip()
+    folded = fold_digits(folded).translate(DIGITS_TO_ZERO)
+    return _SPACES.sub(" ", folded).strip()
 
 
 def text_tokens(

@@ -7,13 +7,14 @@ decoded with `idna`, and look-alikes are measured against a list of official dom
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import idna
 
 from smishing.engine.types import Indicator, Span
+from untrusted.text import Match, compile_pattern, fold_digits
+from untrusted.text import escape as re2_escape
 
 
 def _words(text: str) -> frozenset[str]:
@@ -149,30 +150,44 @@ _DOT = r"(?:\.|\[\.\]|\(\.\))"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 _PATH = r"(?:[/?#][^\s<>\"'\u3131-\u318e\uac00-\ud7a3]*)?"
 _IPV4 = rf"(?:\d{{1,3}}{_DOT}){{3}}\d{{1,3}}"
-_URL_WITH_SCHEME = re.compile(
+# Look-behind and look-ahead are written as consumed context outside the named group `url`; the
+# scanner resumes at the group's end (see untrusted.text).
+_URL_WITH_SCHEME = compile_pattern(
+    "indicators.url_with_scheme",
     rf"(?:h(?:tt|xx)ps?|ftp)://(?P<host>[^\s/?#<>\"'\[\]()]+(?:{_DOT}[^\s/?#<>\"'\[\]()]+)*)(?::\d{{2,5}})?{_PATH}",
-    re.IGNORECASE,
+    ignore_case=True,
 )
-_URL_BARE = re.compile(
-    rf"(?<![A-Za-z0-9@.\-/_:])(?P<host>(?:{_LABEL}{_DOT})+(?:xn--[a-z0-9\-]+|[a-z]{{2,24}}))(?::\d{{2,5}})?{_PATH}",
-    re.IGNORECASE,
+_URL_BARE = compile_pattern(
+    "indicators.url_bare",
+    rf"(?:^|[^A-Za-z0-9@.\-/_:])(?P<url>(?P<host>(?:{_LABEL}{_DOT})+(?:xn--[a-z0-9\-]+|[a-z]{{2,24}}))(?::\d{{2,5}})?{_PATH})",
+    ignore_case=True,
 )
-_IP_BARE = re.compile(rf"(?<![\d.])(?P<host>{_IPV4})(?::\d{{2,5}})?{_PATH}(?![\d.])")
-_HANGUL = re.compile(r"[\u3131-\u318e\uac00-\ud7a3]")
+_IP_BARE = compile_pattern(
+    "indicators.ip_bare",
+    rf"(?:^|[^\d.])(?P<url>(?P<host>{_IPV4})(?::\d{{2,5}})?{_PATH})(?:[^\d.]|$)",
+)
+_HANGUL = compile_pattern("indicators.hangul", r"[\u3131-\u318e\uac00-\ud7a3]")
+_LATIN = compile_pattern("indicators.latin", r"[A-Za-z]")
+_DIGITS_AND_DOTS = compile_pattern("indicators.digits_and_dots", r"[\d.]+")
+_IPV4_HOST = compile_pattern("indicators.ipv4_host", r"\d{1,3}(?:\.\d{1,3}){3}")
+_HOST_AND_PATH = compile_pattern("indicators.host_and_path", r"([^/?#]*)((?s:.*))")
+_DEFANGED_SCHEME = compile_pattern("indicators.defanged_scheme", r"^h[x]{2}p", ignore_case=True)
+_NON_DIGIT = compile_pattern("indicators.non_digit", r"\D+")
+_HOST_SEPARATORS = compile_pattern("indicators.host_separators", r"[.\-_]")
 _TRAILING = ".,;:!?…'\"}>"
 
-_PHONE = re.compile(
-    r"""(?<![\d*+])(?:
-        \+\d{1,3}[\s\-.]?\(?\d{1,4}\)?(?:[\s\-.]?\d{2,4}){2,3}
-       |00[1-9]\d{0,2}[\s\-]\d{1,4}(?:[\s\-]?\d{2,4}){2,3}
-       |01[016789][\s\-.]?\d{3,4}[\s\-.]?\d{4}
-       |\(?0(?:2|[3-6][1-5])\)?[\s\-.)]?\d{3,4}[\s\-.]?\d{4}
-       |0[5-8]0\d?[\s\-.]?\d{3,4}[\s\-.]?\d{4}
-       |1[5-9]\d{2}[\s\-.]\d{4}
-       |0\d{9,10}
-    )(?![\d*])""",
-    re.VERBOSE,
+_PHONE_SHAPES = "|".join(
+    (
+        r"\+\d{1,3}[\s\-.]?\(?\d{1,4}\)?(?:[\s\-.]?\d{2,4}){2,3}",
+        r"00[1-9]\d{0,2}[\s\-]\d{1,4}(?:[\s\-]?\d{2,4}){2,3}",
+        r"01[016789][\s\-.]?\d{3,4}[\s\-.]?\d{4}",
+        r"\(?0(?:2|[3-6][1-5])\)?[\s\-.)]?\d{3,4}[\s\-.]?\d{4}",
+        r"0[5-8]0\d?[\s\-.]?\d{3,4}[\s\-.]?\d{4}",
+        r"1[5-9]\d{2}[\s\-.]\d{4}",
+        r"0\d{9,10}",
+    )
 )
+_PHONE = compile_pattern("indicators.phone", rf"(?:^|[^\d*+])(?P<phone>{_PHONE_SHAPES})(?:[^\d*]|$)")
 
 BANK_NAMES = (
     "KB국민",
@@ -208,37 +223,65 @@ BANK_NAMES = (
     "산업",
     "저축",
 )
-_BANK = "|".join(sorted((re.escape(b) for b in BANK_NAMES), key=len, reverse=True))
-_ACCOUNT_NUMBER = r"\d{2,6}(?:[\-\s]\d{2,8}){1,4}(?![\d\-])|\d{10,16}(?!\d)"
-_ACCOUNT = re.compile(
+_BANK = "|".join(sorted((re2_escape(b) for b in BANK_NAMES), key=len, reverse=True))
+# The number must not run on into more digits (or a dash, for grouped numbers): the context character
+# after it is consumed outside the group. One optional run of spaces between the parts keeps the
+# pattern linear under any engine; RE2 makes it linear whatever the shape.
+_GROUPED = r"\d{2,6}(?:[\-\s]\d{2,8}){1,4}"
+_ACCOUNT = compile_pattern(
+    "indicators.account",
     rf"(?:(?:입금|송금|이체|환불)\s*)?(?:계좌(?:번호)?\s*[:：]?\s*)?(?P<bank>{_BANK})(?:은행|뱅크)?\s*"
-    rf"(?:계좌(?:번호)?)?\s*[:：]?\s*(?P<num>{_ACCOUNT_NUMBER})"
-    rf"|(?:입금|송금|이체)?\s*계좌(?:번호)?\s*[:：]?\s*(?P<num2>{_ACCOUNT_NUMBER})",
+    rf"(?:계좌(?:번호)?)?\s*[:：]?\s*(?:(?P<num>{_GROUPED})(?:[^\d\-]|$)|(?P<num_run>\d{{10,16}})(?:\D|$))"
+    rf"|(?:입금|송금|이체)?\s*계좌(?:번호)?\s*[:：]?\s*(?:(?P<num2>{_GROUPED})(?:[^\d\-]|$)|(?P<num2_run>\d{{10,16}})(?:\D|$))",
 )
-_ACCOUNT_CONTEXT = re.compile(r"계좌|입금|송금|이체|예금주|account", re.IGNORECASE)
+_ACCOUNT_GROUPS = ("num", "num_run", "num2", "num2_run")
+_ACCOUNT_CONTEXT = compile_pattern(
+    "indicators.account_context", r"계좌|입금|송금|이체|예금주|account", ignore_case=True
+)
 
 _HANDLE = r"@?(?P<h>[A-Za-z0-9][A-Za-z0-9_.\-]{2,31})"
 _MESSENGER_PATTERNS = (
     (
         "kakao",
-        re.compile(
+        compile_pattern(
+            "indicators.messenger_kakao",
             rf"(?:카카오톡|카톡|카카오|kakao\s?talk|katalk|kakao)\s*(?:아이디|ID|id|친구추가|추가)?\s*[:：]?\s*{_HANDLE}",
-            re.IGNORECASE,
+            ignore_case=True,
         ),
     ),
     (
         "telegram",
-        re.compile(
-            rf"(?:텔레그램|텔레|텔렘|telegram|tg)\s*(?:아이디|ID|id)?\s*[:：]?\s*{_HANDLE}", re.IGNORECASE
+        compile_pattern(
+            "indicators.messenger_telegram",
+            rf"(?:텔레그램|텔레|텔렘|telegram|tg)\s*(?:아이디|ID|id)?\s*[:：]?\s*{_HANDLE}",
+            ignore_case=True,
         ),
     ),
-    ("line", re.compile(rf"(?:라인|line)\s*(?:아이디|ID|id)\s*[:：]?\s*{_HANDLE}", re.IGNORECASE)),
-    ("whatsapp", re.compile(rf"(?:whatsapp|왓츠앱)\s*(?:ID|id)?\s*[:：]?\s*{_HANDLE}", re.IGNORECASE)),
+    (
+        "line",
+        compile_pattern(
+            "indicators.messenger_line",
+            rf"(?:라인|line)\s*(?:아이디|ID|id)\s*[:：]?\s*{_HANDLE}",
+            ignore_case=True,
+        ),
+    ),
+    (
+        "whatsapp",
+        compile_pattern(
+            "indicators.messenger_whatsapp",
+            rf"(?:whatsapp|왓츠앱)\s*(?:ID|id)?\s*[:：]?\s*{_HANDLE}",
+            ignore_case=True,
+        ),
+    ),
 )
-_OPEN_CHAT = re.compile(r"open\.kakao\.com/o/(?P<h>[A-Za-z0-9_]{4,24})", re.IGNORECASE)
-_TME = re.compile(r"(?<![\w.])t\.me/(?P<h>[A-Za-z0-9_]{4,32})", re.IGNORECASE)
-_AT_HANDLE = re.compile(r"(?<![\w.@])@(?P<h>[A-Za-z][A-Za-z0-9_]{3,31})")
-_TELEGRAM_WORD = re.compile(r"텔레|telegram|텔렘|\btg\b|DM", re.IGNORECASE)
+_OPEN_CHAT = compile_pattern(
+    "indicators.open_chat", r"open\.kakao\.com/o/(?P<h>[A-Za-z0-9_]{4,24})", ignore_case=True
+)
+_TME = compile_pattern("indicators.tme", r"(?:^|[^\w.])t\.me/(?P<h>[A-Za-z0-9_]{4,32})", ignore_case=True)
+_AT_HANDLE = compile_pattern("indicators.at_handle", r"(?:^|[^\w.@])@(?P<h>[A-Za-z][A-Za-z0-9_]{3,31})")
+_TELEGRAM_WORD = compile_pattern(
+    "indicators.telegram_word", r"텔레|telegram|텔렘|\btg\b|DM", ignore_case=True
+)
 _NOT_HANDLES = frozenset({"id", "pw", "talk", "com", "http", "https", "www", "open", "chat", "channel"})
 
 
@@ -275,7 +318,7 @@ class UrlInfo:
 
 def _defang(value: str) -> str:
     value = value.replace("[.]", ".").replace("(.)", ".")
-    return re.sub(r"^h[x]{2}p", "http", value, flags=re.IGNORECASE)
+    return _DEFANGED_SCHEME.sub("http", value)
 
 
 def _decode_host(host: str) -> tuple[str, bool]:
@@ -295,7 +338,7 @@ def _decode_host(host: str) -> tuple[str, bool]:
 def registered_domain(host: str) -> str:
     """`a.b.nhis-kr.top` → `nhis-kr.top`, `www.nhis.or.kr` → `nhis.or.kr`; IP hosts are kept whole."""
     host = host.lower().rstrip(".")
-    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host):
+    if _IPV4_HOST.fullmatch(host):
         return host
     labels = host.split(".")
     if len(labels) >= 3 and ".".join(labels[-2:]) in MULTI_LABEL_SUFFIXES:
@@ -308,12 +351,12 @@ def url_info(value: str) -> UrlInfo:
     raw = _defang(value)
     has_scheme = "://" in raw
     rest = raw.split("://", 1)[1] if has_scheme else raw
-    split = re.match(r"([^/?#]*)(.*)", rest, re.DOTALL)
+    split = _HOST_AND_PATH.match(rest)
     assert split is not None
-    host_port, path = split.group(1), split.group(2)
+    host_port, path = split.group(1) or "", split.group(2) or ""
     host = host_port.split("@")[-1].split(":")[0]
     host, idn = _decode_host(host)
-    is_ip = bool(re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host))
+    is_ip = bool(_IPV4_HOST.fullmatch(host))
     domain = registered_domain(host)
     tld = "" if is_ip else host.rsplit(".", 1)[-1]
     return UrlInfo(host, domain, tld, is_ip, idn, path, has_scheme)
@@ -343,15 +386,16 @@ def _find_urls(text: str) -> list[tuple[int, int]]:
         # "https://bit.ly에서" — Hangul glued to an ASCII TLD ends the host.
         last_dot = max(host.rfind("."), 0)
         hangul = _HANGUL.search(host, last_dot)
-        if hangul and re.search(r"[A-Za-z]", host[last_dot : hangul.start()]):
+        if hangul and _LATIN.search(host[last_dot : hangul.start()]):
             end = host_start + hangul.start()
         end = _trim_url(text, start, end)
         if end - start > 8:
             found.append((start, end))
     for pattern in (_IP_BARE, _URL_BARE):
-        for match in pattern.finditer(text):
-            start, end = match.start(), _trim_url(text, match.start(), match.end())
-            host = _defang(match.group("host")).lower()
+        for match in pattern.scan(text, "url"):
+            start, end = match.span("url")
+            end = _trim_url(text, start, end)
+            host = _defang(match.group("host") or "").lower()
             if pattern is _IP_BARE:
                 if not all(0 <= int(octet) <= 255 for octet in host.split(".")):
                     continue
@@ -359,7 +403,7 @@ def _find_urls(text: str) -> list[tuple[int, int]]:
                 tld = host.rsplit(".", 1)[-1]
                 if tld not in KNOWN_TLDS and not tld.startswith("xn--"):
                     continue
-                if re.fullmatch(r"[\d.]+", host):
+                if _DIGITS_AND_DOTS.fullmatch(host):
                     continue
             if not overlaps(start, end):
                 found.append((start, end))
@@ -367,7 +411,7 @@ def _find_urls(text: str) -> list[tuple[int, int]]:
 
 
 def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
+    return _NON_DIGIT.sub("", value)
 
 
 def normalize_phone(value: str) -> str:
@@ -377,12 +421,16 @@ def normalize_phone(value: str) -> str:
     return digits
 
 
+def _account_group(match: Match) -> str:
+    return next(name for name in _ACCOUNT_GROUPS if match.group(name) is not None)
+
+
 def _find_accounts(text: str) -> list[tuple[int, int]]:
     spans = []
-    for match in _ACCOUNT.finditer(text):
-        group = "num" if match.group("num") else "num2"
+    for match in _ACCOUNT.scan(text, _account_group):
+        group = _account_group(match)
         start, end = match.span(group)
-        number = match.group(group).rstrip(" -")
+        number = (match.group(group) or "").rstrip(" -")
         end = start + len(number)
         digits = _digits(number)
         if not 10 <= len(digits) <= 16:
@@ -399,7 +447,7 @@ def _find_accounts(text: str) -> list[tuple[int, int]]:
 
 def account_spans(text: str) -> list[tuple[int, int]]:
     """Spans of beneficiary account numbers (a bank name or 계좌 right before the digits)."""
-    return _find_accounts(text)
+    return _find_accounts(fold_digits(text))
 
 
 def extract_indicators(text: str) -> tuple[Indicator, ...]:
@@ -408,22 +456,30 @@ def extract_indicators(text: str) -> tuple[Indicator, ...]:
     `normalized`: URL → registered domain in lower case (punycode decoded), phone → digits only
     (+82 folded to the domestic 0), messenger → lower-case handle, account → digits only.
     """
+    original = text
+    # Fullwidth and other decimal digits are matched as ASCII; values and spans come from the original.
+    text = fold_digits(text)
     indicators: list[Indicator] = []
     url_spans = _find_urls(text)
     for start, end in url_spans:
-        value = text[start:end]
         indicators.append(
-            Indicator("url", value, url_info(value).registered_domain, Span.of(text, start, end))
+            Indicator(
+                "url",
+                original[start:end],
+                url_info(text[start:end]).registered_domain,
+                Span.of(original, start, end),
+            )
         )
 
     accounts = _find_accounts(text)
     for start, end in accounts:
-        value = text[start:end]
-        indicators.append(Indicator("account", value, _digits(value), Span.of(text, start, end)))
+        indicators.append(
+            Indicator("account", original[start:end], _digits(text[start:end]), Span.of(original, start, end))
+        )
 
     taken = url_spans + accounts
-    for match in _PHONE.finditer(text):
-        start, end = match.span()
+    for match in _PHONE.scan(text, "phone"):
+        start, end = match.span("phone")
         if any(start < te and ts < end for ts, te in taken):
             continue
         value = text[start:end].strip()
@@ -431,18 +487,20 @@ def extract_indicators(text: str) -> tuple[Indicator, ...]:
         normalized = normalize_phone(value)
         if len(normalized) < 8:
             continue
-        indicators.append(Indicator("phone", value, normalized, Span.of(text, start, end)))
+        indicators.append(Indicator("phone", original[start:end], normalized, Span.of(original, start, end)))
 
     handles: set[tuple[int, int]] = set()
 
     def add_handle(start: int, end: int) -> None:
         value = text[start:end]
-        if (start, end) in handles or value.lower() in _NOT_HANDLES or not re.search(r"[A-Za-z]", value):
+        if (start, end) in handles or value.lower() in _NOT_HANDLES or not _LATIN.search(value):
             return
         if any(start < ue and us < end for us, ue in url_spans) and not value:
             return
         handles.add((start, end))
-        indicators.append(Indicator("messenger", value, value.lower(), Span.of(text, start, end)))
+        indicators.append(
+            Indicator("messenger", original[start:end], value.lower(), Span.of(original, start, end))
+        )
 
     for match in _OPEN_CHAT.finditer(text):
         add_handle(*match.span("h"))
@@ -459,8 +517,10 @@ def extract_indicators(text: str) -> tuple[Indicator, ...]:
             add_handle(start, end)
     if _TELEGRAM_WORD.search(text):
         for match in _AT_HANDLE.finditer(text):
-            if not any(match.start() < ue and us < match.end() for us, ue in url_spans):
-                add_handle(*match.span("h"))
+            handle_start, handle_end = match.span("h")
+            # The "@" and the context character before it are part of the match, not of the handle.
+            if not any(handle_start - 1 < ue and us < handle_end for us, ue in url_spans):
+                add_handle(handle_start, handle_end)
     return tuple(sorted(indicators, key=lambda ind: (ind.span.start, ind.kind)))
 
 
@@ -504,7 +564,7 @@ def lookalike_of(host: str) -> str | None:
             continue
         if folded_domain == official:
             return official
-        if brand in re.split(r"[.\-_]", folded_host) or (len(brand) >= 6 and brand in folded_host):
+        if brand in _HOST_SEPARATORS.split(folded_host) or (len(brand) >= 6 and brand in folded_host):
             return official
         limit = 1 if len(brand) < 8 else 2
         if (

@@ -15,11 +15,11 @@ import hashlib
 import io
 import json
 import math
-import re
 import struct
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -33,12 +33,23 @@ from smishing.engine.clusters import near_duplicate_clusters
 from smishing.engine.features import hash_index, hash_rows, morpheme_feature, morphemes, text_tokens
 from smishing.engine.rules import DENSE_FEATURES, RULE_SPECS, Analysis, RuleHit, analyse
 from smishing.engine.types import LABELS, Reason, Span, Verdict
+from untrusted.text import compile_pattern
 
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
 _FORMAT = 1
 # Bumped when features, rules or training change, so a retrain on the same data gets a new version.
 ENGINE_REVISION = "2026.12.1"
 ProgressCallback = Callable[[float, str], None]
+
+
+_NOT_LETTER_OR_DIGIT = compile_pattern("model.not_letter_or_digit", r"(?:[^\pL\pN\pM]|[\u3131-\u318e])+")
+
+
+def _collapse_repeats(text: str) -> str:
+    """Runs of three or more of one character become one ("ㅋㅋㅋㅋ" → "ㅋ"); linear, no back-reference."""
+    return "".join(
+        char if len(run) >= 3 else run for char, run in ((c, "".join(g)) for c, g in groupby(text))
+    )
 
 
 class _Prepared:
@@ -49,7 +60,7 @@ class _Prepared:
     def __init__(self, text: str, *, use_kiwi: bool, ngram_range: tuple[int, int]) -> None:
         self.analysis: Analysis = analyse(text)
         # Left after cleaning: letters and digits, without stray jamo ("ㅋㅋㅋ") and repeats.
-        cleaned = re.sub(r"(.)\1{2,}", r"\1", re.sub(r"[\W_\u3131-\u318e]+", "", text))
+        cleaned = _collapse_repeats(_NOT_LETTER_OR_DIGIT.sub("", text))
         signals = bool(self.analysis.indicators or self.analysis.hits)
         self.too_short = len(cleaned) < 4 or (len(cleaned) < 6 and not signals)
         self.morphs = morphemes(text) if use_kiwi and not self.too_short else []

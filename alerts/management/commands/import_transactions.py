@@ -14,7 +14,7 @@ from alerts.importing import (
     rows_validate,
     table_read,
 )
-from alerts.services import scoring_enqueue, transactions_ingest
+from alerts.services import IngestRejected, scoring_enqueue, transaction_accounts_resolve, transactions_ingest
 
 CHUNK = 5000
 
@@ -84,6 +84,15 @@ class Command(BaseCommand):
                 self.stderr.write(f"  row {p.row}: {p.field}: {p.message}")
             raise CommandError(f"{bad:,} of {table.num_rows:,} rows are invalid; nothing was imported")
         valid.sort(key=lambda r: r.occurred_at)
+        try:
+            # Checked for the whole file first: the import is committed in chunks.
+            transaction_accounts_resolve(valid)
+        except IngestRejected as exc:
+            for index, external_id, field, message in exc.problems[:50]:
+                self.stderr.write(f"  transaction {external_id} (row {index + 1}): {field} {message}")
+            raise CommandError(
+                f"{len(exc.problems):,} rows name another customer's account; nothing was imported"
+            ) from exc
         created = duplicates = 0
         for start in range(0, len(valid), CHUNK):
             result = transactions_ingest(

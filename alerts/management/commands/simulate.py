@@ -279,6 +279,11 @@ class Command(BaseCommand):
             f"for {len(population.customers):,} customers and {len(population.merchants):,} merchants, "
             f"seed {seed}"
         )
+        from alerts.customer_master import MasterCustomerIn, customer_master_import
+
+        records = [MasterCustomerIn.model_validate(r) for r in population.master_records()]
+        for first in range(0, len(records), 2000):
+            customer_master_import(records=records[first : first + 2000], source=f"simulator:seed{seed}")
         started = time.monotonic()
         totals = FeedStats()
         chunk: list[TransactionIn] = []

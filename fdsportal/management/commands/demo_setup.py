@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from access.services import api_token_create
+from alerts.customer_master import MasterCustomerIn, customer_master_import
 from alerts.features import KST
 from alerts.model_versions import model_version_store
 from alerts.models import ModelVersion, Transaction
@@ -94,6 +95,9 @@ class Command(BaseCommand):
         self.stderr.write(f"simulating {days} days of history for {simulator.n_customers} customers…")
         batch: list[TransactionIn] = []
         total = 0
+        records = [MasterCustomerIn.model_validate(r) for r in simulator.population().master_records()]
+        for first in range(0, len(records), 2000):
+            customer_master_import(records=records[first : first + 2000], source="system:demo_setup")
 
         def flush() -> None:
             nonlocal total
@@ -127,6 +131,12 @@ class Command(BaseCommand):
     def _seed_case(self) -> None:
         """The bank's own example, so the queue opens with it: a 17-year-old's 7,000 won at 07:00."""
         rows = [TransactionIn.model_validate(r) for r in seed_case_transactions()]
+        card = rows[0].account_id
+        if card:
+            master = MasterCustomerIn.model_validate(
+                {"external_id": rows[0].customer_id, "accounts": [{"external_id": card, "kind": "card"}]}
+            )
+            customer_master_import(records=[master], source="system:demo_setup")
         history = transactions_ingest(rows=rows[:-1], source="demo-seed-case", historical=True, enqueue=False)
         transactions_score(transaction_ids=history.created_ids)
         payment = transactions_ingest(rows=rows[-1:], source="demo-seed-case", enqueue=False)

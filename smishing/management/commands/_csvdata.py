@@ -8,6 +8,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from smishing.engine import LABELS
+from untrusted.spreadsheets import spreadsheet_unguard
+from untrusted.text import MAX_TEXT_CHARS
 
 
 def labelled_rows_read(path: str) -> tuple[list[str], list[str]]:
@@ -26,9 +28,12 @@ def labelled_rows_read(path: str) -> tuple[list[str], list[str]]:
             label = (row.get("label") or "").strip().lower()
             if label not in LABELS:
                 raise CommandError(f"{path}:{line}: label {label!r} is not one of {', '.join(LABELS)}")
-            text = row.get("text") or ""
+            # The project's own exports guard formula-like cells with an apostrophe: undo it.
+            text = spreadsheet_unguard(row.get("text") or "")
             if not text.strip():
                 raise CommandError(f"{path}:{line}: empty text")
+            if len(text) > MAX_TEXT_CHARS:
+                raise CommandError(f"{path}:{line}: text longer than {MAX_TEXT_CHARS} characters")
             texts.append(text)
             labels.append(label)
     if not texts:

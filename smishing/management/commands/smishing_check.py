@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from smishing import model_versions
+from smishing import intake, model_versions
 from smishing.engine import ABUSE_REPLY_EN, ABUSE_REPLY_KO, is_abusive, mask_personal_data
 
 
@@ -17,6 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         text: str = options["text"]
+        if len(text) > intake.max_text_chars():
+            raise CommandError(f"the text is longer than {intake.max_text_chars()} characters")
         if is_abusive(text):
             self.stdout.write(
                 json.dumps(
