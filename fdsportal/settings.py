@@ -99,6 +99,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that a database outage met anywhere below answers 503 instead of 500.
+    "fdsportal.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,10 +214,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# A message a worker took but never acknowledged (the whole worker was SIGKILLed, the host died) comes
+# back only after the visibility timeout. It stays long, above the slowest task (retraining), so a
+# running task is never handed to a second worker; scoring does not wait for it: the sweeper below
+# re-queues every transaction accepted but not scored within FDS_SCORE_SWEEP_AFTER_SECONDS.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a Redis restart must never stop a worker for good
 CELERY_TIMEZONE = "Asia/Seoul"
+FDS_SCORE_SWEEP_AFTER_SECONDS = env_int("FDS_SCORE_SWEEP_AFTER_SECONDS", 60, minimum=1)
+FDS_SCORE_SWEEP_EVERY_SECONDS = env_int("FDS_SCORE_SWEEP_EVERY_SECONDS", 15, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    "alerts-score-pending": {"task": "alerts.tasks.transactions_score_pending", "schedule": 15.0},
+    "alerts-score-pending": {
+        "task": "alerts.tasks.transactions_score_pending",
+        "schedule": float(FDS_SCORE_SWEEP_EVERY_SECONDS),
+    },
     "cases-sla-escalate": {"task": "cases.tasks.cases_sla_escalate", "schedule": 60.0},
     "cases-refunds-reconcile": {"task": "cases.tasks.refunds_reconcile", "schedule": 300.0},
     "alerts-snooze-expire": {"task": "cases.tasks.alerts_snooze_expire", "schedule": 60.0},
@@ -322,6 +335,9 @@ FDS_MODEL_DIR = Path(env_str("FDS_MODEL_DIR", str(VAR_DIR / "models")))
 FDS_ALERT_THRESHOLD = env_float("FDS_ALERT_THRESHOLD", 0.5, low=0.0, high=1.0)
 FDS_SCORE_BATCH_SIZE = env_int("FDS_SCORE_BATCH_SIZE", 1000, minimum=1)
 FDS_API_MAX_BATCH = env_int("FDS_API_MAX_BATCH", 10_000, minimum=1)
+# Each live alert queue re-reads the alerts it has not been sent this often: a push lost to a Redis
+# restart or to a worker killed between commit and push still reaches every open queue.
+FDS_FEED_CATCHUP_SECONDS = env_float("FDS_FEED_CATCHUP_SECONDS", 5.0, low=0.5, high=300.0)
 # Fraud labels reach the system late (a victim calls days later); merchant risk only looks at labels
 # of transactions older than this, in training and in serving alike.
 FDS_LABEL_DELAY_DAYS = env_int("FDS_LABEL_DELAY_DAYS", 7, minimum=0)

@@ -92,8 +92,11 @@
         return;
       }
       setStatus("down", "reconnecting…");
-      retry = Math.min(retry + 1, 6);
-      window.setTimeout(connect, 500 * 2 ** retry);
+      // Back off, but never beyond 5 s: after a server or Redis restart the queue must be live again
+      // within seconds, and `since` brings whatever was created meanwhile. Jitter keeps a floor of
+      // analysts from reconnecting in lockstep.
+      retry = Math.min(retry + 1, 4);
+      window.setTimeout(connect, Math.min(5000, 300 * 2 ** retry) * (0.75 + Math.random() / 2));
     });
   }
   connect();
