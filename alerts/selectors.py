@@ -60,9 +60,9 @@ def alerts_since(*, since: datetime, limit: int = 500) -> list[Alert]:
 def alert_ids_since(*, since: datetime, limit: int = 5000) -> list[int]:
     """Ids of alerts created at or after `since`: what a live queue compares with what it was sent."""
     return list(
-        Alert.objects.filter(created_at__gte=since).order_by("created_at", "id").values_list("id", flat=True)[
-            :limit
-        ]
+        Alert.objects.filter(created_at__gte=since)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:limit]
     )
 
 

@@ -64,7 +64,9 @@ def assert_scored_exactly_once(result: Outcome, *, accepted: int) -> None:
 def assert_every_socket_got_every_alert_once(sockets: list[FeedSocket], alert_ids: set[int]) -> None:
     for number, sock in enumerate(sockets):
         missing = alert_ids - sock.ids()
-        assert not missing, f"analyst {number} never received {len(missing)} alerts, e.g. {sorted(missing)[:5]}"
+        assert not missing, (
+            f"analyst {number} never received {len(missing)} alerts, e.g. {sorted(missing)[:5]}"
+        )
         # A reconnect's snapshot repeats the last seconds on purpose (the page de-duplicates by id);
         # within one connection no alert arrives twice.
         twice = dict(sock.repeated.most_common(5))

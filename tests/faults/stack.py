@@ -23,7 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -49,9 +49,7 @@ def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0
 
 def postgres_bin_dir() -> Path | None:
     """The newest PostgreSQL server binaries on this machine (Debian keeps them out of PATH)."""
-    candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[-3])
-    )
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(Path(p).parts[-3]))
     if candidates:
         return Path(candidates[-1]).parent
     found = shutil.which("pg_ctl")
@@ -107,7 +105,9 @@ class PrivatePostgres:
             f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start"
+        )
 
     def stop(self, mode: str = "fast") -> None:
         """`fast` disconnects every client and stops; `immediate` is a crash (no shutdown checkpoint)."""
@@ -129,10 +129,8 @@ class PrivatePostgres:
 
     def destroy(self) -> None:
         if self.is_running():
-            try:
+            with suppress(subprocess.CalledProcessError):
                 self.stop("immediate")
-            except subprocess.CalledProcessError:
-                pass
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -380,7 +378,5 @@ def database(url: str) -> Iterator[psycopg.Connection[Any]]:
 
 
 def kill(pid: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
