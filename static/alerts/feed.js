@@ -15,8 +15,12 @@
   let newest = null;
   let retry = 0;
 
+  // Rows rendered with the page carry local times (+09:00), pushed rows UTC: compare instants, never
+  // the strings, or the newest alert (the reconnect's `since`) and the row order go wrong.
+  const instant = (iso) => (iso ? Date.parse(iso) : 0);
+
   function trackNewest(created) {
-    if (created && (!newest || created > newest)) newest = created;
+    if (created && (!newest || instant(created) > instant(newest))) newest = created;
   }
   body.querySelectorAll("tr[data-created]").forEach((tr) => trackNewest(tr.dataset.created));
 
@@ -52,7 +56,7 @@
     tr.classList.add("fresh");
     // Newest first: insert before the first row created earlier than this one.
     const rows = Array.from(body.children);
-    const after = rows.find((r) => (r.dataset.created || "") < row.created);
+    const after = rows.find((r) => instant(r.dataset.created) < instant(row.created));
     body.insertBefore(tr, after || null);
     const empty = document.getElementById("alerts-empty");
     if (empty) empty.hidden = true;

@@ -24,14 +24,16 @@ from alerts.features import KST
 SUSPICIOUS_EVERY = 10
 
 
-def tx_rows(prefix: str, count: int, *, customers: int = 300, seed: int = 0) -> list[dict[str, Any]]:
-    """Card payments happening now; every tenth is large, online and at an overseas merchant: the
-    pattern the test model alerts on."""
+def tx_rows(
+    prefix: str, count: int, *, customers: int = 300, seed: int = 0, suspicious_every: int = SUSPICIOUS_EVERY
+) -> list[dict[str, Any]]:
+    """Card payments happening now; one in `suspicious_every` is large and online at a new
+    merchant: the pattern the test model alerts on."""
     rng = random.Random(seed)
     now = datetime.now(KST).replace(microsecond=0)
     rows = []
     for i in range(count):
-        suspicious = i % SUSPICIOUS_EVERY == SUSPICIOUS_EVERY - 1
+        suspicious = i % suspicious_every == suspicious_every - 1
         merchant = f"M{rng.randint(0, 30)}"
         rows.append(
             {
@@ -129,7 +131,7 @@ class FeedSocket(threading.Thread):
         self.received: Counter[int] = Counter()  # alert id -> messages carrying it
         self.repeated: Counter[int] = Counter()  # alert id -> repeats within one connection
         self._this_connection: set[int] = set()
-        self.arrived_at: dict[int, float] = {}
+        self.arrived_wall: dict[int, float] = {}  # wall clock, to compare with the server's times
         self.newest: str | None = None
         self.connects = 0
         self.snapshots = 0
@@ -169,14 +171,13 @@ class FeedSocket(threading.Thread):
             return
         if message["type"] == "snapshot":
             self.snapshots += 1
-        now = time.perf_counter()
         with self.lock:
             for row in message["rows"]:
                 self.received[row["id"]] += 1
+                self.arrived_wall.setdefault(row["id"], time.time())
                 if row["id"] in self._this_connection:
                     self.repeated[row["id"]] += 1
                 self._this_connection.add(row["id"])
-                self.arrived_at.setdefault(row["id"], now)
                 if self.newest is None or row["created"] > self.newest:
                     self.newest = row["created"]
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.faults.clients import FeedSocket
 from tests.faults.stack import PrivatePostgres, PrivateRedis, Stack, missing_binaries, seed
 
 TEMPLATE = "fds_faults_template"
@@ -88,3 +89,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def analysts_watching(stack: Stack, fault_db: tuple[PrivatePostgres, str, dict[str, Any]]) -> Iterator[Any]:
+    """Open the live alert queue of `n` analysts (call after the web server is up)."""
+    _cluster, _url, seeded = fault_db
+    opened: list[FeedSocket] = []
+
+    def open_queues(n: int = 2) -> list[FeedSocket]:
+        sockets = [FeedSocket(stack.url, key) for key in seeded["sessions"][:n]]
+        for sock in sockets:
+            sock.start()
+        for sock in sockets:
+            assert sock.connected.wait(15), "an analyst's live queue did not connect"
+        opened.extend(sockets)
+        return sockets
+
+    yield open_queues
+    for sock in opened:
+        sock.stop_event.set()

@@ -208,18 +208,17 @@ class AppProcess:
         return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
+        """SIGKILL, pool processes first: a Celery pool process outlives a killed main process."""
         if self.process is not None and self.process.poll() is None:
+            for child in children_of(self.process.pid):
+                kill(child)
             self.process.kill()
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        """Tear down without ceremony: a graceful stop would wait for open websockets and running
+        batches, and nothing after a test depends on it."""
+        self.kill()
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -273,6 +272,7 @@ class Stack:
                 "FDS_AXES_ENABLED": "false",
                 "FDS_LOG_LEVEL": "WARNING",
                 "FDS_CACHE_PREFIX": "fdsfaults",
+                "FDS_STATIC_FINDERS": "true",  # serve /static/ without collectstatic
                 "FDS_VAR_DIR": str(self.directory),
                 "PYTHONUNBUFFERED": "1",
             }
@@ -282,7 +282,10 @@ class Stack:
         return env
 
     def _add(self, name: str, args: list[str]) -> AppProcess:
-        process = AppProcess(name, args, self.env(), self.directory / f"{name}.log")
+        env = self.env()
+        # Each process names itself to PostgreSQL, so a test can see which one holds which locks.
+        env["DATABASE_URL"] = f"{self.database_url}?application_name={name}"
+        process = AppProcess(name, args, env, self.directory / f"{name}.log")
         process.start()
         self.processes[name] = process
         return process
@@ -295,7 +298,8 @@ class Stack:
                 "--port", str(self.port), "--log-level", "warning", "--no-access-log",
             ],
         )  # fmt: skip
-        wait_until(lambda: self._healthy(process), timeout=60, interval=0.2, what="the web server")
+        # Generous: on a busy 2-core machine importing the product alone takes tens of seconds.
+        wait_until(lambda: self._healthy(process), timeout=180, interval=0.2, what="the web server")
         return process
 
     def _healthy(self, process: AppProcess) -> bool:
@@ -316,14 +320,7 @@ class Stack:
             args += ["--concurrency", "1"]
         process = self._add(name, args)
         if wait:
-            wait_until(
-                lambda: "ready." in process.log_tail(100_000) or not process.alive(),
-                timeout=90,
-                interval=0.2,
-                what=f"Celery worker {name}",
-            )
-            if not process.alive():
-                raise RuntimeError(f"the Celery worker exited:\n{process.log_tail()}")
+            self.wait_worker_ready(process)
         return process
 
     def start_beat(self) -> AppProcess:
@@ -335,16 +332,21 @@ class Stack:
             ],
         )  # fmt: skip
 
-    def start_all(self, *, pool: str = "prefork") -> None:
-        """Web, one worker and beat, started together (each takes seconds to import the product)."""
-        worker = self.start_worker(pool=pool, wait=False)
+    def start_all(self, *, pool: str = "prefork", workers: tuple[str, ...] = ("worker",)) -> None:
+        """Web, the workers and beat, started together (each takes seconds to import the product)."""
+        started = [self.start_worker(name, pool=pool, wait=False) for name in workers]
         self.start_beat()
         self.start_web()
+        for worker in started:
+            self.wait_worker_ready(worker)
+
+    @staticmethod
+    def wait_worker_ready(worker: AppProcess) -> None:
         wait_until(
             lambda: "ready." in worker.log_tail(100_000) or not worker.alive(),
-            timeout=90,
+            timeout=180,
             interval=0.2,
-            what="the Celery worker",
+            what=f"the Celery worker {worker.name}",
         )
         if not worker.alive():
             raise RuntimeError(f"the Celery worker exited:\n{worker.log_tail()}")

@@ -17,7 +17,7 @@ from tests.faults.checks import (
     wait_all_scored,
     wait_delivered,
 )
-from tests.faults.clients import Feeder, FeedSocket, post_json, tx_rows
+from tests.faults.clients import Feeder, post_json, tx_rows
 from tests.faults.stack import PrivatePostgres, Stack, wait_until
 
 pytestmark = pytest.mark.faults
@@ -55,15 +55,13 @@ def _sign_in(url: str, username: str) -> int:
         return error.code
 
 
-def test_postgres_down_answers_503_and_everything_recovers_by_itself(stack: Stack, fault_db) -> None:
+def test_postgres_down_answers_503_and_everything_recovers_by_itself(
+    stack: Stack, fault_db, analysts_watching
+) -> None:
     cluster: PrivatePostgres
     cluster, _url, seeded = fault_db
     stack.start_all()
-    sockets = [FeedSocket(stack.url, key) for key in seeded["sessions"][:2]]
-    for sock in sockets:
-        sock.start()
-    for sock in sockets:
-        assert sock.connected.wait(10)
+    sockets = analysts_watching(2)
     token = {"Authorization": f"Bearer {seeded['token']}"}
     analyst = {"Cookie": f"sessionid={seeded['sessions'][0]}"}
     feeder = Feeder(stack.url, seeded["token"], tx_rows("p", TRANSACTIONS), batch=50, rate=150)
@@ -101,5 +99,3 @@ def test_postgres_down_answers_503_and_everything_recovers_by_itself(stack: Stac
     assert_scored_exactly_once(result, accepted=TRANSACTIONS)
     wait_delivered(sockets, result.alert_ids, timeout=20)
     assert_every_socket_got_every_alert_once(sockets, result.alert_ids)
-    for sock in sockets:
-        sock.stop_event.set()

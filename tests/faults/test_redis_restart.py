@@ -15,7 +15,7 @@ from tests.faults.checks import (
     wait_all_scored,
     wait_delivered,
 )
-from tests.faults.clients import Feeder, FeedSocket, tx_rows
+from tests.faults.clients import Feeder, tx_rows
 from tests.faults.stack import PrivateRedis, Stack
 
 pytestmark = pytest.mark.faults
@@ -25,15 +25,11 @@ RATE = 200  # transactions a second: the stream lasts about 12 s, the outage 3 s
 
 
 def test_redis_restart_mid_stream_loses_nothing_and_queues_catch_up(
-    stack: Stack, fault_db, private_redis: PrivateRedis
+    stack: Stack, fault_db, analysts_watching, private_redis: PrivateRedis
 ) -> None:
     _cluster, _url, seeded = fault_db
     stack.start_all()
-    sockets = [FeedSocket(stack.url, key) for key in seeded["sessions"][:2]]
-    for sock in sockets:
-        sock.start()
-    for sock in sockets:
-        assert sock.connected.wait(10)
+    sockets = analysts_watching(2)
     feeder = Feeder(stack.url, seeded["token"], tx_rows("r", TRANSACTIONS), batch=40, rate=RATE)
     feeder.start()
     time.sleep(4)
@@ -48,5 +44,3 @@ def test_redis_restart_mid_stream_loses_nothing_and_queues_catch_up(
     assert_scored_exactly_once(result, accepted=TRANSACTIONS)
     wait_delivered(sockets, result.alert_ids, timeout=20)
     assert_every_socket_got_every_alert_once(sockets, result.alert_ids)
-    for sock in sockets:
-        sock.stop_event.set()
