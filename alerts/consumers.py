@@ -21,10 +21,11 @@ REFUSED = 4403
 # Reconnecting clients ask from the newest alert they saw; a margin covers alerts committed slightly
 # out of creation order. The browser de-duplicates rows by alert id.
 RESUME_MARGIN = timedelta(seconds=5)
-# The periodic catch-up looks further back: an alert's time is taken when its scoring batch starts,
-# so a batch that commits late (lock waits, a slow database) carries times older than alerts already
-# pushed by faster batches.
+# The periodic catch-up looks at alerts of this age span: an alert's time is taken when its scoring
+# batch starts, so a batch that commits late (lock waits, a slow database) carries times older than
+# alerts already pushed by faster batches.
 CATCHUP_WINDOW = timedelta(seconds=60)
+CATCHUP_MAX_ROWS = 500
 
 
 def _rows_since(since: datetime | None) -> list[dict]:
@@ -32,11 +33,13 @@ def _rows_since(since: datetime | None) -> list[dict]:
     return [alert_row_payload(alert) for alert in alerts]
 
 
-def _rows_missing(since: datetime, sent: set[int]) -> list[dict]:
-    missing = [pk for pk in alert_ids_since(since=since) if pk not in sent]
+def _rows_missing(since: datetime, until: datetime, sent: set[int]) -> list[dict]:
+    """Rendered rows of alerts created in [since, until) that are not in `sent`. One cheap id query
+    when nothing is missing, which is nearly always."""
+    missing = [pk for pk in alert_ids_since(since=since, until=until) if pk not in sent]
     if not missing:
         return []
-    alerts = alert_rows().filter(pk__in=missing).order_by("created_at", "id")
+    alerts = alert_rows().filter(pk__in=missing[:CATCHUP_MAX_ROWS]).order_by("created_at", "id")
     return [alert_row_payload(alert) for alert in alerts]
 
 
@@ -68,7 +71,10 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             return
         since = self._since()
         self._sent: dict[int, tuple[datetime, int]] = {}  # alert id -> (created, rendering sent)
-        self._newest = timezone.now()
+        # The catch-up never reaches behind what the snapshot stood for.
+        self._floor = (since or timezone.now()) - RESUME_MARGIN
+        self._push_lag = 0.0  # seconds from an alert's creation to its push arriving, smoothed
+        self._checked_until = self._floor
         await self._join()
         await self.accept()
         rows = await database_sync_to_async(_rows_since)(since)
@@ -97,29 +103,45 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
         """Send rows this socket has not been sent in this exact rendering (a push and a catch-up
         can race for the same new alert; a changed alert is re-rendered and sent again)."""
         fresh = []
+        now = timezone.now()
         for row in rows:
             created = datetime.fromisoformat(row["created"])
             rendering = hash(row["html"])
-            if self._sent.get(row["id"], (None, None))[1] == rendering:
+            previous = self._sent.get(row["id"])
+            if previous is not None and previous[1] == rendering:
                 continue
+            if previous is None and kind == "push":
+                lag = min(120.0, max(0.0, (now - created).total_seconds()))
+                self._push_lag = 0.8 * self._push_lag + 0.2 * lag
             self._sent[row["id"]] = (created, rendering)
-            self._newest = max(self._newest, created)
             fresh.append(row)
+        kind = "rows" if kind == "push" else kind
         if fresh or kind == "snapshot":
             await self.send_json({"type": kind, "rows": fresh})
 
     async def _catch_up_forever(self) -> None:
+        """Every round, look for alerts old enough that their push should have arrived: older than
+        one round plus twice the pushes' recent lag. So under heavy load, when pushes run late, the
+        catch-up does not render for every socket what the push brings anyway."""
+        period = settings.FDS_FEED_CATCHUP_SECONDS
         while True:
-            await asyncio.sleep(settings.FDS_FEED_CATCHUP_SECONDS)
+            await asyncio.sleep(period)
             try:
                 if not self._joined:
                     await self._join()
-                since = self._newest - CATCHUP_WINDOW
+                grace = timedelta(seconds=period + 2 * self._push_lag)
+                until = timezone.now() - grace
+                # When the lag shrinks, `until` jumps ahead: start from where the last round stopped
+                # so that no alert skips the window.
+                since = max(self._floor, min(self._checked_until, until - CATCHUP_WINDOW))
                 for pk in [pk for pk, (created, _) in self._sent.items() if created < since]:
                     del self._sent[pk]
-                rows = await database_sync_to_async(_rows_missing)(since, set(self._sent))
+                if until <= since:
+                    continue
+                rows = await database_sync_to_async(_rows_missing)(since, until, set(self._sent))
                 if rows:
                     await self._send_rows("rows", rows)
+                self._checked_until = max(self._checked_until, until)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database is down: try again next round
@@ -149,4 +171,4 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "error": "messages must be JSON"})
 
     async def alert_rows(self, event: dict) -> None:
-        await self._send_rows("rows", event["rows"])
+        await self._send_rows("push", event["rows"])

@@ -64,7 +64,7 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=500, help="transactions a second")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--analysts", type=int, default=20, help="open live alert queues")
-    parser.add_argument("--batch", type=int, default=50, help="transactions per API request")
+    parser.add_argument("--batch", type=int, default=250, help="transactions per API request")
     parser.add_argument("--clients", type=int, default=2, help="concurrent feed connections")
     parser.add_argument("--alert-every", type=int, default=10, help="one transaction in N alerts")
     parser.add_argument("--drain-timeout", type=int, default=120, help="seconds to wait for scoring")
@@ -100,6 +100,7 @@ def main() -> int:
             if not sock.connected.wait(30):
                 raise RuntimeError("an analyst's websocket did not connect")
 
+        load_at_start = round(os.getloadavg()[0], 1)
         total = args.rate * args.seconds
         rows = tx_rows("L", total, customers=5000, suspicious_every=args.alert_every)
         shares = [rows[i :: args.clients] for i in range(args.clients)]
@@ -159,6 +160,7 @@ def main() -> int:
         result: dict[str, Any] = {
             "setup": {
                 "cores": os.cpu_count(),
+                "load_average_1min_at_start": load_at_start,
                 "rate_target": args.rate,
                 "seconds_target": args.seconds,
                 "batch": args.batch,
