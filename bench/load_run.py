@@ -67,7 +67,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=250, help="transactions per API request")
     parser.add_argument("--clients", type=int, default=2, help="concurrent feed connections")
     parser.add_argument("--alert-every", type=int, default=10, help="one transaction in N alerts")
-    parser.add_argument("--drain-timeout", type=int, default=120, help="seconds to wait for scoring")
+    parser.add_argument("--drain-timeout", type=int, default=300, help="seconds to wait for scoring")
     args = parser.parse_args()
     if not (1 <= args.rate <= 5000 and 1 <= args.seconds <= 600 and 1 <= args.analysts <= 200):
         parser.error("the run is bounded: rate ≤ 5000/s, seconds ≤ 600, analysts ≤ 200")
