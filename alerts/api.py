@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from access.api_auth import require_perm
 from alerts.models import Alert, Transaction
 from alerts.schemas import IngestErrorOut, IngestOut, TransactionBatchIn, TransactionIn
 from alerts.selectors import AlertFilters, alert_queue, alert_rows
 from alerts.services import transactions_ingest
-from fdsportal.api import require_perm
 
 router = Router(tags=["FDS"])
 
@@ -50,6 +50,7 @@ def transaction_batch_submit(request: HttpRequest, payload: TransactionBatchIn):
 class ReasonOut(Schema):
     code: str
     weight: float
+    text: str  # in the configured reason language (FDS_REASON_LANGUAGE)
     text_ko: str
     text_en: str
 
@@ -79,7 +80,10 @@ def _alert_out(alert: Alert) -> AlertOut:
         amount=alert.transaction.amount,
         occurred_at=alert.transaction.occurred_at.isoformat(),
         reasons=[
-            ReasonOut(**{k: r[k] for k in ("code", "weight", "text_ko", "text_en")})
+            ReasonOut(
+                **{k: r[k] for k in ("code", "weight", "text_ko", "text_en")},
+                text=r[f"text_{settings.FDS_REASON_LANGUAGE}"],
+            )
             for r in alert.score.reasons
         ],
     )

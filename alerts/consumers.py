@@ -12,7 +12,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from alerts.broadcast import alert_feed_group, alert_row_payload
+from alerts.push import alert_feed_group, alert_row_payload
 from alerts.selectors import alert_ids_since, alert_rows, alerts_newest, alerts_since
 
 log = logging.getLogger(__name__)

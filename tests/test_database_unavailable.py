@@ -16,7 +16,7 @@ DOWN = OperationalError('connection to server at "127.0.0.1", port 5432 failed: 
 
 def test_the_api_answers_503_json_when_the_database_is_unreachable(service_token: str) -> None:
     client = Client(headers={"Authorization": f"Bearer {service_token}"}, raise_request_exception=False)
-    with mock.patch("fdsportal.api.api_token_authenticate", side_effect=DOWN):
+    with mock.patch("access.api_auth.api_token_authenticate", side_effect=DOWN):
         response = client.post(
             "/api/transactions/batch", {"transactions": []}, content_type="application/json"
         )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from alerts.models import ModelVersion, Transaction
 from alerts.services import transactions_score
 
-HANDBOOK = Path(__file__).resolve().parents[3] / "shared" / "data" / "handbook" / "transactions.parquet"
+HANDBOOK = settings.FDS_SHARED_DIR / "data" / "handbook" / "transactions.parquet"
 pytestmark = pytest.mark.django_db
 
 

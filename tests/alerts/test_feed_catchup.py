@@ -9,8 +9,8 @@ from unittest import mock
 import pytest
 from asgiref.sync import sync_to_async
 
-from tests.alerts.factories import active_model_install
 from tests.alerts.test_feed_consumer import _communicator, _raise_alert, _receive_type
+from tests.factories import active_model_install
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +21,7 @@ async def test_an_alert_whose_push_was_lost_still_reaches_an_open_queue(analyst,
     communicator = await _communicator(analyst)
     assert (await communicator.connect())[0]
     assert (await _receive_type(communicator, "snapshot"))["rows"] == []
-    with mock.patch("alerts.services._broadcast"):  # the push is lost
+    with mock.patch("alerts.push.alert_rows_push"):  # the push is lost
         alert_id = await sync_to_async(_raise_alert)("LOST1", customer="CL9")
     caught_up = await _receive_type(communicator, "rows", timeout=10)
     assert [row["id"] for row in caught_up["rows"]] == [alert_id]

@@ -28,9 +28,9 @@ def main() -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
+    from access.services import api_token_create
     from fdsportal import roles
-    from fdsportal.services import api_token_create
-    from tests.alerts.factories import active_model_install
+    from tests.factories import active_model_install
 
     call_command("migrate", verbosity=0, interactive=False)
     roles.roles_sync()

@@ -30,6 +30,8 @@ from typing import IO, Any
 
 import psycopg
 
+from fdsportal.launcher import beat_command, web_command, worker_command
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -291,13 +293,7 @@ class Stack:
         return process
 
     def start_web(self) -> AppProcess:
-        process = self._add(
-            "web",
-            [
-                sys.executable, "-m", "uvicorn", "fdsportal.asgi:application", "--host", "127.0.0.1",
-                "--port", str(self.port), "--log-level", "warning", "--no-access-log",
-            ],
-        )  # fmt: skip
+        process = self._add("web", web_command(port=self.port, server="uvicorn"))
         # Generous: on a busy 2-core machine importing the product alone takes tens of seconds.
         wait_until(lambda: self._healthy(process), timeout=180, interval=0.2, what="the web server")
         return process
@@ -312,12 +308,12 @@ class Stack:
             return False
 
     def start_worker(self, name: str = "worker", *, pool: str = "prefork", wait: bool = True) -> AppProcess:
-        args = [
-            sys.executable, "-m", "celery", "-A", "fdsportal", "worker", "--pool", pool,
-            "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-        ]  # fmt: skip
-        if pool == "prefork":
-            args += ["--concurrency", "1"]
+        args = worker_command(
+            loglevel="INFO",
+            solo=pool == "solo",
+            concurrency=1 if pool == "prefork" else None,
+            name=f"{name}@%h",
+        )
         process = self._add(name, args)
         if wait:
             self.wait_worker_ready(process)
@@ -325,12 +321,8 @@ class Stack:
 
     def start_beat(self) -> AppProcess:
         return self._add(
-            "beat",
-            [
-                sys.executable, "-m", "celery", "-A", "fdsportal", "beat", "--loglevel", "WARNING",
-                "--schedule", str(self.directory / "celerybeat-schedule"),
-            ],
-        )  # fmt: skip
+            "beat", beat_command(schedule=self.directory / "celerybeat-schedule", loglevel="WARNING")
+        )
 
     def start_all(self, *, pool: str = "prefork", workers: tuple[str, ...] = ("worker",)) -> None:
         """Web, the workers and beat, started together (each takes seconds to import the product)."""
