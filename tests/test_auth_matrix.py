@@ -289,6 +289,9 @@ PAGES: dict[str, Access | list[Access]] = {
     # Alerts
     "alerts:queue": Access(READERS),
     "alerts:detail": Access(READERS, kwargs=_pk("alert_id", Objects.alert)),
+    "alerts:transactions": Access(READERS),
+    # The customer page: fraud staff and compliance; employees never see customers.
+    "customers:detail": Access(READERS, kwargs=_pk("customer_id", Objects.customer)),
     # Triage (in the cases app)
     "cases:alert_triage": Access(WORKERS, method="POST", kwargs=_pk("alert_id", Objects.alert)),
     "cases:alerts_bulk": Access(WORKERS, method="POST"),
