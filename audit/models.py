@@ -28,6 +28,8 @@ class AuditEvent(models.Model):
     context = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    # Which key sealed the event (settings.FDS_AUDIT_HMAC_KEY_ID when written), so keys can rotate.
+    key_id = models.CharField(max_length=40)
 
     class Meta:
         ordering = ["id"]
@@ -39,11 +41,18 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row: the hash of the newest event. Writers lock it, which serialises the chain."""
+    """A single row: the hash of the newest event. Writers lock it, which serialises the chain.
+
+    The row is sealed (an HMAC over the id and hash it names), so cutting events off the end and
+    moving the head back to match is detected; the checkpoint outside the database catches a replay
+    of an old head row and a wipe of everything.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_event_id = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    seal = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=40, blank=True)
 
     def __str__(self) -> str:
         return f"audit chain head at event {self.last_event_id}"

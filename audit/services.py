@@ -62,9 +62,30 @@ def event_payload(event: AuditEvent) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+class UnknownAuditKey(KeyError):
+    """An event, the head or a checkpoint names a key id this installation was not given."""
+
+
+def audit_key(key_id: str) -> bytes:
+    """The HMAC key with this id: the current one or a retired one (still verifies old events)."""
+    if key_id == settings.FDS_AUDIT_HMAC_KEY_ID:
+        return str(settings.FDS_AUDIT_HMAC_KEY).encode()
+    retired: Mapping[str, str] = getattr(settings, "FDS_AUDIT_HMAC_RETIRED_KEYS", {})
+    if key_id in retired:
+        return retired[key_id].encode()
+    raise UnknownAuditKey(key_id)
+
+
 def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    key = settings.FDS_AUDIT_HMAC_KEY.encode()
+    """The event's seal, with the key its key_id names (the current key for a new event)."""
+    key = audit_key(event.key_id or settings.FDS_AUDIT_HMAC_KEY_ID)
     return hmac.new(key, prev_hash.encode() + b"|" + event_payload(event), hashlib.sha256).hexdigest()
+
+
+def head_seal(*, last_event_id: int, last_hash: str, key_id: str) -> str:
+    """The chain head's seal: only the key holder can move the head (say, back after a truncation)."""
+    message = f"audit-head|{last_event_id}|{last_hash}".encode()
+    return hmac.new(audit_key(key_id), message, hashlib.sha256).hexdigest()
 
 
 def _target_of(target: models.Model | tuple[str, str]) -> tuple[str, str]:
@@ -106,6 +127,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
             score=entry.score,
             context=_json_native(entry.context),
             prev_hash=prev,
+            key_id=settings.FDS_AUDIT_HMAC_KEY_ID,
         )
         event.entry_hash = event_hash(prev, event)
         prev = event.entry_hash
@@ -113,7 +135,13 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[AuditEvent]:
     # One by one: ids must follow chain order, and bulk_create does not return ids on SQLite < 3.35.
     for event in events:
         event.save(force_insert=True)
-    AuditChainHead.objects.filter(id=1).update(last_event_id=events[-1].pk, last_hash=prev)
+    key_id = settings.FDS_AUDIT_HMAC_KEY_ID
+    AuditChainHead.objects.filter(id=1).update(
+        last_event_id=events[-1].pk,
+        last_hash=prev,
+        key_id=key_id,
+        seal=head_seal(last_event_id=events[-1].pk or 0, last_hash=prev, key_id=key_id),
+    )
     return events
 
 
@@ -155,6 +183,8 @@ class ChainProblemKind:
     INSERTED = "inserted"
     BROKEN = "broken"  # a link is wrong but the cause cannot be told apart (e.g. a hash was rewritten)
     HEAD = "head"
+    KEY = "key"  # sealed with a key id this installation does not know
+    CHECKPOINT = "checkpoint"  # the database disagrees with the checkpoint kept outside it
 
 
 @dataclass(frozen=True)
@@ -270,7 +300,19 @@ def audit_chain_verify(*, batch_size: int = 5000) -> tuple[int, list[ChainProble
         for event in chunk:
             checked += 1
             link = _Link(event.pk, event.prev_hash, event.entry_hash)
-            sealed = hmac.compare_digest(event_hash(event.prev_hash, event), event.entry_hash)
+            try:
+                sealed = hmac.compare_digest(event_hash(event.prev_hash, event), event.entry_hash)
+            except UnknownAuditKey:
+                # Cannot be checked here; walked as sealed so its neighbours are still judged.
+                problems.append(
+                    ChainProblem(
+                        event.pk,
+                        f"event {event.pk} is sealed with key id {event.key_id!r}, which this "
+                        "installation does not have (FDS_AUDIT_HMAC_RETIRED_KEYS)",
+                        ChainProblemKind.KEY,
+                    )
+                )
+                sealed = True
             if not sealed:
                 run.append(link)
                 last_row_id = event.pk
@@ -325,8 +367,31 @@ def audit_chain_verify(*, batch_size: int = 5000) -> tuple[int, list[ChainProble
                     ChainProblemKind.HEAD,
                 )
             )
+    if head is not None and checked:
+        problems += _head_seal_problems(head)
     problems.sort(key=lambda p: (p.event_id is None, p.event_id or 0))
     return checked, problems
+
+
+def _head_seal_problems(head: AuditChainHead) -> list[ChainProblem]:
+    try:
+        expected = head_seal(last_event_id=head.last_event_id, last_hash=head.last_hash, key_id=head.key_id)
+    except UnknownAuditKey:
+        return [
+            ChainProblem(
+                None, f"the chain head is sealed with unknown key id {head.key_id!r}", ChainProblemKind.KEY
+            )
+        ]
+    if hmac.compare_digest(expected, head.seal):
+        return []
+    return [
+        ChainProblem(
+            head.last_event_id or None,
+            f"the chain head (event {head.last_event_id}) fails its seal: it was moved outside the "
+            "application, e.g. back over deleted events",
+            ChainProblemKind.HEAD,
+        )
+    ]
 
 
 def audit_export_record(

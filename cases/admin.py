@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from cases.gateway import simulated_gateway_mode_set
 from cases.models import (
     Case,
     CaseNote,
@@ -53,6 +54,11 @@ class GatewayLedgerEntryAdmin(ReadOnlyAdmin):
 @admin.register(SimulatedGatewaySetting)
 class SimulatedGatewaySettingAdmin(admin.ModelAdmin):
     list_display = ("id", "mode", "slow_seconds")
+    fields = ("mode", "slow_seconds")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Through the service, so the switch is audited with the administrator as its actor.
+        simulated_gateway_mode_set(mode=obj.mode, slow_seconds=obj.slow_seconds, actor=request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -108,3 +108,16 @@ def case_evidence_add(*, case_id: int, actor: User, upload: UploadedFile, descri
             evidence.file.delete(save=False)
             raise
     return evidence
+
+
+def evidence_download_record(*, evidence_id: int, actor: User) -> None:
+    """Record that `actor` took a copy of an evidence file (`cases.evidence.downloaded`), before the
+    file is served. Not idempotent by design: every download is a disclosure of its own."""
+    with transaction.atomic():
+        evidence = Evidence.objects.get(pk=evidence_id)
+        audit_record(
+            action="cases.evidence.downloaded",
+            target=evidence,
+            actor=actor,
+            after={"case": evidence.case_id, "name": evidence.original_name, "sha256": evidence.sha256},
+        )

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
@@ -72,6 +73,7 @@ class SimulatedCoreBankingGateway(PaymentGateway):
         existing = GatewayLedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             rejected = mode == SimulatedGatewaySetting.Mode.FAILURE
+            pending = mode == SimulatedGatewaySetting.Mode.PENDING
             try:
                 # Its own transaction: the gateway's book does not roll back with the caller's.
                 with transaction.atomic():
@@ -81,6 +83,8 @@ class SimulatedCoreBankingGateway(PaymentGateway):
                         amount=amount,
                         status=GatewayLedgerEntry.Status.REJECTED
                         if rejected
+                        else GatewayLedgerEntry.Status.PENDING
+                        if pending
                         else GatewayLedgerEntry.Status.SETTLED,
                         reference="SIM-" + uuid.uuid4().hex[:16].upper(),
                         message="수취 계좌 거래 정지 (beneficiary account suspended)" if rejected else "",
@@ -95,27 +99,64 @@ class SimulatedCoreBankingGateway(PaymentGateway):
             raise GatewayTransientError("core banking timed out after booking")
         if existing.status == GatewayLedgerEntry.Status.REJECTED:
             raise GatewayRejected(existing.message or "rejected")
-        return PayoutResult(status="settled", reference=existing.reference, amount=existing.amount)
+        existing = self._finish_pending(existing, mode)
+        return PayoutResult(status=existing.status, reference=existing.reference, amount=existing.amount)
+
+    @staticmethod
+    def _finish_pending(entry: GatewayLedgerEntry, mode: str) -> GatewayLedgerEntry:
+        """A booked-as-pending payout completes once the gateway is switched out of pending mode."""
+        if entry.status == GatewayLedgerEntry.Status.PENDING and mode != SimulatedGatewaySetting.Mode.PENDING:
+            GatewayLedgerEntry.objects.filter(pk=entry.pk, status=GatewayLedgerEntry.Status.PENDING).update(
+                status=GatewayLedgerEntry.Status.SETTLED
+            )
+            entry.refresh_from_db()
+        return entry
 
     def payout_status(self, *, idempotency_key: uuid.UUID) -> PayoutResult | None:
-        if self._setting().mode == SimulatedGatewaySetting.Mode.UNAVAILABLE:
+        mode = self._setting().mode
+        if mode == SimulatedGatewaySetting.Mode.UNAVAILABLE:
             raise GatewayTransientError("core banking unavailable (503)")
         entry = GatewayLedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
         if entry is None:
             return None
+        entry = self._finish_pending(entry, mode)
         return PayoutResult(
             status=entry.status, reference=entry.reference, amount=entry.amount, message=entry.message
         )
 
 
-def simulated_gateway_mode_set(*, mode: str, slow_seconds: float | None = None) -> None:
-    """Switch the simulated gateway's behaviour for every process. Safe to repeat."""
+def simulated_gateway_mode_set(
+    *,
+    mode: str,
+    slow_seconds: float | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    system_actor: str = "system:gateway-settings",
+) -> None:
+    """Switch the simulated gateway's behaviour for every process, with a `cases.gateway.mode_changed`
+    audit event in the same transaction (a payout rail switched to "reject everything" is a
+    decision someone made). Safe to repeat; a repeat that changes nothing records nothing."""
     if mode not in SimulatedGatewaySetting.Mode.values:
         raise ValueError(f"unknown gateway mode {mode!r}")
-    values: dict[str, object] = {"mode": mode}
-    if slow_seconds is not None:
-        values["slow_seconds"] = slow_seconds
-    SimulatedGatewaySetting.objects.update_or_create(id=1, defaults=values)
+    from audit.services import audit_record  # audit imports nothing of cases; keep it lazy anyway
+
+    with transaction.atomic():
+        setting, _ = SimulatedGatewaySetting.objects.select_for_update().get_or_create(id=1)
+        before = {"mode": setting.mode, "slow_seconds": setting.slow_seconds}
+        setting.mode = mode
+        if slow_seconds is not None:
+            setting.slow_seconds = slow_seconds
+        after = {"mode": setting.mode, "slow_seconds": setting.slow_seconds}
+        if after == before:
+            return
+        setting.save()
+        audit_record(
+            action="cases.gateway.mode_changed",
+            target=setting,
+            actor=actor,
+            system_actor=system_actor,
+            before=before,
+            after=after,
+        )
 
 
 def payment_gateway() -> PaymentGateway:

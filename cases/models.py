@@ -197,11 +197,20 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
         REQUESTED = "requested", "승인 대기 (Requested)"
         APPROVED = "approved", "승인됨 (Approved)"
         SENT = "sent", "송금 요청됨 (Sent)"
+        # The gateway answered "pending", or did not answer (timeout, 5xx): the money may have moved.
+        # Reconciled until final; the case gets no other refund meanwhile.
+        PENDING = "pending", "지급 확인 중 (Payout pending)"
         SETTLED = "settled", "지급 완료 (Settled)"
         FAILED = "failed", "지급 실패 (Failed)"
         REJECTED = "rejected", "승인 거절 (Rejected)"
+        # The case was reopened or re-decided before the payout left: never paid.
+        CANCELLED = "cancelled", "취소됨 (Cancelled)"
 
-    ACTIVE_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SENT, Status.SETTLED)
+    ACTIVE_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SENT, Status.PENDING, Status.SETTLED)
+    # Not yet handed to the gateway: a reopened or re-decided case can still stop these.
+    CANCELLABLE_STATUSES = (Status.REQUESTED, Status.APPROVED)
+    # Handed to the gateway, outcome not final.
+    IN_FLIGHT_STATUSES = (Status.SENT, Status.PENDING)
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="refunds")
     amount = models.BigIntegerField(help_text="KRW, whole won")
@@ -240,10 +249,18 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
                 | (~Q(approved_by=F("requested_by")) & ~Q(approved_by=F("confirmed_by"))),
                 name="refund_four_eyes",
             ),
-            # One live refund per case; a failed or rejected one may be followed by a new request.
+            # A refund that needs a second person can only move past "requested" with that person named.
+            models.CheckConstraint(
+                condition=Q(needs_second_approval=False)
+                | Q(approved_by__isnull=False)
+                | Q(status__in=["requested", "rejected", "cancelled"]),
+                name="refund_second_approver_recorded",
+            ),
+            # One live refund per case (a pending payout included); a failed, rejected or cancelled one
+            # may be followed by a new request.
             models.UniqueConstraint(
                 fields=["case"],
-                condition=Q(status__in=["requested", "approved", "sent", "settled"]),
+                condition=Q(status__in=["requested", "approved", "sent", "pending", "settled"]),
                 name="refund_one_active_per_case",
             ),
         ]
@@ -263,12 +280,20 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
     def mark_sent(self) -> None:
         pass
 
-    # A late gateway answer can also settle or fail a refund that a reconciliation flagged.
-    @transition(field=status, source=Status.SENT, target=Status.SETTLED)
+    @transition(field=status, source=[Status.REQUESTED, Status.APPROVED], target=Status.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.SENT, target=Status.PENDING)
+    def mark_pending(self) -> None:
+        pass
+
+    # A late gateway answer (or the reconciliation) settles or fails a sent or pending refund.
+    @transition(field=status, source=[Status.SENT, Status.PENDING], target=Status.SETTLED)
     def mark_settled(self) -> None:
         pass
 
-    @transition(field=status, source=Status.SENT, target=Status.FAILED)
+    @transition(field=status, source=[Status.SENT, Status.PENDING], target=Status.FAILED)
     def mark_failed(self) -> None:
         pass
 
@@ -283,6 +308,7 @@ class GatewayLedgerEntry(models.Model):
     class Status(models.TextChoices):
         SETTLED = "settled", "Settled"
         REJECTED = "rejected", "Rejected"
+        PENDING = "pending", "Pending"
 
     idempotency_key = models.UUIDField(unique=True)
     account_external_id = models.CharField(max_length=64)
@@ -309,6 +335,7 @@ class SimulatedGatewaySetting(models.Model):
         TIMEOUT = "timeout", "Book the payout, then time out before answering"
         UNAVAILABLE = "unavailable", "Unavailable (5xx, nothing booked)"
         SLOW = "slow", "Slow (answers after a delay)"
+        PENDING = "pending", "Book the payout as pending; settle it once switched back"
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.NORMAL)

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from alerts.models import Alert, Transaction
@@ -33,6 +34,9 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "cases.refund.sent": ("환급 송금 요청", "Refund sent to the gateway"),
     "cases.refund.settled": ("환급 지급 완료", "Refund settled"),
     "cases.refund.failed": ("환급 지급 실패", "Refund failed"),
+    "cases.refund.pending": ("환급 지급 확인 중", "Payout pending at the gateway"),
+    "cases.refund.cancelled": ("환급 취소", "Refund cancelled (case reopened or re-decided)"),
+    "cases.evidence.downloaded": ("증빙 다운로드", "Evidence downloaded"),
     "cases.refund.reconciled": ("대사 완료", "Reconciled with the gateway's book"),
     "cases.refund.reconcile_flagged": ("대사 불일치", "Reconciliation mismatch"),
     "cases.qa.sampled": ("QA 표본 추출", "Drawn into the QA sample"),
@@ -193,6 +197,31 @@ def case_detail(*, case_id: int) -> CaseDetail | None:
     )
 
 
+def _decided_by(user: Any) -> QuerySet[AuditEvent]:
+    """Decisions or reopens of the refund's case by `user` (they may not decide its refunds)."""
+    from cases.refunds import CASE_DECISION_ACTIONS
+
+    return AuditEvent.objects.filter(
+        target_type="cases.case",
+        target_id=Cast(OuterRef("case_id"), CharField()),
+        action__in=CASE_DECISION_ACTIONS,
+        actor=user,
+    )
+
+
+def cases_decided_by(*, user: Any, case_ids: list[int]) -> set[int]:
+    """Which of these cases `user` ever decided or reopened (four-eyes: not theirs to approve)."""
+    from cases.refunds import CASE_DECISION_ACTIONS
+
+    ids = AuditEvent.objects.filter(
+        target_type="cases.case",
+        target_id__in=[str(pk) for pk in case_ids],
+        action__in=CASE_DECISION_ACTIONS,
+        actor=user,
+    ).values_list("target_id", flat=True)
+    return {int(pk) for pk in ids}
+
+
 def refunds_search(*, status: str = "", waiting_for: Any = None) -> QuerySet[RefundRequest]:
     """Refunds for the refunds page; `waiting_for` = a user: those awaiting someone else's approval
     that this user may give (not requested or confirmed by them)."""
@@ -206,6 +235,7 @@ def refunds_search(*, status: str = "", waiting_for: Any = None) -> QuerySet[Ref
             qs.filter(status=RefundRequest.Status.REQUESTED)
             .exclude(requested_by=waiting_for)
             .exclude(confirmed_by=waiting_for)
+            .exclude(Exists(_decided_by(waiting_for)))
         )
     return qs.order_by("-requested_at", "-id")
 

@@ -30,7 +30,7 @@ from cases.models import (
     FraudLabel,
     RefundRequest,
 )
-from cases.refunds import refund_request_create
+from cases.refunds import refund_request_create, refunds_cancel_for_case
 
 # --- Cases ---------------------------------------------------------------------------------------
 
@@ -211,6 +211,8 @@ def case_decide(
             reason=reason,
             extra=decide,
         )
+        # A refund can only survive a re-decision if it was never stoppable; see case_reopen.
+        refunds_cancel_for_case(case_id=case.pk, actor=actor, why="case re-decided: " + reason)
         if is_fraud and refund_amount is not None and refund_account_id is not None:
             refund_request_create(
                 case_id=case.pk, actor=actor, amount=refund_amount, account_id=refund_account_id
@@ -248,7 +250,8 @@ def case_close(*, case_id: int, actor: User, reason: str = "") -> Case:
 
 def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
     """A decided or closed case → investigating. Needs a reason; the old disposition stays on record
-    (audit, labels) until a new decision replaces it."""
+    (audit, labels) until a new decision replaces it. Refunds not yet handed to the gateway are
+    cancelled in the same transaction (each audited): a payout needs the case confirmed *now*."""
     reason = reason.strip()
     if not reason:
         raise CaseActionRefused("Reopening a case needs a reason.")
@@ -258,14 +261,17 @@ def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
         case.closed_at = None
         return {"previous_disposition": previous}
 
-    return _case_transition(
-        case_id=case_id,
-        actor=actor,
-        transition="reopen",
-        action="cases.case.reopened",
-        reason=reason,
-        extra=reopen,
-    )
+    with transaction.atomic():
+        case = _case_transition(
+            case_id=case_id,
+            actor=actor,
+            transition="reopen",
+            action="cases.case.reopened",
+            reason=reason,
+            extra=reopen,
+        )
+        refunds_cancel_for_case(case_id=case.pk, actor=actor, why="case reopened: " + reason)
+    return case
 
 
 def case_note_add(*, case_id: int, actor: User, body: str) -> CaseNote:

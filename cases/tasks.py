@@ -30,6 +30,12 @@ def refunds_reconcile() -> dict[str, int]:
 
 
 @shared_task
+def refunds_in_flight_resolve() -> dict[str, int]:
+    """Beat, every minute: drive pending payouts to a final state (cases.refunds.refunds_in_flight_resolve)."""
+    return vars(refunds.refunds_in_flight_resolve())
+
+
+@shared_task
 def cases_sla_escalate() -> list[int]:
     """Beat: escalate cases whose refund decision is about to breach its SLA."""
     return sla.cases_sla_escalate()

@@ -18,6 +18,7 @@ from access.requests import request_actor
 from alerts.models import Account, Alert
 from cases import evidence, qa, refunds, selectors, services, triage
 from cases.errors import CaseActionRefused
+from cases.evidence import evidence_download_record
 from cases.forms import (
     ContactForm,
     DecisionForm,
@@ -114,6 +115,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "can_approve": user.has_perm("cases.approve_refund"),
             "accounts": list(Account.objects.filter(customer=case.customer).order_by("id")),
             "active_refund": active_refund,
+            "my_decided_cases": selectors.cases_decided_by(user=user, case_ids=[case.pk]),
             "contact_channels": CustomerContact.Channel.choices,
             "contact_outcomes": CustomerContact.Outcome.choices,
             "four_eyes_threshold": refunds.refund_four_eyes_threshold(),
@@ -266,6 +268,7 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence = Evidence.objects.filter(pk=evidence_id).first()
     if evidence is None:
         raise Http404("no such evidence")
+    evidence_download_record(evidence_id=evidence.pk, actor=request_actor(request))
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
@@ -323,6 +326,9 @@ def refund_list(request: HttpRequest) -> HttpResponse:
             "waiting": waiting,
             "statuses": RefundRequest.Status.choices,
             "can_approve": request_actor(request).has_perm("cases.approve_refund"),
+            "my_decided_cases": selectors.cases_decided_by(
+                user=request_actor(request), case_ids=[r.case_id for r in page.object_list]
+            ),
             "querystring": params.urlencode(),
             "four_eyes_threshold": refunds.refund_four_eyes_threshold(),
         },

@@ -6,6 +6,7 @@ process at start-up, not surface as odd behaviour at 3 a.m.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -233,6 +234,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "cases-sla-escalate": {"task": "cases.tasks.cases_sla_escalate", "schedule": 60.0},
     "cases-refunds-reconcile": {"task": "cases.tasks.refunds_reconcile", "schedule": 300.0},
+    "cases-refunds-in-flight": {"task": "cases.tasks.refunds_in_flight_resolve", "schedule": 60.0},
     "alerts-snooze-expire": {"task": "cases.tasks.alerts_snooze_expire", "schedule": 60.0},
     "smishing-score-stale": {"task": "smishing.tasks.submissions_score_stale", "schedule": 60.0},
 }
@@ -359,6 +361,40 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
-# The audit chain's HMAC key. Keep it outside the database (a secret store): whoever can write the
-# database but not read this key cannot forge a consistent chain.
-FDS_AUDIT_HMAC_KEY = env_str("FDS_AUDIT_HMAC_KEY", "audit:" + SECRET_KEY)
+# --- Audit chain
+# The key that seals audit events. Keep it in a secret store, outside the database: whoever can write
+# the database but not read this key cannot forge a consistent chain. Required in production and
+# never derived from SECRET_KEY (every web process holds that one).
+_audit_key_given = bool(os.environ.get("FDS_AUDIT_HMAC_KEY"))
+FDS_AUDIT_HMAC_KEY = env_str(
+    "FDS_AUDIT_HMAC_KEY",
+    "insecure-development-audit-key-never-use-in-production" if _dev_key_allowed else None,
+)
+if not _dev_key_allowed and (len(FDS_AUDIT_HMAC_KEY) < 32 or FDS_AUDIT_HMAC_KEY == SECRET_KEY):
+    raise ImproperlyConfigured("FDS_AUDIT_HMAC_KEY must be its own secret of at least 32 characters")
+# Stored with every event, so keys can rotate: by default a fingerprint of the key itself.
+FDS_AUDIT_HMAC_KEY_ID = env_str(
+    "FDS_AUDIT_HMAC_KEY_ID", "k-" + hashlib.sha256(FDS_AUDIT_HMAC_KEY.encode()).hexdigest()[:12]
+)
+# Retired keys, still needed to verify the events they sealed: "id=key,id=key".
+FDS_AUDIT_HMAC_RETIRED_KEYS: dict[str, str] = {}
+for _entry in env_list("FDS_AUDIT_HMAC_RETIRED_KEYS", []):
+    _key_id, _sep, _key = _entry.partition("=")
+    if not _sep or not _key_id.strip() or not _key:
+        raise ImproperlyConfigured("FDS_AUDIT_HMAC_RETIRED_KEYS entries look like id=key")
+    FDS_AUDIT_HMAC_RETIRED_KEYS[_key_id.strip()] = _key
+if FDS_AUDIT_HMAC_KEY_ID in FDS_AUDIT_HMAC_RETIRED_KEYS:
+    raise ImproperlyConfigured("FDS_AUDIT_HMAC_KEY_ID names a retired key")
+# Events written before key ids existed carry the id "legacy": sealed with the configured key, or
+# (development databases only) with the old key derived from the secret key.
+FDS_AUDIT_HMAC_RETIRED_KEYS.setdefault(
+    "legacy", FDS_AUDIT_HMAC_KEY if _audit_key_given else "audit:" + SECRET_KEY
+)
+# The chain's checkpoint (head id and hash, sealed) lives outside the database, so a truncated or
+# wiped trail cannot hide. Point it at storage the database's administrators cannot rewrite.
+FDS_AUDIT_CHECKPOINT_PATH = Path(env_str("FDS_AUDIT_CHECKPOINT_PATH", str(VAR_DIR / "audit-checkpoint.json")))
+FDS_AUDIT_CHECKPOINT_SECONDS = env_float("FDS_AUDIT_CHECKPOINT_SECONDS", 300.0, low=10.0)
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "audit.tasks.audit_checkpoint_write",
+    "schedule": FDS_AUDIT_CHECKPOINT_SECONDS,
+}

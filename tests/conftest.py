@@ -54,6 +54,17 @@ def _allow_sync_orm_beside_playwright(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoint_per_test(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test's database starts a new audit chain, so each gets its own checkpoint file."""
+    from django.test import override_settings
+
+    with override_settings(
+        FDS_AUDIT_CHECKPOINT_PATH=tmp_path_factory.mktemp("audit") / "audit-checkpoint.json"
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _audit_triggers_around_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """Transactional tests end with a flush of every table, which the audit triggers rightly refuse.
 
@@ -84,12 +95,13 @@ def make_user(db: None) -> Callable[..., User]:
         counter["n"] += 1
         name = username or f"{role or 'norole'}{counter['n']}"
         user = User.objects.create_user(username=name, password=password)
+        # Test data is set up directly, like a loaded fixture: no role-change audit events, so tests
+        # see only the events of what they do (role changes themselves are tested in tests/audit).
         if role is not None:
             roles.roles_sync()
-            user.groups.add(Group.objects.get(name=role))
+            User.groups.through.objects.create(user=user, group=Group.objects.get(name=role))
         if role == roles.ADMINISTRATOR:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
+            User.objects.filter(pk=user.pk).update(is_staff=True)
         return User.objects.get(pk=user.pk)  # fresh instance: no stale permission cache
 
     return make

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 COLUMNS = (
     'occurred_at, actor_id, actor_label, action, target_type, target_id, "before", "after", reason, '
-    "model_version, score, context, prev_hash"
+    "model_version, score, context, prev_hash, key_id"
 )
 
 

@@ -168,3 +168,68 @@ def test_concurrent_case_decisions_one_wins(analyst, make_user, broadcasts):
         AuditEvent.objects.filter(action__in=["cases.case.confirmed_fraud", "cases.case.not_fraud"]).count()
         == 1
     )
+
+
+def _confirmed_case_of(customer, analyst, amount: int) -> Case:
+    alert = alert_make(amount=amount, customer=customer)
+    triage.alert_escalate(alert_id=alert.pk, actor=analyst)
+    case = Case.objects.filter(customer=customer).order_by("-pk").first()
+    assert case is not None
+    services.case_start_investigation(case_id=case.pk, actor=analyst)
+    services.case_decide(case_id=case.pk, actor=analyst, is_fraud=True, reason="명의도용")
+    return case
+
+
+def test_split_refunds_requested_at_once_cannot_both_skip_the_second_approver(analyst, broadcasts):
+    # Two 900,000 KRW requests for one customer at the same instant (threshold 1,000,000 KRW).
+    from tests.factories import customer_make
+
+    customer = customer_make()
+    cases = [_confirmed_case_of(customer, analyst, 900_000) for _ in range(2)]
+    account = customer.accounts.get().pk
+    results, errors = race(
+        [
+            functools.partial(
+                refunds.refund_request_create,
+                case_id=c.pk,
+                actor=analyst,
+                amount=900_000,
+                account_id=account,
+            )
+            for c in cases
+        ]
+    )
+    assert errors == [] and len(results) == 2
+    flags = sorted(RefundRequest.objects.values_list("needs_second_approval", flat=True))
+    assert flags == [False, True]
+    assert GatewayLedgerEntry.objects.count() == 1
+
+
+def test_approval_racing_a_reopen_never_pays_an_unconfirmed_case(analyst, make_user, broadcasts):
+    approver = make_user(roles.SENIOR_ANALYST, "approver")
+    for _ in range(4):
+        alert = alert_make(amount=3_000_000)
+        triage.alert_escalate(alert_id=alert.pk, actor=analyst)
+        case = Case.objects.get(customer=alert.customer)
+        services.case_start_investigation(case_id=case.pk, actor=analyst)
+        services.case_decide(case_id=case.pk, actor=analyst, is_fraud=True, reason="명의도용")
+        refund = refunds.refund_request_create(
+            case_id=case.pk, actor=analyst, amount=3_000_000, account_id=alert.customer.accounts.get().pk
+        )
+        _results, errors = race(
+            [
+                functools.partial(refunds.refund_request_approve, refund_id=refund.pk, actor=approver),
+                functools.partial(services.case_reopen, case_id=case.pk, actor=analyst, reason="재검토"),
+            ]
+        )
+        assert all(isinstance(e, CaseActionRefused) for e in errors), errors
+        refund.refresh_from_db()
+        paid = GatewayLedgerEntry.objects.filter(idempotency_key=refund.idempotency_key).exists()
+        if paid:
+            # Only if the payout left while the case was still confirmed: sent before the reopen.
+            sent = AuditEvent.objects.get(action="cases.refund.sent", target_id=str(refund.pk))
+            reopened = AuditEvent.objects.get(action="cases.case.reopened", target_id=str(case.pk))
+            assert sent.pk < reopened.pk and refund.status == RefundRequest.Status.SETTLED
+        else:
+            assert refund.status == RefundRequest.Status.CANCELLED
+    assert audit_chain_verify()[1] == []

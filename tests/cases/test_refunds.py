@@ -224,12 +224,12 @@ def test_the_task_retries_only_transient_errors():
     assert GatewayRejected not in refund_payout_send.autoretry_for
 
 
-def test_unavailable_gateway_leaves_the_refund_sent_for_a_retry(approved):
+def test_unavailable_gateway_leaves_the_refund_pending_for_a_retry(approved):
     simulated_gateway_mode_set(mode="unavailable")
     with pytest.raises(GatewayTransientError):
         refunds.refund_payout_send(refund_id=approved.pk)
     approved.refresh_from_db()
-    assert approved.status == RefundRequest.Status.SENT and "503" in approved.last_error
+    assert approved.status == RefundRequest.Status.PENDING and "503" in approved.last_error
     assert not GatewayLedgerEntry.objects.exists()
     simulated_gateway_mode_set(mode="normal")
     assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
