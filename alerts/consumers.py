@@ -1,23 +1,45 @@
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
 
 from alerts.push import alert_feed_group, alert_row_payload
-from alerts.selectors import alerts_newest, alerts_since
+from alerts.selectors import alert_ids_since, alert_rows, alerts_newest, alerts_since
+
+log = logging.getLogger(__name__)
 
 REFUSED = 4403
 # Reconnecting clients ask from the newest alert they saw; a margin covers alerts committed slightly
 # out of creation order. The browser de-duplicates rows by alert id.
 RESUME_MARGIN = timedelta(seconds=5)
+# The periodic catch-up looks at alerts of this age span: an alert's time is taken when its scoring
+# batch starts, so a batch that commits late (lock waits, a slow database) carries times older than
+# alerts already pushed by faster batches.
+CATCHUP_WINDOW = timedelta(seconds=60)
+CATCHUP_MAX_ROWS = 500
 
 
 def _rows_since(since: datetime | None) -> list[dict]:
     alerts = alerts_since(since=since - RESUME_MARGIN) if since else list(reversed(alerts_newest()))
+    return [alert_row_payload(alert) for alert in alerts]
+
+
+def _rows_missing(since: datetime, until: datetime, sent: set[int]) -> list[dict]:
+    """Rendered rows of alerts created in [since, until) that are not in `sent`. One cheap id query
+    when nothing is missing, which is nearly always."""
+    missing = [pk for pk in alert_ids_since(since=since, until=until) if pk not in sent]
+    if not missing:
+        return []
+    alerts = alert_rows().filter(pk__in=missing[:CATCHUP_MAX_ROWS]).order_by("created_at", "id")
     return [alert_row_payload(alert) for alert in alerts]
 
 
@@ -28,7 +50,15 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
     {"type": "snapshot", "rows": [...]} with everything since then (or the newest 50), then
     {"type": "rows", "rows": [...]} as alerts are created or change. A client may send
     {"type": "ping"}; anything else is answered with {"type": "error", ...} and ignored.
+
+    Pushes travel over Redis pub/sub, which forgets what it could not deliver (Redis restarting, a
+    worker killed between its commit and its push). So every FDS_FEED_CATCHUP_SECONDS the consumer
+    also sends the alerts of the last minute it has not sent yet; it keeps working, by this catch-up
+    alone, while Redis is down.
     """
+
+    _catchup: asyncio.Task[None] | None = None
+    _joined = False
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -40,10 +70,23 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=REFUSED)
             return
         since = self._since()
-        await self.channel_layer.group_add(alert_feed_group(), self.channel_name)
+        self._sent: dict[int, tuple[datetime, int]] = {}  # alert id -> (created, rendering sent)
+        # The catch-up never reaches behind what the snapshot stood for.
+        self._floor = (since or timezone.now()) - RESUME_MARGIN
+        self._push_lag = 0.0  # seconds from an alert's creation to its push arriving, smoothed
+        self._checked_until = self._floor
+        await self._join()
         await self.accept()
-        rows = await sync_to_async(_rows_since)(since)
-        await self.send_json({"type": "snapshot", "rows": rows})
+        rows = await database_sync_to_async(_rows_since)(since)
+        await self._send_rows("snapshot", rows)
+        self._catchup = asyncio.ensure_future(self._catch_up_forever())
+
+    async def _join(self) -> None:
+        try:
+            await self.channel_layer.group_add(alert_feed_group(), self.channel_name)
+            self._joined = True
+        except Exception as exc:  # Redis down: serve by catch-up until it is back
+            log.warning("alert feed could not join its group (%s); catching up from the database", exc)
 
     def _since(self) -> datetime | None:
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -56,8 +99,62 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             return None
         return value if value.tzinfo is not None else None
 
+    async def _send_rows(self, kind: str, rows: list[dict]) -> None:
+        """Send rows this socket has not been sent in this exact rendering (a push and a catch-up
+        can race for the same new alert; a changed alert is re-rendered and sent again)."""
+        fresh = []
+        now = timezone.now()
+        for row in rows:
+            created = datetime.fromisoformat(row["created"])
+            rendering = hash(row["html"])
+            previous = self._sent.get(row["id"])
+            if previous is not None and previous[1] == rendering:
+                continue
+            if previous is None and kind == "push":
+                lag = min(120.0, max(0.0, (now - created).total_seconds()))
+                self._push_lag = 0.8 * self._push_lag + 0.2 * lag
+            self._sent[row["id"]] = (created, rendering)
+            fresh.append(row)
+        kind = "rows" if kind == "push" else kind
+        if fresh or kind == "snapshot":
+            await self.send_json({"type": kind, "rows": fresh})
+
+    async def _catch_up_forever(self) -> None:
+        """Every round, look for alerts old enough that their push should have arrived: older than
+        one round plus twice the pushes' recent lag. So under heavy load, when pushes run late, the
+        catch-up does not render for every socket what the push brings anyway."""
+        period = settings.FDS_FEED_CATCHUP_SECONDS
+        while True:
+            await asyncio.sleep(period)
+            try:
+                if not self._joined:
+                    await self._join()
+                grace = timedelta(seconds=period + 2 * self._push_lag)
+                until = timezone.now() - grace
+                # When the lag shrinks, `until` jumps ahead: start from where the last round stopped
+                # so that no alert skips the window.
+                since = max(self._floor, min(self._checked_until, until - CATCHUP_WINDOW))
+                for pk in [pk for pk, (created, _) in self._sent.items() if created < since]:
+                    del self._sent[pk]
+                if until <= since:
+                    continue
+                rows = await database_sync_to_async(_rows_missing)(since, until, set(self._sent))
+                if rows:
+                    await self._send_rows("rows", rows)
+                self._checked_until = max(self._checked_until, until)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is down: try again next round
+                log.warning("alert feed catch-up failed (%s)", exc)
+
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(alert_feed_group(), self.channel_name)
+        if self._catchup is not None:
+            self._catchup.cancel()
+        if self._joined:
+            try:
+                await self.channel_layer.group_discard(alert_feed_group(), self.channel_name)
+            except Exception as exc:
+                log.warning("alert feed could not leave its group (%s)", exc)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
@@ -74,4 +171,4 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "error": "messages must be JSON"})
 
     async def alert_rows(self, event: dict) -> None:
-        await self.send_json({"type": "rows", "rows": event["rows"]})
+        await self._send_rows("push", event["rows"])

@@ -70,6 +70,12 @@ def alerts_since(*, since: datetime, limit: int = 500) -> list[Alert]:
     return list(alert_rows().filter(created_at__gte=since).order_by("created_at", "id")[:limit])
 
 
+def alert_ids_since(*, since: datetime, until: datetime, limit: int = 5000) -> list[int]:
+    """Ids of alerts created in [since, until): what a live queue compares with what it was sent."""
+    query = Alert.objects.filter(created_at__gte=since, created_at__lt=until)
+    return list(query.order_by("created_at", "id").values_list("id", flat=True)[:limit])
+
+
 def alerts_newest(*, limit: int = 50) -> list[Alert]:
     return list(alert_rows().order_by("-created_at", "-id")[:limit])
 

@@ -192,7 +192,7 @@ def transactions_ingest(
                 result.duplicates.append(row.external_id)
         if enqueue and result.created_ids:
             ids = list(result.created_ids)
-            transaction.on_commit(lambda: scoring_enqueue(transaction_ids=ids))
+            transaction.on_commit(lambda: _scoring_enqueue_after_commit(ids))
     return result
 
 
@@ -203,6 +203,19 @@ def scoring_enqueue(*, transaction_ids: Sequence[int]) -> None:
     size = settings.FDS_SCORE_BATCH_SIZE
     for start in range(0, len(transaction_ids), size):
         transactions_score_task.delay(list(transaction_ids[start : start + size]))
+
+
+def _scoring_enqueue_after_commit(transaction_ids: list[int]) -> None:
+    """The transactions are committed, so the client is told they are accepted even when the broker
+    is down: the sweeper (alerts.tasks.transactions_score_pending) queues them once it is back."""
+    try:
+        scoring_enqueue(transaction_ids=transaction_ids)
+    except Exception as exc:  # kombu and redis-py raise several unrelated types for "broker down"
+        log.warning(
+            "could not queue %d accepted transactions for scoring (%s); the sweeper will",
+            len(transaction_ids),
+            exc,
+        )
 
 
 # --- Scoring -------------------------------------------------------------------------------------

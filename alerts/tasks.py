@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -27,11 +28,14 @@ def transactions_score_task(transaction_ids: list[int]) -> dict[str, int]:
     return {"scored": result.scored, "folded": result.folded, "alerts": len(result.alert_ids)}
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def transactions_score_pending() -> int:
-    """Beat: re-queue transactions still waiting after a minute (a lost enqueue, a crashed worker,
-    no model yet). Duplicated queueing is harmless: scoring takes only unscored rows."""
-    cutoff = timezone.now() - timedelta(minutes=1)
+    """Beat: re-queue transactions accepted but still unscored after FDS_SCORE_SWEEP_AFTER_SECONDS:
+    an enqueue lost because Redis was down at commit, queued messages lost in a Redis restart, a batch
+    whose worker was SIGKILLed (its message comes back only after the visibility timeout), no model
+    yet. Safe to repeat: queueing twice is harmless, scoring takes only unscored rows under skip-locked
+    row locks, and Score and Alert are unique per transaction."""
+    cutoff = timezone.now() - timedelta(seconds=settings.FDS_SCORE_SWEEP_AFTER_SECONDS)
     ids = list(
         Transaction.objects.filter(
             status__in=[Transaction.Status.RECEIVED, Transaction.Status.HISTORY_PENDING],

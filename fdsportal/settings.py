@@ -103,6 +103,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that a database outage met anywhere below answers 503 instead of 500.
+    "fdsportal.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,15 +218,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# A message a worker took but never acknowledged (the whole worker was SIGKILLed, the host died) comes
+# back only after the visibility timeout. It stays long, above the slowest task (retraining), so a
+# running task is never handed to a second worker; scoring does not wait for it: the sweeper below
+# re-queues every transaction accepted but not scored within FDS_SCORE_SWEEP_AFTER_SECONDS.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a Redis restart must never stop a worker for good
 CELERY_TIMEZONE = "Asia/Seoul"
 # Smishing work (text scoring, retraining) has its own queue and workers: a slow message must never
 # hold up fraud scoring, which stays on the default queue.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 FDS_SMISHING_QUEUE = env_str("FDS_SMISHING_QUEUE", "smishing")
 CELERY_TASK_ROUTES = {"smishing.tasks.*": {"queue": FDS_SMISHING_QUEUE}}
+FDS_SCORE_SWEEP_AFTER_SECONDS = env_int("FDS_SCORE_SWEEP_AFTER_SECONDS", 60, minimum=1)
+FDS_SCORE_SWEEP_EVERY_SECONDS = env_int("FDS_SCORE_SWEEP_EVERY_SECONDS", 15, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    "alerts-score-pending": {"task": "alerts.tasks.transactions_score_pending", "schedule": 15.0},
+    "alerts-score-pending": {
+        "task": "alerts.tasks.transactions_score_pending",
+        "schedule": float(FDS_SCORE_SWEEP_EVERY_SECONDS),
+    },
     "cases-sla-escalate": {"task": "cases.tasks.cases_sla_escalate", "schedule": 60.0},
     "cases-refunds-reconcile": {"task": "cases.tasks.refunds_reconcile", "schedule": 300.0},
     "cases-refunds-in-flight": {"task": "cases.tasks.refunds_in_flight_resolve", "schedule": 60.0},
@@ -344,6 +357,9 @@ FDS_SCORE_BATCH_SIZE = env_int("FDS_SCORE_BATCH_SIZE", 1000, minimum=1)
 FDS_API_MAX_BATCH = env_int("FDS_API_MAX_BATCH", 10_000, minimum=1)
 # How far in the future a reported event time may lie (client clock drift); later is refused.
 FDS_MAX_CLOCK_SKEW_SECONDS = env_int("FDS_MAX_CLOCK_SKEW_SECONDS", 300, minimum=0)
+# Each live alert queue re-reads the alerts it has not been sent this often: a push lost to a Redis
+# restart or to a worker killed between commit and push still reaches every open queue.
+FDS_FEED_CATCHUP_SECONDS = env_float("FDS_FEED_CATCHUP_SECONDS", 5.0, low=0.5, high=300.0)
 # Fraud labels reach the system late (a victim calls days later); merchant risk only looks at labels
 # of transactions older than this, in training and in serving alike.
 FDS_LABEL_DELAY_DAYS = env_int("FDS_LABEL_DELAY_DAYS", 7, minimum=0)

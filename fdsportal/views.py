@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -11,10 +12,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 
 from access.lockouts import LockoutNotFound, lockouts_active
 from access.lockouts import lockout_release as lockout_release_service
+from fdsportal.middleware import DATABASE_UNAVAILABLE, database_unavailable_response
 
 
 class LoginView(auth_views.LoginView):
@@ -81,3 +84,12 @@ def lockout_release(request: HttpRequest, attempt_id: int) -> HttpResponse:
         % {"username": attempt.username, "address": attempt.ip_address},
     )
     return redirect("lockouts")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage met in middleware (sessions, authentication, lockout) is a 503
+    like one met in a view; anything else is the usual 500 page. Django calls this while handling
+    the exception, so sys.exc_info() names it."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable_response(request)
+    return defaults.server_error(request)

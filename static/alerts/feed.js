@@ -15,8 +15,12 @@
   let newest = null;
   let retry = 0;
 
+  // Rows rendered with the page carry local times (+09:00), pushed rows UTC: compare instants, never
+  // the strings, or the newest alert (the reconnect's `since`) and the row order go wrong.
+  const instant = (iso) => (iso ? Date.parse(iso) : 0);
+
   function trackNewest(created) {
-    if (created && (!newest || created > newest)) newest = created;
+    if (created && (!newest || instant(created) > instant(newest))) newest = created;
   }
   body.querySelectorAll("tr[data-created]").forEach((tr) => trackNewest(tr.dataset.created));
 
@@ -52,7 +56,7 @@
     tr.classList.add("fresh");
     // Newest first: insert before the first row created earlier than this one.
     const rows = Array.from(body.children);
-    const after = rows.find((r) => (r.dataset.created || "") < row.created);
+    const after = rows.find((r) => instant(r.dataset.created) < instant(row.created));
     body.insertBefore(tr, after || null);
     const empty = document.getElementById("alerts-empty");
     if (empty) empty.hidden = true;
@@ -92,8 +96,11 @@
         return;
       }
       setStatus("down", "reconnecting…");
-      retry = Math.min(retry + 1, 6);
-      window.setTimeout(connect, 500 * 2 ** retry);
+      // Back off, but never beyond 5 s: after a server or Redis restart the queue must be live again
+      // within seconds, and `since` brings whatever was created meanwhile. Jitter keeps a floor of
+      // analysts from reconnecting in lockstep.
+      retry = Math.min(retry + 1, 4);
+      window.setTimeout(connect, Math.min(5000, 300 * 2 ** retry) * (0.75 + Math.random() / 2));
     });
   }
   connect();

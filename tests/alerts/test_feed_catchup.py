@@ -1,0 +1,46 @@
+"""An open alert queue gets alerts whose push never came (Redis away, a worker killed between its
+commit and its push) from its periodic catch-up, once each."""
+
+from __future__ import annotations
+
+import asyncio
+from unittest import mock
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from tests.alerts.test_feed_consumer import _communicator, _raise_alert, _receive_type
+from tests.factories import active_model_install
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_an_alert_whose_push_was_lost_still_reaches_an_open_queue(analyst, settings):
+    settings.FDS_FEED_CATCHUP_SECONDS = 0.5
+    await sync_to_async(active_model_install)()
+    communicator = await _communicator(analyst)
+    assert (await communicator.connect())[0]
+    assert (await _receive_type(communicator, "snapshot"))["rows"] == []
+    with mock.patch("alerts.push.alert_rows_push"):  # the push is lost
+        alert_id = await sync_to_async(_raise_alert)("LOST1", customer="CL9")
+    caught_up = await _receive_type(communicator, "rows", timeout=10)
+    assert [row["id"] for row in caught_up["rows"]] == [alert_id]
+    assert "45,000원" in caught_up["rows"][0]["html"]
+    # Later rounds do not send it again.
+    await asyncio.sleep(1.5)
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
+
+
+async def test_a_pushed_alert_is_not_sent_again_by_the_catch_up(analyst, settings):
+    settings.FDS_FEED_CATCHUP_SECONDS = 0.5
+    await sync_to_async(active_model_install)()
+    communicator = await _communicator(analyst)
+    assert (await communicator.connect())[0]
+    await _receive_type(communicator, "snapshot")
+    alert_id = await sync_to_async(_raise_alert)("PUSHED1", customer="CL8")
+    pushed = await _receive_type(communicator, "rows")
+    assert [row["id"] for row in pushed["rows"]] == [alert_id]
+    await asyncio.sleep(1.5)
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
