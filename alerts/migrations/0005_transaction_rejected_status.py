@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0004_transaction_search_indexes'),
+        ('alerts', '0005_rules_moved_to_detection'),
     ]
 
     operations = [
