@@ -12,6 +12,7 @@ Pure: files and arrays in, figures out; no ORM. The data set is for tests and be
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -54,6 +55,21 @@ SELECTION_METRIC = "ap"
 BENCHMARK_PARAMS: dict[str, Any] = {"nthread": 1}
 
 Progress = Callable[[str], None]
+
+
+def shared_data_dir() -> Path:
+    """Where the read-only shared data lives: FDS_SHARED_DIR, else `<repo>/../shared`, else /work/shared."""
+    import os
+
+    configured = os.environ.get("FDS_SHARED_DIR")
+    if configured:
+        return Path(configured)
+    beside = Path(__file__).resolve().parents[2] / "shared"
+    return beside if beside.exists() else Path("/work/shared")
+
+
+def handbook_path() -> Path:
+    return shared_data_dir() / "data" / "handbook" / "transactions.parquet"
 
 
 def _quiet(_message: str) -> None:
@@ -265,11 +281,22 @@ class Prepared:
     replay_seconds: float
 
 
+def _cache_path(cache_dir: Path, span: pd.DataFrame, delay: int) -> Path:
+    """A cache file name that changes with the rows replayed, the delay and the feature list."""
+    digest = hashlib.sha256()
+    digest.update(",".join(FEATURE_NAMES).encode())
+    digest.update(f"{delay}:{len(span)}".encode())
+    for column in ("TRANSACTION_ID", "ts", "TX_AMOUNT", "TX_FRAUD"):
+        digest.update(np.ascontiguousarray(span[column].to_numpy()).tobytes())
+    return cache_dir / f"handbook-features-{digest.hexdigest()[:16]}.npy"
+
+
 def data_prepare(
     frame: pd.DataFrame,
     windows: Sequence[Window],
     *,
     history_days: int | None,
+    cache_dir: Path | None = None,
     progress: Progress = _quiet,
 ) -> Prepared:
     """Replay from the history start to the last test day and keep the rows the windows use.
@@ -301,9 +328,25 @@ def data_prepare(
     for w in windows:
         keep |= (span_days >= w.first_day) & (span_days < w.first_day + w.train_days)
         keep |= (span_days >= w.test_first_day) & (span_days <= w.last_day)
-    progress(f"replaying {len(span):,} rows from {_day_text(start)} to {_day_text(last)}")
+    delay = delays.pop()
     started = time.perf_counter()
-    features = features_replay(span, keep=keep, label_delay_days=delays.pop(), progress=progress)
+    if cache_dir is not None:
+        # Every row of the span is kept, so one cache file serves any set of windows inside it.
+        path = _cache_path(cache_dir, span, delay)
+        if path.exists():
+            progress(f"features of {len(span):,} rows read from {path}")
+            features = np.load(path)
+        else:
+            progress(f"replaying {len(span):,} rows from {_day_text(start)} to {_day_text(last)}")
+            features = features_replay(
+                span, keep=np.ones(len(span), dtype=bool), label_delay_days=delay, progress=progress
+            )
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            np.save(path, features)
+        seconds = time.perf_counter() - started
+        return Prepared(span, features, np.arange(len(span), dtype=np.int64), len(span), seconds)
+    progress(f"replaying {len(span):,} rows from {_day_text(start)} to {_day_text(last)}")
+    features = features_replay(span, keep=keep, label_delay_days=delay, progress=progress)
     seconds = time.perf_counter() - started
     row_of = np.full(len(span), -1, dtype=np.int64)
     row_of[keep] = np.arange(int(keep.sum()))

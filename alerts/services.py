@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts import features as fx
+from alerts.labels import labels_import
 from alerts.models import (
     Account,
     Alert,
@@ -34,6 +35,7 @@ from alerts.models import (
     RuleConfig,
     Score,
     Segment,
+    ShadowScore,
     Transaction,
 )
 from alerts.rules import RULES, ActiveRule, RuleInput, rules_evaluate, rules_score
@@ -102,8 +104,21 @@ def _accounts_ensure(rows: Sequence[TransactionIn], customers: dict[str, int]) -
     return dict(Account.objects.filter(external_id__in=list(wanted)).values_list("external_id", "id"))
 
 
+class LabelsNotAccepted(ValueError):
+    """Live ingest carried fraud labels: labels come only through the labels endpoint."""
+
+    def __init__(self, positions: list[int]):
+        super().__init__(f"{len(positions)} transactions carry is_fraud")
+        self.positions = positions
+
+
 def transactions_ingest(
-    *, rows: Sequence[TransactionIn], source: str, historical: bool = False, enqueue: bool = True
+    *,
+    rows: Sequence[TransactionIn],
+    source: str,
+    historical: bool = False,
+    enqueue: bool = True,
+    accept_labels: bool = False,
 ) -> IngestResult:
     """Store validated transactions once each and queue them for scoring.
 
@@ -112,7 +127,13 @@ def transactions_ingest(
     concurrently with itself: a re-sent external id is reported as a duplicate and stored once (the
     unique constraint decides, and `ingest_batch` tells this request's rows from a concurrent one's).
     `historical=True` imports history: folded into behaviour state, never scored or alerted.
+    Labels (`is_fraud`) are refused unless `accept_labels` (bulk imports of labelled history); accepted
+    ones are recorded as Label rows of source "import" naming `source`.
     """
+    if not accept_labels:
+        carrying = [i for i, row in enumerate(rows) if row.is_fraud is not None]
+        if carrying:
+            raise LabelsNotAccepted(carrying)
     result = IngestResult()
     seen: set[str] = set()
     unique_rows: list[TransactionIn] = []
@@ -165,6 +186,15 @@ def transactions_ingest(
                 result.created_ids.append(mine[row.external_id])
             else:
                 result.duplicates.append(row.external_id)
+        if accept_labels:
+            labels_import(
+                pairs=[
+                    (mine[r.external_id], r.is_fraud)
+                    for r in unique_rows
+                    if r.external_id in mine and r.is_fraud is not None
+                ],
+                source_name=f"import:{source}",
+            )
         if enqueue and result.created_ids:
             ids = list(result.created_ids)
             transaction.on_commit(lambda: scoring_enqueue(transaction_ids=ids))
@@ -184,17 +214,17 @@ def scoring_enqueue(*, transaction_ids: Sequence[int]) -> None:
 
 _model_lock = threading.Lock()
 _model_cache: dict[str, Any] = {"id": None, "model": None}
+_shadow_cache: dict[str, Any] = {"id": None, "model": None}
 
 
-def model_active() -> FdsModel | None:
-    """The active model, loaded once per process and reloaded when another version is activated."""
-    row = ModelVersion.objects.filter(is_active=True).values("id", "name", "threshold").first()
+def _model_cached(cache: dict[str, Any], **flag: bool) -> FdsModel | None:
+    row = ModelVersion.objects.filter(**flag).values("id", "name", "threshold").first()
     if row is None:
         return None
     with _model_lock:
-        cached = _model_cache["model"]
+        cached = cache["model"]
         # Keyed by id and name: ids can repeat after a rolled-back transaction (SQLite), names cannot.
-        if _model_cache["id"] == row["id"] and cached is not None and cached.version == row["name"]:
+        if cache["id"] == row["id"] and cached is not None and cached.version == row["name"]:
             cached.threshold = row["threshold"]
             return cached
         version = ModelVersion.objects.get(pk=row["id"])
@@ -204,8 +234,18 @@ def model_active() -> FdsModel | None:
             threshold=version.threshold,
             version=version.name,
         )
-        _model_cache.update(id=row["id"], model=model)
+        cache.update(id=row["id"], model=model)
         return model
+
+
+def model_active() -> FdsModel | None:
+    """The active model, loaded once per process and reloaded when another version is activated."""
+    return _model_cached(_model_cache, is_active=True)
+
+
+def model_shadow() -> FdsModel | None:
+    """The challenger in shadow, if any (cached like the active model)."""
+    return _model_cached(_shadow_cache, is_shadow=True)
 
 
 def model_version_store(
@@ -216,8 +256,10 @@ def model_version_store(
     created_by: str,
     activate: bool,
     actor: Any = None,
+    importance: dict[str, float] | None = None,
 ) -> ModelVersion:
-    """Save a trained model; with `activate`, make it the one scoring uses. Audited."""
+    """Save a trained model as a stored (not live) version; `activate` makes it live at once and is
+    for tests and benchmarks only — the product promotes through alerts.lifecycle. Audited."""
     with transaction.atomic():
         version = ModelVersion.objects.create(
             name=model.version,
@@ -227,6 +269,7 @@ def model_version_store(
             training_data=training_data,
             threshold=model.threshold,
             created_by=created_by,
+            importance=importance or {},
         )
         audit_record(
             action="alerts.model.trained",
@@ -235,7 +278,7 @@ def model_version_store(
             system_actor=created_by,
             after={"metrics": metrics, "threshold": model.threshold},
             model_version=version.name,
-            context={"training_data": training_data},
+            context={"training_data": {k: v for k, v in training_data.items() if k != "reference"}},
         )
         if activate:
             model_version_activate(version=version, actor=actor, system_actor=created_by, reason="trained")
@@ -611,6 +654,7 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                     score.contributions = groups
                 scores.append(score)
             _scores_insert(scores, need_ids=alert_positions)
+            _shadow_scores_insert(live, matrix, now=now)
             result.scored = len(scores)
             alerts_created = _alerts_create([(live[i], scores[i]) for i in alert_positions], now=now)
 
@@ -647,6 +691,25 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
             ids = list(result.alert_ids)
             transaction.on_commit(lambda: _broadcast(ids))
     return result
+
+
+def _shadow_scores_insert(live: list[Transaction], matrix: np.ndarray, *, now: Any) -> None:
+    """The challenger's scores of the batch, stored next to the champion's: no rules, no alerts."""
+    if not settings.FDS_SHADOW_SCORING:
+        return
+    shadow = model_shadow()
+    if shadow is None:
+        return
+    version_id = _shadow_cache["id"]
+    probabilities = shadow.predict(matrix)
+    ShadowScore.objects.bulk_create(
+        [
+            ShadowScore(transaction_id=tx.pk, model_version_id=version_id, score=float(p), created_at=now)
+            for tx, p in zip(live, probabilities, strict=True)
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
 
 
 def _broadcast(alert_ids: list[int]) -> None:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from alerts.drift import drift_warning
 from alerts.features import KST
 from alerts.forms import AlertFilterForm
 from alerts.scoring import REASON_GROUPS
@@ -54,6 +55,7 @@ def alert_queue_page(request: HttpRequest) -> HttpResponse:
             "querystring": query.urlencode(),
             # Only the unfiltered first page takes live rows; elsewhere a banner counts new alerts.
             "live_insert": page.number == 1,
+            "drift": drift_warning(),
         },
     )
 

@@ -102,6 +102,12 @@ def main() -> int:
     parser.add_argument("--history-days", type=int, default=14)
     parser.add_argument("--latency-samples", type=int, default=200)
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument(
+        "--shadow",
+        action="store_true",
+        help="also run a challenger in shadow (every live transaction scored twice, the second "
+        "score stored without alerts): measures what shadow scoring costs",
+    )
     args = parser.parse_args()
 
     var = Path(os.environ.get("FDS_BENCH_VAR", "/tmp/fds-bench"))
@@ -163,7 +169,7 @@ def main() -> int:
         if len(batch) == 5000:
             transactions_score(
                 transaction_ids=transactions_ingest(
-                    rows=batch, source="bench", historical=True, enqueue=False
+                    rows=batch, source="bench", historical=True, enqueue=False, accept_labels=True
                 ).created_ids
             )
             seeded += len(batch)
@@ -171,7 +177,7 @@ def main() -> int:
     if batch:
         transactions_score(
             transaction_ids=transactions_ingest(
-                rows=batch, source="bench", historical=True, enqueue=False
+                rows=batch, source="bench", historical=True, enqueue=False, accept_labels=True
             ).created_ids
         )
         seeded += len(batch)
@@ -184,6 +190,18 @@ def main() -> int:
         created_by="bench",
         activate=True,
     )
+    if args.shadow:
+        from alerts.models import ModelVersion
+
+        challenger = model_fit(stream_from_db(), label_delay_days=7, seed=1, version="bench-challenger")
+        shadow = model_version_store(
+            model=challenger.model,
+            metrics=challenger.metrics,
+            training_data=challenger.training_data,
+            created_by="bench",
+            activate=False,
+        )
+        ModelVersion.objects.filter(pk=shadow.pk).update(is_shadow=True)
 
     log("generating the live load")
     live: list[dict[str, Any]] = []
@@ -270,6 +288,7 @@ def main() -> int:
                 "cores": os.cpu_count(),
                 "web_workers": args.web_workers,
                 "celery_workers": args.workers,
+                "shadow": args.shadow,
                 "clients": args.clients,
                 "batch": args.batch,
                 "history_rows": seeded,

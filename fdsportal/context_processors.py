@@ -14,6 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "cases": user.has_perm("cases.view_case"),
             "refunds": user.has_perm("cases.view_refundrequest"),
             "ops": user.has_perm("cases.view_case"),
+            "models": user.has_perm("alerts.view_modelversion"),
             "audit": user.has_perm("audit.view_auditevent"),
             "qa": user.has_perm("cases.review_qa"),
             "smishing_submit": user.has_perm("smishing.add_submission"),

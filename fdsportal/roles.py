@@ -15,6 +15,7 @@ COMPLIANCE_REVIEWER = "compliance_reviewer"
 EMPLOYEE = "employee"
 ADMINISTRATOR = "administrator"
 INGEST_SERVICE = "ingest_service"
+LABEL_FEED = "label_feed"
 
 _EMPLOYEE = {"smishing.add_submission"}
 _ANALYST = _EMPLOYEE | {
@@ -29,6 +30,7 @@ _ANALYST = _EMPLOYEE | {
     "smishing.view_submission",
     "smishing.label_submission",
     "smishing.view_campaign",
+    "alerts.view_modelversion",
 }
 _SENIOR = _ANALYST | {"cases.approve_refund", "smishing.retrain_model", "alerts.train_model"}
 _COMPLIANCE = {
@@ -42,6 +44,7 @@ _COMPLIANCE = {
     "smishing.view_campaign",
     "audit.view_auditevent",
     "audit.export_auditevent",
+    "alerts.view_modelversion",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -49,8 +52,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     FRAUD_ANALYST: _ANALYST,
     SENIOR_ANALYST: _SENIOR,
     COMPLIANCE_REVIEWER: _COMPLIANCE,
-    ADMINISTRATOR: _SENIOR | _COMPLIANCE,
+    ADMINISTRATOR: _SENIOR | _COMPLIANCE | {"alerts.record_label"},
     INGEST_SERVICE: {"alerts.add_transaction", "smishing.add_submission"},
+    # Chargebacks and late fraud reports: labels are ground truth for training, so not the ingest client's.
+    LABEL_FEED: {"alerts.record_label"},
 }
 
 ROLE_LABELS = {
@@ -60,6 +65,7 @@ ROLE_LABELS = {
     EMPLOYEE: "Employee",
     ADMINISTRATOR: "Administrator",
     INGEST_SERVICE: "Ingest service client",
+    LABEL_FEED: "Label feed client (chargebacks)",
 }
 
 

@@ -47,10 +47,12 @@ SENIOR = roles.SENIOR_ANALYST
 COMPLIANCE = roles.COMPLIANCE_REVIEWER
 ADMINISTRATOR = roles.ADMINISTRATOR
 SERVICE = roles.INGEST_SERVICE  # API only: a service client with a bearer token
+LABEL_FEED = roles.LABEL_FEED  # API only: the chargeback / late-label feed, with a bearer token
+SERVICES = (SERVICE, LABEL_FEED)
 
 STAFF_ROLES = (EMPLOYEE, ANALYST, SENIOR, COMPLIANCE, ADMINISTRATOR)
 ROLES = (ANONYMOUS, *STAFF_ROLES)
-API_PRINCIPALS = (*ROLES, SERVICE)
+API_PRINCIPALS = (*ROLES, *SERVICES)
 
 # Role sets, written out rather than derived from fdsportal.roles: the matrix must catch a change there.
 NOBODY: frozenset[str] = frozenset()
@@ -237,6 +239,19 @@ class Objects:
 
         return self._once("training_set", lambda: autofill(TrainingSet, self.owner))
 
+    def model_version(self) -> Any:
+        from alerts.models import ModelVersion
+
+        return self._once(
+            "model_version",
+            lambda: ModelVersion.objects.create(name=f"matrix-model-{next(_serial)}", artifact=b"x"),
+        )
+
+    def retraining(self) -> Any:
+        from alerts.models import Retraining
+
+        return self._once("retraining", lambda: Retraining.objects.create(started_by=self.owner))
+
     def retrain_job(self) -> Any:
         from smishing.models import RetrainJob
 
@@ -289,6 +304,16 @@ PAGES: dict[str, Access | list[Access]] = {
     # Alerts
     "alerts:queue": Access(READERS),
     "alerts:detail": Access(READERS, kwargs=_pk("alert_id", Objects.alert)),
+    # FDS model lifecycle
+    "alerts:models": Access(READERS),
+    "alerts:model_detail": Access(READERS, kwargs=_pk("pk", Objects.model_version)),
+    "alerts:drift": Access(READERS),
+    "alerts:model_rollback": Access(APPROVERS, method="POST"),
+    "alerts:retraining_start": Access(APPROVERS, method="POST"),
+    "alerts:retraining": Access(READERS, kwargs=_pk("pk", Objects.retraining)),
+    "alerts:retraining_status": Access(READERS, kwargs=_pk("pk", Objects.retraining)),
+    "alerts:retraining_promote": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.retraining)),
+    "alerts:retraining_discard": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.retraining)),
     # Triage (in the cases app)
     "cases:alert_triage": Access(WORKERS, method="POST", kwargs=_pk("alert_id", Objects.alert)),
     "cases:alerts_bulk": Access(WORKERS, method="POST"),
@@ -359,6 +384,19 @@ API_OPERATIONS: dict[str, Access | list[Access]] = {
     ),
     "alerts_api_transaction_status": Access(
         READERS | INGEST, kwargs=lambda objects, _caller: {"external_id": objects.transaction().external_id}
+    ),
+    "alerts_api_labels_post": Access(
+        frozenset({LABEL_FEED, ADMINISTRATOR}),
+        method="POST",
+        body=lambda objects: {
+            "labels": [
+                {
+                    "transaction_id": objects.transaction().external_id,
+                    "is_fraud": True,
+                    "reference": f"CB-{next(_serial)}",
+                }
+            ]
+        },
     ),
     "alerts_api_alert_list": Access(READERS),
     "alerts_api_alert_get": Access(READERS, kwargs=_pk("alert_id", Objects.alert)),
@@ -464,7 +502,7 @@ def websocket_routes() -> list[str]:
 def principals(db: None) -> dict[str, User | None]:
     roles.roles_sync()
     users: dict[str, User | None] = {ANONYMOUS: None}
-    for role in (*STAFF_ROLES, SERVICE):
+    for role in (*STAFF_ROLES, *SERVICES):
         user = User.objects.create_user(username=f"matrix-{role}", password="matrix-password-1")
         user.groups.add(Group.objects.get(name=role))
         if role == ADMINISTRATOR:
@@ -480,7 +518,7 @@ def objects(db: None) -> Objects:
 
 
 def client_as(user: User | None, role: str) -> Client:
-    if role == SERVICE and user is not None:
+    if role in SERVICES and user is not None:
         from fdsportal.services import api_token_create
 
         _token, key = api_token_create(user=user, name="matrix")
@@ -740,6 +778,6 @@ def test_websocket_access(
 
 
 def test_the_matrix_knows_every_role() -> None:
-    assert set(STAFF_ROLES) | {SERVICE} == set(roles.ROLE_PERMISSIONS), (
+    assert set(STAFF_ROLES) | set(SERVICES) == set(roles.ROLE_PERMISSIONS), (
         "a role was added or removed: extend the matrix"
     )

@@ -10,14 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from alerts import benchmark
 from alerts.features import FEATURE_NAMES
 
-HANDBOOK = Path(settings.BASE_DIR) / ".." / "shared" / "data" / "handbook" / "transactions.parquet"
+HANDBOOK = benchmark.handbook_path()
 
 
 def _frame(rows: list[tuple[str, int, int]]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from alerts import benchmark
 from alerts.scoring import DEFAULT_ROUNDS
 
-DEFAULT_DATA = Path("..") / "shared" / "data" / "handbook" / "transactions.parquet"
+DEFAULT_DATA = benchmark.handbook_path()
 
 
 class Command(BaseCommand):
