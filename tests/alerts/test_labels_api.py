@@ -98,7 +98,9 @@ def test_a_chargeback_is_recorded_with_lineage_and_audited_once(label_client, st
 
     again = _post(label_client, "/api/labels", body)
     assert again.status_code == 200 and again.json()["duplicates"] == ["CB-1"]
-    assert Label.objects.count() == 1 and AuditEvent.objects.filter(action="alerts.label.recorded").count() == 1
+    assert (
+        Label.objects.count() == 1 and AuditEvent.objects.filter(action="alerts.label.recorded").count() == 1
+    )
 
 
 @pytest.mark.parametrize(
