@@ -620,7 +620,7 @@ def benchmark_retraining_loop(
     # The champion in place before the first test week: last week's challenger.
     cutoff0 = first.test_first_day - delay_days - 7
     champion = train(cutoff0 - 7 - 7 * train_weeks, cutoff0 - 7)
-    folds = []
+    folds: list[dict[str, Any]] = []
     for window in tests:
         cutoff = window.test_first_day - delay_days
         challenger = train(cutoff - 7 - 7 * train_weeks, cutoff - 7)

@@ -253,9 +253,8 @@ def _retraining_train(job: Retraining, *, now: datetime, seed: int) -> Retrainin
         )
     # The registry's "fixed recent window": earlier versions judged on the same rows.
     versions: dict[str, Any] = {}
-    for other in ModelVersion.objects.exclude(pk=champion.pk if champion else None).order_by("-created_at")[
-        :REGISTRY_VERSIONS_EVALUATED
-    ]:
+    others = ModelVersion.objects.exclude(pk=champion.pk) if champion else ModelVersion.objects.all()
+    for other in others.order_by("-created_at")[:REGISTRY_VERSIONS_EVALUATED]:
         loaded = _loadable(other)
         if loaded is not None:
             versions[other.name] = judge(loaded.predict(data.x_eval), other.threshold)
@@ -271,7 +270,10 @@ def _retraining_train(job: Retraining, *, now: datetime, seed: int) -> Retrainin
         "retraining": job.pk,
         "reference": reference_build(matrix=data.x_train, scores=challenger_scores),
     }
-    importance = {k: round(float(v), 3) for k, v in booster.get_score(importance_type="gain").items()}
+    importance = {
+        k: round(float(v if isinstance(v, float) else v[0]), 3)
+        for k, v in booster.get_score(importance_type="gain").items()
+    }
     with transaction.atomic():
         locked = Retraining.objects.select_for_update().get(pk=job.pk)
         if locked.challenger_id is not None:
@@ -297,19 +299,21 @@ def _retraining_train(job: Retraining, *, now: datetime, seed: int) -> Retrainin
         locked.save(
             update_fields=["challenger", "evaluation", "status", "progress", "message", "finished_at"]
         )
-        common = {"system_actor": f"retraining:{job.pk}", "model_version": name}
+        system_actor = f"retraining:{job.pk}"
         audit_record(
             action="alerts.model.trained",
             target=version,
+            system_actor=system_actor,
+            model_version=name,
             after={"threshold": model.threshold, "metrics": version.metrics},
             context={"lineage": {k: v for k, v in lineage.items() if k != "reference"}},
-            **common,
         )
         audit_record(
             action="alerts.model.shadow_started",
             target=version,
+            system_actor=system_actor,
+            model_version=name,
             after={"shadow": name, "gate": evaluation["gate"]},
-            **common,
         )
     return locked
 

@@ -158,7 +158,10 @@ def model_fit(
         "params": DEFAULT_PARAMS,
         "reference": reference_build(matrix=x_train, scores=valid_scores),
     }
-    importance = {k: round(float(v), 3) for k, v in booster.get_score(importance_type="gain").items()}
+    importance = {
+        k: round(float(v if isinstance(v, float) else v[0]), 3)
+        for k, v in booster.get_score(importance_type="gain").items()
+    }
     return TrainingOutcome(model, metrics, data, importance)
 
 

@@ -139,7 +139,7 @@ def history_fold(prefix: str, *, customer: str, days: int, amount: int, start: d
 
 
 def labelled_history_ingest(
-    *, customers: int = 120, days: int = 28, seed: int = 3, prefix: str = ""
+    *, customers: int = 120, days: int = 28, seed: int = 3, prefix: str = "", simulator: Any = None
 ) -> list[int]:
     """Simulated bank history with its fraud labels, imported as a bulk file import would (labels
     recorded as "import" labels with lineage) and folded into the behaviour state. Returns the ids."""
@@ -147,7 +147,7 @@ def labelled_history_ingest(
     from alerts.services import transactions_ingest, transactions_score
     from alerts.simulator import Simulator
 
-    simulator = Simulator(
+    simulator = simulator or Simulator(
         seed, customers=customers, merchants=max(40, customers // 3), as_of=datetime(2026, 1, 1).date()
     )
     rows = []

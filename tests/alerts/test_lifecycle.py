@@ -96,6 +96,7 @@ def test_an_overturned_dismissal_is_excluded_and_reported(
     from cases.services import qa_review_record
 
     tx = Transaction.objects.filter(pk__in=history, is_fraud=True).order_by("occurred_at").last()
+    assert tx is not None
     champion = ModelVersion.objects.create(name="scored-it", artifact=b"x")
     score = Score.objects.create(transaction=tx, model_version=champion, score=0.9, model_score=0.9)
     alert = Alert.objects.create(transaction=tx, score=score, customer=tx.customer)
@@ -108,6 +109,7 @@ def test_an_overturned_dismissal_is_excluded_and_reported(
     )
 
     job = _retrain(senior, django_capture_on_commit_callbacks)
+    assert job.challenger is not None
     lineage = job.challenger.training_data
     assert lineage["excluded"]["qa_overturned"] == 1
     assert lineage["excluded_examples"]["qa_overturned"] == [tx.pk]
@@ -117,6 +119,7 @@ def test_an_overturned_dismissal_is_excluded_and_reported(
 def test_test_and_duplicate_traffic_never_train(db, senior):
     ids = labelled_history_ingest(customers=60, days=28, seed=5)
     original = Transaction.objects.filter(pk__in=ids, is_fraud=True).first()
+    assert original is not None
     copies = [
         TransactionIn.model_validate(
             tx_row(
@@ -144,6 +147,7 @@ def test_a_challenger_scores_in_shadow_and_never_alerts(history, senior, django_
     champion = _with_champion(senior, django_capture_on_commit_callbacks)
     job = _retrain(senior, django_capture_on_commit_callbacks)
     challenger = job.challenger
+    assert challenger is not None
     assert challenger.is_shadow and not challenger.is_active
     assert job.evaluation["champion"]["name"] == champion.name
     # Even at a threshold of zero, where it would alert on everything, the challenger alerts on nothing.
@@ -213,7 +217,7 @@ def test_a_worse_challenger_cannot_be_promoted(
     # Poisoned training labels (a feed gone wrong): before the evaluation week every fraud is relabelled
     # genuine and as many random genuine payments fraud, while the evaluation week keeps its truth. The
     # challenger learns noise and is judged on the real week.
-    last = Transaction.objects.filter(pk__in=history).order_by("-occurred_at").first().occurred_at
+    last = Transaction.objects.filter(pk__in=history).latest("occurred_at").occurred_at
     early = Transaction.objects.filter(pk__in=history, occurred_at__lt=last - timedelta(days=8))
     frauds = list(early.filter(is_fraud=True).values_list("external_id", flat=True))
     genuine = list(early.filter(is_fraud=False).values_list("external_id", flat=True))

@@ -35,9 +35,9 @@ def test_a_senior_retrains_a_second_senior_promotes_and_new_alerts_name_the_new_
     # The installation's first model, bootstrapped; the run below challenges it.
     first = lifecycle.retraining_start(actor=starter)
     lifecycle.retraining_run(retraining_id=first.pk)
-    champion = lifecycle.model_bootstrap(
-        version=Retraining.objects.get(pk=first.pk).challenger, system_actor="tests", reason="first model"
-    )
+    first_challenger = Retraining.objects.get(pk=first.pk).challenger
+    assert first_challenger is not None
+    champion = lifecycle.model_bootstrap(version=first_challenger, system_actor="tests", reason="first model")
 
     login(page, "senior")
     page.goto(f"{live_server_url}/alerts/models/")
