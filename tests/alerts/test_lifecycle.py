@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def history(db) -> list[int]:
-    return labelled_history_ingest(customers=90)
+    return labelled_history_ingest()
 
 
 @pytest.fixture
