@@ -209,10 +209,11 @@ def _live_processes(django_db_setup: None, django_db_blocker, tmp_path_factory: 
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: on a loaded shared host the first request (imports, URL conf) can take a minute.
+    deadline = time.monotonic() + 180
     while True:
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310
+            with urllib.request.urlopen(url + "/healthz", timeout=10) as response:  # noqa: S310
                 if response.status == 200:
                     break
         except OSError:
