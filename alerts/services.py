@@ -702,14 +702,26 @@ def _shadow_scores_insert(live: list[Transaction], matrix: np.ndarray, *, now: A
         return
     version_id = _shadow_cache["id"]
     probabilities = shadow.predict(matrix)
-    ShadowScore.objects.bulk_create(
-        [
-            ShadowScore(transaction_id=tx.pk, model_version_id=version_id, score=float(p), created_at=now)
-            for tx, p in zip(live, probabilities, strict=True)
-        ],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
+    if connection.vendor != "postgresql":
+        ShadowScore.objects.bulk_create(
+            [
+                ShadowScore(transaction_id=tx.pk, model_version_id=version_id, score=float(p), created_at=now)
+                for tx, p in zip(live, probabilities, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
+        return
+    # COPY, as for the champion's scores: the transactions are locked by this batch and scored once,
+    # so no conflict can arise.
+    table = ShadowScore._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {table} (transaction_id, model_version_id, score, created_at) FROM STDIN"
+        ) as copy,
+    ):
+        for tx, p in zip(live, probabilities, strict=True):
+            copy.write_row((tx.pk, version_id, float(p), now))
 
 
 def _broadcast(alert_ids: list[int]) -> None:
