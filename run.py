@@ -3,6 +3,7 @@
 
     python3 run.py demo    # set up everything and run the live dashboard with demo data
     python3 run.py test    # set up everything and run the test suite (extra args go to pytest)
+    python3 run.py lint    # ruff check, ruff format --check and mypy: what CI runs beside the tests
 
 Both create `.venv` and install the project into it on first use (again only when pyproject.toml
 changes). With DATABASE_URL / REDIS_URL set they use those services; without, the demo runs on a
@@ -91,7 +92,9 @@ def demo() -> int:
         )
     )
     port = env.get("FDS_PORT", "8000")
-    processes: list[subprocess.Popen] = []
+    from fdsportal.launcher import ProcessGroup, beat_command, web_command, worker_command
+
+    group = ProcessGroup(env=env, cwd=ROOT, logs=VAR / "logs")
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM stops the demo as cleanly as Ctrl-C: children too
@@ -101,75 +104,41 @@ def demo() -> int:
         manage(env, "migrate", "--no-input", "-v", "0")
         manage(env, "demo_setup", "--port", port)
         token = (VAR / "demo-ingest-token").read_text().strip()
-        logs = VAR / "logs"
-        logs.mkdir(exist_ok=True)
-
-        def start(name: str, *args: str) -> None:
-            log = open(logs / f"{name}.log", "a")  # noqa: SIM115
-            processes.append(
-                subprocess.Popen(list(args), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-            )
-
-        start(
-            "web", sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", port, "fdsportal.asgi:application"
-        )
-        start(
-            "worker",
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "fdsportal",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-        )
-        start(
-            "beat",
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "fdsportal",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(VAR / "celerybeat-schedule"),
-        )
+        group.start("web", web_command(port=int(port)), append=True)
+        group.start("worker", worker_command(concurrency=2), append=True)
+        group.start("beat", beat_command(schedule=VAR / "celerybeat-schedule"), append=True)
         time.sleep(3)
         # The same seed and population as demo_setup's history, so customers keep their habits.
-        start(
+        group.start(
             "simulator",
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "simulate",
-            "stream",
-            "--url",
-            f"http://127.0.0.1:{port}",
-            "--token",
-            token,
-            "--rate",
-            env.get("FDS_DEMO_RATE", "3"),
-            "--seed",
-            "7",
-            "--customers",
-            "1500",
-            "--merchants",
-            "300",
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "simulate",
+                "stream",
+                "--url",
+                f"http://127.0.0.1:{port}",
+                "--token",
+                token,
+                "--rate",
+                env.get("FDS_DEMO_RATE", "3"),
+                "--seed",
+                "7",
+                "--customers",
+                "1500",
+                "--merchants",
+                "300",
+            ],
+            append=True,
         )
         say(f"dashboard: http://127.0.0.1:{port}/   API docs: http://127.0.0.1:{port}/api/docs")
         say("logins: " + (VAR / "demo-logins.txt").read_text().strip().replace("\n", "\n              "))
-        say(f"logs in {logs}; Ctrl-C stops everything")
-        while all(p.poll() is None for p in processes):
+        say(f"logs in {group.logs}; Ctrl-C stops everything")
+        while group.all_running():
             time.sleep(1)
-        for p in processes:
+        for p in group.processes:
             if p.poll() is not None:
-                say(f"a process stopped (exit {p.returncode}): see {logs}")
+                say(f"a process stopped (exit {p.returncode}): see {group.logs}")
         return 1
     except KeyboardInterrupt:
         say("stopping")
@@ -178,13 +147,7 @@ def demo() -> int:
         # A second Ctrl-C or SIGTERM (a process manager repeating itself) must not cut the clean-up short.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for p in processes:
-            p.send_signal(signal.SIGTERM)
-        for p in processes:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        group.stop()
         if embedded is not None:
             embedded.stop()
 
@@ -203,14 +166,37 @@ def test(args: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *parallel, *args], env=env, cwd=ROOT)
 
 
+def lint() -> int:
+    """Lint, format check and type check; every one runs, and any failure fails the whole."""
+    env = base_env()
+    # mypy's Django plugin loads the settings, which refuse to start without a secret key.
+    env.setdefault("FDS_INSECURE_DEV_KEY", "true")
+    bin_dir = Path(sys.executable).parent
+    failed = []
+    for name, command in (
+        ("ruff check", [str(bin_dir / "ruff"), "check", "."]),
+        ("ruff format --check", [str(bin_dir / "ruff"), "format", "--check", "."]),
+        ("mypy", [sys.executable, "-m", "mypy", "."]),
+    ):
+        say(name)
+        if subprocess.call(command, env=env, cwd=ROOT) != 0:
+            failed.append(name)
+    if failed:
+        say("failed: " + ", ".join(failed))
+        return 1
+    return 0
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "lint"}:
         print(__doc__)
         return 2
     command = sys.argv[1]
-    reexec_in_venv("dev" if command == "test" else "")
+    reexec_in_venv("" if command == "demo" else "dev")
     if command == "demo":
         return demo()
+    if command == "lint":
+        return lint()
     return test(sys.argv[2:])
 
 

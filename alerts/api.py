@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from access.api_auth import require_perm
 from alerts.labels import LabelsInvalid, LateLabel, labels_submit
 from alerts.models import Alert, Transaction
 from alerts.schemas import (
@@ -22,7 +23,6 @@ from alerts.schemas import (
 )
 from alerts.selectors import AlertFilters, alert_queue, alert_rows
 from alerts.services import transactions_ingest
-from fdsportal.api import require_perm
 
 router = Router(tags=["FDS"])
 
@@ -96,6 +96,7 @@ def labels_post(request: HttpRequest, payload: LabelBatchIn):
 class ReasonOut(Schema):
     code: str
     weight: float
+    text: str  # in the configured reason language (FDS_REASON_LANGUAGE)
     text_ko: str
     text_en: str
 
@@ -125,7 +126,10 @@ def _alert_out(alert: Alert) -> AlertOut:
         amount=alert.transaction.amount,
         occurred_at=alert.transaction.occurred_at.isoformat(),
         reasons=[
-            ReasonOut(**{k: r[k] for k in ("code", "weight", "text_ko", "text_en")})
+            ReasonOut(
+                **{k: r[k] for k in ("code", "weight", "text_ko", "text_en")},
+                text=r[f"text_{settings.FDS_REASON_LANGUAGE}"],
+            )
             for r in alert.score.reasons
         ],
     )

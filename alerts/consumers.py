@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from alerts.broadcast import alert_feed_group, alert_row_payload
+from alerts.push import alert_feed_group, alert_row_payload
 from alerts.selectors import alerts_newest, alerts_since
 
 REFUSED = 4403

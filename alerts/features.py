@@ -31,27 +31,25 @@ NAN = float("nan")
 MERCHANT_DAYS_KEPT = 64
 
 CHANNEL_CODES = {"card_present": 0, "online": 1, "mobile": 2, "atm": 3, "transfer": 4}
-CATEGORY_CODES = {
-    name: i
-    for i, name in enumerate(
-        [
-            "ice_cream_discount",
-            "convenience",
-            "online_shopping",
-            "overseas",
-            "gas_station",
-            "transfer",
-            "restaurant",
-            "cafe",
-            "supermarket",
-            "game",
-            "electronics",
-            "gift_card",
-            "transport",
-            "other",
-        ]
-    )
-}
+# The merchant categories, in the order of their feature code: the one list. The model's choices
+# (alerts.models.MerchantCategory) and the simulator are built from it.
+MERCHANT_CATEGORIES: tuple[str, ...] = (
+    "ice_cream_discount",
+    "convenience",
+    "online_shopping",
+    "overseas",
+    "gas_station",
+    "transfer",
+    "restaurant",
+    "cafe",
+    "supermarket",
+    "game",
+    "electronics",
+    "gift_card",
+    "transport",
+    "other",
+)
+CATEGORY_CODES = {name: i for i, name in enumerate(MERCHANT_CATEGORIES)}
 
 FEATURE_NAMES: tuple[str, ...] = (
     "amount",

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from alerts.features import MERCHANT_CATEGORIES
+
 
 class Segment(models.TextChoices):
     YOUTH = "youth", "청소년 (Youth)"
@@ -17,21 +19,27 @@ class Segment(models.TextChoices):
     UNKNOWN = "unknown", "미상 (Unknown)"
 
 
-class MerchantCategory(models.TextChoices):
-    ICE_CREAM_DISCOUNT = "ice_cream_discount", "아이스크림할인점"
-    CONVENIENCE = "convenience", "편의점"
-    ONLINE_SHOPPING = "online_shopping", "온라인쇼핑"
-    OVERSEAS = "overseas", "해외가맹점"
-    GAS_STATION = "gas_station", "주유소"
-    TRANSFER = "transfer", "송금"
-    RESTAURANT = "restaurant", "음식점"
-    CAFE = "cafe", "카페"
-    SUPERMARKET = "supermarket", "대형마트"
-    GAME = "game", "게임·디지털콘텐츠"
-    ELECTRONICS = "electronics", "전자제품"
-    GIFT_CARD = "gift_card", "상품권"
-    TRANSPORT = "transport", "교통"
-    OTHER = "other", "기타"
+MERCHANT_CATEGORY_LABELS = {
+    "ice_cream_discount": "아이스크림할인점",
+    "convenience": "편의점",
+    "online_shopping": "온라인쇼핑",
+    "overseas": "해외가맹점",
+    "gas_station": "주유소",
+    "transfer": "송금",
+    "restaurant": "음식점",
+    "cafe": "카페",
+    "supermarket": "대형마트",
+    "game": "게임·디지털콘텐츠",
+    "electronics": "전자제품",
+    "gift_card": "상품권",
+    "transport": "교통",
+    "other": "기타",
+}
+# The codes come from the feature engine's one list; only the labels are the model's.
+MerchantCategory = models.TextChoices(  # type: ignore[call-overload]  # the functional API, typed narrowly in the stubs
+    "MerchantCategory",
+    [(code.upper(), (code, MERCHANT_CATEGORY_LABELS[code])) for code in MERCHANT_CATEGORIES],
+)
 
 
 class Channel(models.TextChoices):

@@ -1,4 +1,4 @@
-"""FDS writes: ingest, scoring, labels and model activation.
+"""FDS writes: ingest, scoring and labels (model versions are in alerts.model_versions).
 
 Everything that changes FDS data goes through here, so the side effects (rows, audit events, Celery
 enqueues, websocket pushes) are visible in one place.
@@ -7,7 +7,6 @@ enqueues, websocket pushes) are visible in one place.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts import features as fx
+from alerts import model_versions
 from alerts.labels import labels_import
 from alerts.models import (
     Account,
@@ -31,17 +31,20 @@ from alerts.models import (
     Merchant,
     MerchantCategory,
     MerchantDay,
-    ModelVersion,
     RuleConfig,
     Score,
     Segment,
     ShadowScore,
     Transaction,
 )
+from alerts.push import alert_rows_push_on_commit
 from alerts.rules import RULES, ActiveRule, RuleInput, rules_evaluate, rules_score
 from alerts.schemas import TransactionIn
-from alerts.scoring import FdsModel, ReasonContext, reasons_explain
-from audit.services import AuditEntry, audit_record, audit_record_many
+from alerts.scoring import ReasonContext, reasons_explain
+from audit.services import AuditEntry, audit_record_many
+
+# The one way alerts read smishing: a named selector (report counts per account and phone).
+from smishing.selectors import indicator_report_counts
 
 log = logging.getLogger(__name__)
 SCORING_ACTOR = "system:scoring"
@@ -208,103 +211,6 @@ def scoring_enqueue(*, transaction_ids: Sequence[int]) -> None:
     size = settings.FDS_SCORE_BATCH_SIZE
     for start in range(0, len(transaction_ids), size):
         transactions_score_task.delay(list(transaction_ids[start : start + size]))
-
-
-# --- Model ---------------------------------------------------------------------------------------
-
-_model_lock = threading.Lock()
-_model_cache: dict[str, Any] = {"id": None, "model": None}
-_shadow_cache: dict[str, Any] = {"id": None, "model": None}
-
-
-def _model_cached(cache: dict[str, Any], **flag: bool) -> FdsModel | None:
-    row = ModelVersion.objects.filter(**flag).values("id", "name", "threshold").first()
-    if row is None:
-        return None
-    with _model_lock:
-        cached = cache["model"]
-        # Keyed by id and name: ids can repeat after a rolled-back transaction (SQLite), names cannot.
-        if cache["id"] == row["id"] and cached is not None and cached.version == row["name"]:
-            cached.threshold = row["threshold"]
-            return cached
-        version = ModelVersion.objects.get(pk=row["id"])
-        model = FdsModel.loads(
-            bytes(version.artifact),
-            feature_names=version.feature_names,
-            threshold=version.threshold,
-            version=version.name,
-        )
-        cache.update(id=row["id"], model=model)
-        return model
-
-
-def model_active() -> FdsModel | None:
-    """The active model, loaded once per process and reloaded when another version is activated."""
-    return _model_cached(_model_cache, is_active=True)
-
-
-def model_shadow() -> FdsModel | None:
-    """The challenger in shadow, if any (cached like the active model)."""
-    return _model_cached(_shadow_cache, is_shadow=True)
-
-
-def model_version_store(
-    *,
-    model: FdsModel,
-    metrics: dict[str, Any],
-    training_data: dict[str, Any],
-    created_by: str,
-    activate: bool,
-    actor: Any = None,
-    importance: dict[str, float] | None = None,
-) -> ModelVersion:
-    """Save a trained model as a stored (not live) version; `activate` makes it live at once and is
-    for tests and benchmarks only — the product promotes through alerts.lifecycle. Audited."""
-    with transaction.atomic():
-        version = ModelVersion.objects.create(
-            name=model.version,
-            artifact=model.dumps(),
-            feature_names=list(model.feature_names),
-            metrics=metrics,
-            training_data=training_data,
-            threshold=model.threshold,
-            created_by=created_by,
-            importance=importance or {},
-        )
-        audit_record(
-            action="alerts.model.trained",
-            target=version,
-            actor=actor,
-            system_actor=created_by,
-            after={"metrics": metrics, "threshold": model.threshold},
-            model_version=version.name,
-            context={"training_data": {k: v for k, v in training_data.items() if k != "reference"}},
-        )
-        if activate:
-            model_version_activate(version=version, actor=actor, system_actor=created_by, reason="trained")
-    return version
-
-
-def model_version_activate(
-    *, version: ModelVersion, actor: Any = None, system_actor: str = "", reason: str
-) -> None:
-    """Make `version` the scoring model. Safe to repeat. Must run in a transaction (audited)."""
-    with transaction.atomic():
-        previous = ModelVersion.objects.select_for_update().filter(is_active=True).first()
-        if previous is not None and previous.pk == version.pk:
-            return
-        ModelVersion.objects.filter(is_active=True).update(is_active=False)
-        ModelVersion.objects.filter(pk=version.pk).update(is_active=True)
-        audit_record(
-            action="alerts.model.activated",
-            target=version,
-            actor=actor,
-            system_actor=system_actor,
-            before={"active": previous.name if previous else None},
-            after={"active": version.name},
-            reason=reason,
-            model_version=version.name,
-        )
 
 
 # --- Scoring -------------------------------------------------------------------------------------
@@ -494,9 +400,12 @@ def _merchant_days_add(deltas: dict[tuple[int, int], list[int]]) -> None:
 
 
 def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Per customer: the oldest open root alert, and the newest open case."""
-    from cases.models import Case
+    """Per customer: the oldest open root alert, and the newest open case.
 
+    The case model is reached through the Alert.case relation the alerts model declares, not by
+    importing the cases app: cases build on alerts, never the other way round.
+    """
+    Case: Any = Alert._meta.get_field("case").related_model
     customer_ids = list(customer_ids)
     alerts: dict[int, int] = {}
     for alert_id, customer_id in (
@@ -518,8 +427,6 @@ def _open_parents(customer_ids: Iterable[int]) -> tuple[dict[int, int], dict[int
 
 
 def _smishing_counts(txs: Sequence[Transaction]) -> dict[str, int]:
-    from smishing.selectors import indicator_report_counts
-
     accounts = sorted({tx.beneficiary_account for tx in txs if tx.beneficiary_account})
     phones = sorted({tx.beneficiary_phone for tx in txs if tx.beneficiary_phone})
     if not accounts and not phones:
@@ -547,7 +454,8 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
     under row locks that other workers skip, and Score/Alert are unique per transaction.
     """
     result = ScoreBatchResult()
-    model = model_active()
+    active = model_versions.model_active()
+    model = active[1] if active is not None else None
     rules = _rules_active()
     lock = connection.features.has_select_for_update
     with transaction.atomic():
@@ -608,7 +516,8 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
         now = timezone.now()
         alerts_created: list[Alert] = []
         if live:
-            assert model is not None
+            assert active is not None and model is not None
+            model_version_id = active[0]
             matrix = np.asarray(rows, dtype=np.float64)
             probabilities = model.predict(matrix)
             finals: list[tuple[float, list]] = []
@@ -628,7 +537,7 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                 final, hits = finals[i]
                 score = Score(
                     transaction=tx,
-                    model_version_id=_model_cache["id"],
+                    model_version_id=model_version_id,
                     score=final,
                     model_score=float(p),
                     features={
@@ -688,8 +597,7 @@ def transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                 ]
             )
             result.alert_ids = [a.pk for a in alerts_created]
-            ids = list(result.alert_ids)
-            transaction.on_commit(lambda: _broadcast(ids))
+            alert_rows_push_on_commit(result.alert_ids)
     return result
 
 
@@ -697,11 +605,11 @@ def _shadow_scores_insert(live: list[Transaction], matrix: np.ndarray, *, now: A
     """The challenger's scores of the batch, stored next to the champion's: no rules, no alerts."""
     if not settings.FDS_SHADOW_SCORING:
         return
-    shadow = model_shadow()
+    shadow = model_versions.model_shadow()
     if shadow is None:
         return
-    version_id = _shadow_cache["id"]
-    probabilities = shadow.predict(matrix)
+    version_id, shadow_model = shadow
+    probabilities = shadow_model.predict(matrix)
     if connection.vendor != "postgresql":
         ShadowScore.objects.bulk_create(
             [
@@ -722,12 +630,6 @@ def _shadow_scores_insert(live: list[Transaction], matrix: np.ndarray, *, now: A
     ):
         for tx, p in zip(live, probabilities, strict=True):
             copy.write_row((tx.pk, version_id, float(p), now))
-
-
-def _broadcast(alert_ids: list[int]) -> None:
-    from alerts.broadcast import alert_rows_broadcast
-
-    alert_rows_broadcast(alert_ids=alert_ids)
 
 
 def _reason_context(tx: Transaction) -> ReasonContext:

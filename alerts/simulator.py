@@ -26,12 +26,12 @@ import heapq
 import math
 import random
 from bisect import bisect
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
-from alerts.features import KST, SCHOOL_AGES, SCHOOL_HOURS
+from alerts.features import KST, MERCHANT_CATEGORIES, SCHOOL_AGES, SCHOOL_HOURS
 
 DAY = 86_400
 SLOT = 1_800  # the rhythm's resolution: half an hour
@@ -40,23 +40,10 @@ SLOTS_PER_WEEK = 7 * SLOTS_PER_DAY
 KST_OFFSET = 9 * 3_600  # Korea has no daylight saving time
 EPOCH_MONDAY_OFFSET = 3  # 1970-01-01 was a Thursday; Monday = 0
 
-# Value strings of alerts.models.{MerchantCategory, Segment, Channel}; kept literal so this module
-# imports without Django (tests check they match the model choices).
-ICE_CREAM = "ice_cream_discount"
-CONVENIENCE = "convenience"
-ONLINE = "online_shopping"
-OVERSEAS = "overseas"
-GAS = "gas_station"
-TRANSFER = "transfer"
-RESTAURANT = "restaurant"
-CAFE = "cafe"
-SUPERMARKET = "supermarket"
-GAME = "game"
-ELECTRONICS = "electronics"
-GIFT_CARD = "gift_card"
-TRANSPORT = "transport"
-OTHER = "other"
-CATEGORIES: tuple[str, ...] = (
+# Merchant categories come from alerts.features (pure, like this module); segment and channel values
+# are kept literal so this module imports without Django (tests check they match the model choices).
+CATEGORIES: tuple[str, ...] = MERCHANT_CATEGORIES
+(
     ICE_CREAM,
     CONVENIENCE,
     ONLINE,
@@ -71,7 +58,7 @@ CATEGORIES: tuple[str, ...] = (
     GIFT_CARD,
     TRANSPORT,
     OTHER,
-)
+) = CATEGORIES
 
 CH_CARD = "card_present"
 CH_ONLINE = "online"
@@ -1101,7 +1088,7 @@ class Simulator:
             victim = rng.choices(victims, cum_weights=self._ato_cum)[0]
         else:
             victim = victims[int(rng.random() * len(victims))]
-        return getattr(self, f"_fraud_{pattern}")(rng, victim, at, size)
+        return self.FRAUD_GENERATORS[pattern](self, rng, victim, at, size)
 
     def _fraud_seed_case(
         self, rng: random.Random, c: SimCustomer, at: float, size: int
@@ -1197,6 +1184,15 @@ class Simulator:
         step = AMOUNTS[category][2]
         amount = _round_amount(usual * rng.uniform(5.0, 20.0), max(step, 100))
         return [(at, self._merchant_row(c, merchant, amount, merchant.channel))]
+
+    # The fraud patterns, one generator each: the table _incident dispatches through.
+    FRAUD_GENERATORS: ClassVar[dict[str, Callable[..., list[tuple[float, dict[str, Any]]]]]] = {
+        SEED_CASE: _fraud_seed_case,
+        CARD_TESTING: _fraud_card_testing,
+        ACCOUNT_TAKEOVER: _fraud_account_takeover,
+        UNUSUAL_MERCHANT: _fraud_unusual_merchant,
+        AMOUNT_SPIKE: _fraud_amount_spike,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -73,17 +73,6 @@ def post(url: str, token: str, body: bytes, timeout: float = 60) -> dict:
         return json.loads(response.read())
 
 
-def wait_http(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2):  # noqa: S310
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("web server did not come up")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -143,14 +132,15 @@ def main() -> int:
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
 
+    from access.services import api_token_create
     from alerts.features import KST
+    from alerts.model_versions import model_version_store
     from alerts.models import Alert, Score
     from alerts.schemas import TransactionIn
-    from alerts.services import model_version_store, transactions_ingest, transactions_score
+    from alerts.services import transactions_ingest, transactions_score
     from alerts.simulator import Simulator
     from alerts.training import model_fit, stream_from_db
     from fdsportal import roles
-    from fdsportal.services import api_token_create
 
     roles.roles_sync()
     service = User.objects.create_user("bench-ingest")
@@ -226,59 +216,15 @@ def main() -> int:
             sock.bind(("127.0.0.1", 0))
             args.port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{args.port}"
+    from fdsportal.launcher import ProcessGroup, wait_http_ok, web_command, worker_command
+
     logs = var / "logs"
-    logs.mkdir(exist_ok=True)
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "fdsportal.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(args.port),
-                "--workers",
-                str(args.web_workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=open(logs / "web.log", "w"),
-            stderr=subprocess.STDOUT,  # noqa: SIM115
-        )
-    ]
+    group = ProcessGroup(env=env, cwd=ROOT, logs=logs)
+    web = group.start("web", web_command(port=args.port, server="uvicorn", workers=args.web_workers))
     for i in range(args.workers):
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "fdsportal",
-                    "worker",
-                    "--pool",
-                    "solo",
-                    "-n",
-                    f"bench{i}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=open(logs / f"worker{i}.log", "w"),
-                stderr=subprocess.STDOUT,  # noqa: SIM115
-            )
-        )
+        group.start(f"worker{i}", worker_command(loglevel="WARNING", solo=True, name=f"bench{i}@%h"))
     try:
-        wait_http(url)
-        if processes[0].poll() is not None:
+        if not wait_http_ok(url + "/healthz", timeout=60, watch=web):
             raise RuntimeError(f"the web server exited: see {logs / 'web.log'}")
         time.sleep(3)  # workers connect to the broker
         result: dict[str, Any] = {
@@ -299,13 +245,7 @@ def main() -> int:
         result["latency"] = latency(url, token, analyst, simulator, args, SessionStore, Alert, now)
         print(json.dumps(result, indent=2))
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        group.stop()
         if embedded is not None:
             embedded.stop()
     return 0

@@ -27,7 +27,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.fds_pipeline import log, recreate_database  # noqa: E402
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> int:
@@ -61,9 +73,10 @@ def main() -> int:
     from django.test.utils import override_settings
 
     from alerts.features import KST
+    from alerts.model_versions import model_version_store
     from alerts.models import ModelVersion, ShadowScore
     from alerts.schemas import TransactionIn
-    from alerts.services import model_version_store, transactions_ingest, transactions_score
+    from alerts.services import transactions_ingest, transactions_score
     from alerts.simulator import Simulator
     from alerts.training import model_fit, stream_from_db
 

@@ -7,20 +7,13 @@ from datetime import datetime
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from access.api_auth import require_perm
 from cases import selectors
 from cases.models import Case, RefundRequest
 
 router = Router(tags=["cases"])
-
-
-def require_perm(request: HttpRequest, perm: str) -> None:
-    """403 unless the caller holds `perm` (same rule as fdsportal.api.require_perm, which cannot be
-    imported here: fdsportal.api imports this module while it loads)."""
-    if not request.user.has_perm(perm):
-        raise HttpError(403, f"permission {perm} required")
 
 
 class RefundOut(Schema):

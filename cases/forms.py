@@ -9,8 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alerts.triage import BULK_ACTIONS, DISMISS_REASONS
 from cases.models import CustomerContact, QaReview
+from cases.triage import DISMISS_REASONS, TRIAGE_ACTIONS
 
 DISMISS_CHOICES = [(code, f"{ko} ({en})") for code, (ko, en) in DISMISS_REASONS.items()]
 SNOOZE_CHOICES = [
@@ -25,7 +25,7 @@ SNOOZE_CHOICES = [
 class TriageForm(forms.Form):
     """One triage action on one alert, or (with alert_ids) on a selection."""
 
-    action = forms.ChoiceField(choices=[(a, a) for a in BULK_ACTIONS])
+    action = forms.ChoiceField(choices=[(a, a) for a in TRIAGE_ACTIONS])
     reason_code = forms.ChoiceField(choices=[("", "—"), *DISMISS_CHOICES], required=False)
     reason_text = forms.CharField(max_length=2000, required=False)
     snooze_hours = forms.TypedChoiceField(

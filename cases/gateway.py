@@ -120,7 +120,7 @@ def simulated_gateway_mode_set(*, mode: str, slow_seconds: float | None = None) 
 
 def payment_gateway() -> PaymentGateway:
     """The configured gateway (settings.FDS_PAYMENT_GATEWAY, a dotted class path)."""
-    path = getattr(settings, "FDS_PAYMENT_GATEWAY", "cases.gateway.SimulatedCoreBankingGateway")
+    path = settings.FDS_PAYMENT_GATEWAY
     gateway = import_string(path)()
     if not isinstance(gateway, PaymentGateway):
         raise TypeError(f"{path} is not a PaymentGateway")

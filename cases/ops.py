@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
-from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate, TruncHour
@@ -35,16 +34,6 @@ AGE_BUCKETS: tuple[tuple[Any, timedelta | None], ...] = (
     (gettext_lazy("≥ 14 days"), None),
 )
 COLOURS = {"accent": "#1f5fbf", "danger": "#b3261e", "ok": "#1b7a3d", "warn": "#a15c00", "muted": "#5f6b7a"}
-
-
-def _case_has(*names: str) -> bool:
-    # The case model is still growing; a missing field makes its chart say so instead of a 500.
-    try:
-        for name in names:
-            Case._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
 
 
 def _local_hour(moment: datetime) -> datetime:
@@ -192,11 +181,9 @@ class SlaDay:
         return self.on_time / self.due if self.due else 0.0
 
 
-def ops_sla_compliance_per_day(*, now: datetime, days: int = 14) -> list[SlaDay] | None:
+def ops_sla_compliance_per_day(*, now: datetime, days: int = 14) -> list[SlaDay]:
     """Per local day of SLA deadline (deadlines already passed, last `days` days): cases decided on
-    time, decided late, and still undecided. None when the case model has no SLA fields."""
-    if not _case_has("sla_due_at", "sla_met_at"):
-        return None
+    time, decided late, and still undecided."""
     first = timezone.make_aware(
         datetime.combine(timezone.localdate(now) - timedelta(days=days - 1), datetime.min.time())
     )
@@ -248,34 +235,34 @@ def ops_headline_figures(*, now: datetime) -> list[Headline]:
         last_day=Count("id", filter=Q(created_at__gte=now - timedelta(hours=24), created_at__lte=now)),
         waiting=Count("id", filter=Q(status__in=Alert.OPEN_STATUSES)),
     )
-    case_counts: dict[str, Any] = {"open": Count("id")}
-    if _case_has("sla_due_at", "sla_met_at"):
-        case_counts["overdue"] = Count("id", filter=Q(sla_met_at__isnull=True, sla_due_at__lt=now))
-        case_counts["due_soon"] = Count(
+    case_counts: dict[str, Any] = {
+        "open": Count("id"),
+        "overdue": Count("id", filter=Q(sla_met_at__isnull=True, sla_due_at__lt=now)),
+        "due_soon": Count(
             "id",
             filter=Q(sla_met_at__isnull=True, sla_due_at__gte=now, sla_due_at__lt=now + timedelta(hours=24)),
-        )
+        ),
+    }
     cases = Case.objects.filter(status__in=CASE_ACTIVE).aggregate(**case_counts)
     figures = [
         Headline(_("Alerts, last 24 h"), f"{alerts['last_day']:,}", testid="kpi-alerts-24h"),
         Headline(_("Alerts waiting for triage"), f"{alerts['waiting']:,}", testid="kpi-alerts-waiting"),
         Headline(_("Open cases"), f"{cases['open']:,}", testid="kpi-open-cases"),
     ]
-    if "overdue" in cases:
-        figures += [
-            Headline(
-                _("Cases past their SLA"),
-                f"{cases['overdue']:,}",
-                "danger" if cases["overdue"] else "",
-                testid="kpi-sla-overdue",
-            ),
-            Headline(
-                _("SLA due within 24 h"),
-                f"{cases['due_soon']:,}",
-                "warn" if cases["due_soon"] else "",
-                testid="kpi-sla-due-soon",
-            ),
-        ]
+    figures += [
+        Headline(
+            _("Cases past their SLA"),
+            f"{cases['overdue']:,}",
+            "danger" if cases["overdue"] else "",
+            testid="kpi-sla-overdue",
+        ),
+        Headline(
+            _("SLA due within 24 h"),
+            f"{cases['due_soon']:,}",
+            "warn" if cases["due_soon"] else "",
+            testid="kpi-sla-due-soon",
+        ),
+    ]
     return figures
 
 
@@ -474,10 +461,8 @@ def ops_dashboard_charts(*, now: datetime) -> list[OpsChart]:
         OpsChart(
             "sla-compliance",
             _("SLA compliance by deadline day (last 14 days)"),
-            ops_sla_figure(series=sla) if sla is not None else None,
-            _("No case deadlines fell in the last 14 days.")
-            if sla is not None
-            else _("SLA data is not available yet."),
+            ops_sla_figure(series=sla),
+            _("No case deadlines fell in the last 14 days."),
         ),
         OpsChart(
             "open-cases-by-age",

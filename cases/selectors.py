@@ -98,7 +98,7 @@ def case_sla_state(*, case: Case, now: datetime | None = None) -> SlaState:
         state = "met" if case.sla_met_at <= case.sla_due_at else "met_late"
     elif left < 0:
         state = "breached"
-    elif left <= timedelta(hours=getattr(settings, "FDS_SLA_WARN_HOURS", 24)).total_seconds():
+    elif left <= timedelta(hours=settings.FDS_SLA_WARN_HOURS).total_seconds():
         state = "warn"
     else:
         state = "ok"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from alerts import triage
-from cases import services
+from cases import refunds, sla, triage
 from cases.gateway import GatewayTransientError
 
 
@@ -20,20 +19,20 @@ from cases.gateway import GatewayTransientError
     retry_jitter=True,
 )
 def refund_payout_send(refund_id: int) -> str:
-    """Pay one approved refund (see cases.services.refund_payout_send). Safe to run twice."""
-    return services.refund_payout_send(refund_id=refund_id)
+    """Pay one approved refund (see cases.refunds.refund_payout_send). Safe to run twice."""
+    return refunds.refund_payout_send(refund_id=refund_id)
 
 
 @shared_task
 def refunds_reconcile() -> dict[str, int]:
-    """Beat: compare refund states with the gateway's book (cases.services.refunds_reconcile)."""
-    return vars(services.refunds_reconcile())
+    """Beat: compare refund states with the gateway's book (cases.refunds.refunds_reconcile)."""
+    return vars(refunds.refunds_reconcile())
 
 
 @shared_task
 def cases_sla_escalate() -> list[int]:
     """Beat: escalate cases whose refund decision is about to breach its SLA."""
-    return services.cases_sla_escalate()
+    return sla.cases_sla_escalate()
 
 
 @shared_task

@@ -1,4 +1,4 @@
-"""Case, refund, QA and triage pages: thin views over cases.services / alerts.triage."""
+"""Case, refund, QA and triage pages: thin views over the cases services (lifecycle, refunds, evidence, QA, triage)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from alerts import triage
-from alerts.models import Account
-from cases import selectors, services
+from access.requests import request_actor
+from alerts.models import Account, Alert
+from cases import evidence, qa, refunds, selectors, services, triage
+from cases.errors import CaseActionRefused
 from cases.forms import (
     ContactForm,
     DecisionForm,
@@ -29,16 +29,8 @@ from cases.forms import (
     TriageForm,
 )
 from cases.models import Case, CustomerContact, Evidence, QaReview, RefundRequest
-from cases.services import CaseActionRefused
 
 PAGE_SIZE = 25
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (every view here is behind login_required)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -63,12 +55,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def _alert_page(alert_id: int) -> str:
-    for name, args in (("alerts:detail", [alert_id]), ("alerts:queue", [])):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return reverse("cases:list")
+    return reverse("alerts:detail", args=[alert_id])
 
 
 # --- Cases ---------------------------------------------------------------------------------------
@@ -82,7 +69,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     sla = request.GET.get("sla", "")
     mine = request.GET.get("mine") == "1"
-    cases = selectors.cases_search(user=_actor(request), query=query, status=status, mine=mine, sla=sla)
+    cases = selectors.cases_search(
+        user=request_actor(request), query=query, status=status, mine=mine, sla=sla
+    )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, selectors.case_sla_state(case=case)) for case in page.object_list]
     params = request.GET.copy()
@@ -111,7 +100,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     if detail is None:
         raise Http404("no such case")
     case = detail.case
-    user = _actor(request)
+    user = request_actor(request)
     can_work = user.has_perm("cases.work_case")
     active_refund = next((r for r in detail.refunds if r.status in RefundRequest.ACTIVE_STATUSES), None)
     return render(
@@ -127,7 +116,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "active_refund": active_refund,
             "contact_channels": CustomerContact.Channel.choices,
             "contact_outcomes": CustomerContact.Outcome.choices,
-            "four_eyes_threshold": services.refund_four_eyes_threshold(),
+            "four_eyes_threshold": refunds.refund_four_eyes_threshold(),
             "sla_json": {"due": detail.sla.due_at.isoformat(), "state": detail.sla.state},
         },
     )
@@ -152,7 +141,7 @@ def case_start(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_action(
         request,
         case_id,
-        lambda: services.case_start_investigation(case_id=case_id, actor=_actor(request)),
+        lambda: services.case_start_investigation(case_id=case_id, actor=request_actor(request)),
         _("Investigation started."),
     )
 
@@ -175,7 +164,7 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
         case_id,
         lambda: services.case_decide(
             case_id=case_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             is_fraud=is_fraud,
             reason=data["reason"],
             refund_amount=data["refund_amount"] if wants_refund else None,
@@ -190,7 +179,7 @@ def _reason_action(request: HttpRequest, case_id: int, service, done: str) -> Ht
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _case_action(
-        request, case_id, lambda: service(case_id=case_id, actor=_actor(request), reason=reason), done
+        request, case_id, lambda: service(case_id=case_id, actor=request_actor(request), reason=reason), done
     )
 
 
@@ -217,7 +206,7 @@ def case_note_add(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_action(
         request,
         case_id,
-        lambda: services.case_note_add(case_id=case_id, actor=_actor(request), body=body),
+        lambda: services.case_note_add(case_id=case_id, actor=request_actor(request), body=body),
         _("Note added."),
     )
 
@@ -238,7 +227,7 @@ def case_contact_add(request: HttpRequest, case_id: int) -> HttpResponse:
         case_id,
         lambda: services.case_contact_record(
             case_id=case_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             channel=data["channel"],
             outcome=data["outcome"],
             summary=data["summary"],
@@ -260,9 +249,9 @@ def case_evidence_add(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_action(
         request,
         case_id,
-        lambda: services.case_evidence_add(
+        lambda: evidence.case_evidence_add(
             case_id=case_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             upload=form.cleaned_data["file"],
             description=form.cleaned_data["description"],
         ),
@@ -305,9 +294,9 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_action(
         request,
         case_id,
-        lambda: services.refund_request_create(
+        lambda: refunds.refund_request_create(
             case_id=case_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             amount=form.cleaned_data["amount"],
             account_id=form.cleaned_data["account"],
         ),
@@ -320,9 +309,9 @@ def refund_request(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def refund_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    waiting = request.GET.get("waiting") == "1" and _actor(request).has_perm("cases.approve_refund")
-    refunds = selectors.refunds_search(status=status, waiting_for=_actor(request) if waiting else None)
-    page = Paginator(refunds, PAGE_SIZE).get_page(request.GET.get("page"))
+    waiting = request.GET.get("waiting") == "1" and request_actor(request).has_perm("cases.approve_refund")
+    found = selectors.refunds_search(status=status, waiting_for=request_actor(request) if waiting else None)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -333,9 +322,9 @@ def refund_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "waiting": waiting,
             "statuses": RefundRequest.Status.choices,
-            "can_approve": _actor(request).has_perm("cases.approve_refund"),
+            "can_approve": request_actor(request).has_perm("cases.approve_refund"),
             "querystring": params.urlencode(),
-            "four_eyes_threshold": services.refund_four_eyes_threshold(),
+            "four_eyes_threshold": refunds.refund_four_eyes_threshold(),
         },
     )
 
@@ -361,7 +350,9 @@ def refund_approve(request: HttpRequest, refund_id: int) -> HttpResponse:
     return _refund_decision(
         request,
         refund_id,
-        lambda: services.refund_request_approve(refund_id=refund_id, actor=_actor(request), reason=reason),
+        lambda: refunds.refund_request_approve(
+            refund_id=refund_id, actor=request_actor(request), reason=reason
+        ),
         _("Refund approved; the payout is on its way."),
     )
 
@@ -374,7 +365,9 @@ def refund_reject(request: HttpRequest, refund_id: int) -> HttpResponse:
     return _refund_decision(
         request,
         refund_id,
-        lambda: services.refund_request_reject(refund_id=refund_id, actor=_actor(request), reason=reason),
+        lambda: refunds.refund_request_reject(
+            refund_id=refund_id, actor=request_actor(request), reason=reason
+        ),
         _("Refund rejected."),
     )
 
@@ -406,9 +399,9 @@ def qa_review(request: HttpRequest, review_id: int) -> HttpResponse:
         messages.error(request, _form_errors(form))
         return redirect("cases:qa")
     try:
-        services.qa_review_record(
+        qa.qa_review_record(
             review_id=review_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             outcome=form.cleaned_data["outcome"],
             comment=form.cleaned_data["comment"],
         )
@@ -442,8 +435,6 @@ def _triage_answer(
 @require_POST
 def alert_triage(request: HttpRequest, alert_id: int) -> HttpResponse:
     """One triage action on one alert (the alert page's buttons and the queue's keyboard shortcuts)."""
-    from alerts.models import Alert
-
     if not Alert.objects.filter(pk=alert_id).exists():
         raise Http404("no such alert")
     form = TriageForm(request.POST)
@@ -453,31 +444,17 @@ def alert_triage(request: HttpRequest, alert_id: int) -> HttpResponse:
     data = form.cleaned_data
     action = data["action"]
     try:
-        if action == "claim":
-            alert = triage.alert_claim(alert_id=alert_id, actor=_actor(request))
-        elif action == "release":
-            alert = triage.alert_release(alert_id=alert_id, actor=_actor(request))
-        elif action == "assign":
-            alert = triage.alert_assign(
-                alert_id=alert_id, actor=_actor(request), assignee_username=data["assignee"]
-            )
-        elif action == "dismiss":
-            alert = triage.alert_dismiss(
-                alert_id=alert_id,
-                actor=_actor(request),
-                reason_code=data["reason_code"],
+        alert = triage.alert_triage(
+            action=action,
+            alert_id=alert_id,
+            actor=request_actor(request),
+            given=triage.TriageInput(
+                reason_code=data["reason_code"] or "",
                 reason_text=data["reason_text"],
-            )
-        elif action == "snooze":
-            until = form.snooze_until()
-            assert until is not None
-            alert = triage.alert_snooze(
-                alert_id=alert_id, actor=_actor(request), until=until, reason=data["reason_text"]
-            )
-        else:
-            alert = triage.alert_escalate(
-                alert_id=alert_id, actor=_actor(request), reason=data["reason_text"]
-            )
+                until=form.snooze_until(),
+                assignee_username=data["assignee"],
+            ),
+        )
     except triage.TriageRefused as exc:
         return _triage_answer(request, ok=False, message=str(exc), status=409, default=default)
     extra = {"alert_id": alert.pk, "status": alert.status, "case_id": alert.case_id}
@@ -518,7 +495,7 @@ def alerts_bulk_triage(request: HttpRequest) -> HttpResponse:
         result = triage.alerts_bulk(
             action=data["action"],
             alert_ids=[int(v) for v in raw_ids],
-            actor=_actor(request),
+            actor=request_actor(request),
             reason_code=data["reason_code"] or "",
             reason_text=data["reason_text"],
             until=form.snooze_until(),
@@ -546,7 +523,4 @@ def alerts_bulk_triage(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_page() -> str:
-    try:
-        return reverse("alerts:queue")
-    except NoReverseMatch:
-        return reverse("cases:list")
+    return reverse("alerts:queue")

@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.errors import ValidationError
 
-from fdsportal.services import api_token_authenticate
-
-
-class ServiceToken(HttpBearer):
-    """`Authorization: Bearer fds_…` for service clients (core banking, gateways)."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(token)
-        if user is None:
-            return None
-        request.user = user  # type: ignore[assignment]  # a token's user is always a full User
-        return user
-
-
-def require_perm(request: HttpRequest, perm: str) -> None:
-    """403 unless the authenticated caller (token or session) holds `perm`."""
-    if not request.user.has_perm(perm):
-        raise HttpError(403, f"permission {perm} required")
-
+from access.api_auth import API_AUTH
+from alerts.api import router as alerts_router
+from cases.api import router as cases_router
+from smishing.api import router as smishing_router
 
 api = NinjaAPI(
     title="fdsportal API",
     version="1",
     description="Transaction ingest, alerts, cases and smishing checks. Authenticate with a service "
     "token (`Authorization: Bearer fds_…`) or a staff session.",
-    auth=[ServiceToken(), django_auth],
+    auth=API_AUTH,
     urls_namespace="api",
     # The schema names every endpoint and field: staff only, like the rest of the portal.
     docs_decorator=login_required,
@@ -79,14 +62,6 @@ def _validation_failed(request: HttpRequest, exc: ValidationError) -> HttpRespon
     return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)
 
 
-def _register_routers() -> None:
-    from alerts.api import router as alerts_router
-    from cases.api import router as cases_router
-    from smishing.api import router as smishing_router
-
-    api.add_router("/", alerts_router)
-    api.add_router("/", cases_router)
-    api.add_router("/smishing/", smishing_router)
-
-
-_register_routers()
+api.add_router("/", alerts_router)
+api.add_router("/", cases_router)
+api.add_router("/smishing/", smishing_router)

@@ -14,7 +14,6 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("FDS_VAR_DIR", BASE_DIR / "var"))
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -71,6 +70,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+VAR_DIR = Path(env_str("FDS_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # The demo and the tests set DJANGO_DEBUG or FDS_INSECURE_DEV_KEY; production must bring its own key.
 _dev_key_allowed = DEBUG or env_bool("FDS_INSECURE_DEV_KEY", False)
@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "fdsportal",
+    "access",
     "audit",
     "alerts",
     "cases",
@@ -139,7 +140,7 @@ TEMPLATES = [
 ]
 
 # --- Database: DATABASE_URL (PostgreSQL in production) or the embedded SQLite file.
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     # Persistent connections (health-checked): opening a PostgreSQL connection per request was about
     # 20 ms of a single-transaction API call. With FDS_DB_POOL the pool does this job instead.
@@ -290,7 +291,7 @@ FDS_SMISHING_ACTIVATION_TOLERANCE = env_float("FDS_SMISHING_ACTIVATION_TOLERANCE
 # An OpenAI-compatible endpoint list turns the optional paragraph explainer on; empty keeps it off.
 FDS_SMISHING_LLM_ENDPOINTS = env_list("FDS_SMISHING_LLM_ENDPOINTS", [])
 FDS_SMISHING_LLM_MODEL = env_str("FDS_SMISHING_LLM_MODEL", "default")
-FDS_SMISHING_LLM_API_KEY = os.environ.get("FDS_SMISHING_LLM_API_KEY", "")
+FDS_SMISHING_LLM_API_KEY = env_str("FDS_SMISHING_LLM_API_KEY", "")
 FDS_SMISHING_LLM_TIMEOUT = env_float("FDS_SMISHING_LLM_TIMEOUT", 5.0, low=0.1, high=120.0)
 FDS_SMISHING_LLM_MAX_CONCURRENCY = env_int("FDS_SMISHING_LLM_MAX_CONCURRENCY", 4, minimum=1)
 
@@ -318,8 +319,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FDS_MAX_REQUEST_BYTES", 16 * 1024 * 1024,
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Domain settings
-FDS_MODEL_DIR = Path(env_str("FDS_MODEL_DIR", str(VAR_DIR / "models")))
-FDS_ALERT_THRESHOLD = env_float("FDS_ALERT_THRESHOLD", 0.5, low=0.0, high=1.0)
+# Shared read-only data sets (the public handbook, the SMS corpora) beside the checkout.
+_shared_default = BASE_DIR.parent / "shared"
+FDS_SHARED_DIR = Path(
+    env_str("FDS_SHARED_DIR", str(_shared_default if _shared_default.exists() else Path("/work/shared")))
+)
 FDS_SCORE_BATCH_SIZE = env_int("FDS_SCORE_BATCH_SIZE", 1000, minimum=1)
 FDS_API_MAX_BATCH = env_int("FDS_API_MAX_BATCH", 10_000, minimum=1)
 # Fraud labels reach the system late (a victim calls days later); merchant risk only looks at labels

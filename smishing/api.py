@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
-from fdsportal.api import require_perm
-from smishing import selectors, services
+from access.api_auth import require_perm
+from smishing import intake, selectors
 from smishing.models import Submission
 
 router = Router(tags=["smishing"])
@@ -112,7 +112,7 @@ def _out(submission: Submission) -> dict:
 def consent_current(request: HttpRequest) -> dict:
     """The consent wording to show before a submitter ticks "may be used for training"."""
     require_perm(request, "smishing.add_submission")
-    consent = services.consent_text_current()
+    consent = intake.consent_text_current()
     return {"version": consent.version, "text_ko": consent.text_ko, "text_en": consent.text_en}
 
 
@@ -127,13 +127,13 @@ def submission_create(request: HttpRequest, payload: SubmissionIn) -> HttpRespon
     require_perm(request, "smishing.add_submission")
     user = request.user
     assert isinstance(user, User)
-    retry_after = services.submission_rate_check(user=request.user)
+    retry_after = intake.submission_rate_check(user=request.user)
     if retry_after is not None:
         response = JsonResponse({"detail": f"rate limit: retry in {retry_after} s"}, status=429)
         response["Retry-After"] = str(retry_after)
         return response
     try:
-        submission = services.submission_create(
+        submission = intake.submission_create(
             user=user,
             text=payload.text,
             sender=payload.sender,
@@ -141,7 +141,7 @@ def submission_create(request: HttpRequest, payload: SubmissionIn) -> HttpRespon
             consent_version=payload.consent_version,
             source=Submission.Source.API,
         )
-    except services.SubmissionInvalid as exc:
+    except intake.SubmissionInvalid as exc:
         return Status(400, {"detail": str(exc)})
     submission = Submission.objects.select_related("consent_text").get(pk=submission.pk)
     return Status(200 if submission.is_abusive else 202, _out(submission))

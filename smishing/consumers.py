@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from smishing.models import RetrainJob, Submission
-from smishing.realtime import (
+from smishing.push import (
     retrain_group,
     retrain_state_message,
     submission_group,

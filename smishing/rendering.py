@@ -11,6 +11,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from smishing.engine.types import span_is_slice
 from smishing.models import Submission
 
 
@@ -30,11 +31,7 @@ def grounded_reasons(text: str, reasons: list[dict[str, Any]]) -> list[dict[str,
     for reason in reasons:
         evidence = reason.get("evidence") or []
         if evidence and all(
-            isinstance(span.get("start"), int)
-            and isinstance(span.get("end"), int)
-            and 0 <= span["start"] < span["end"] <= len(text)
-            and text[span["start"] : span["end"]] == span.get("text")
-            for span in evidence
+            span_is_slice(text, span.get("start"), span.get("end"), span.get("text")) for span in evidence
         ):
             kept.append(reason)
     return kept

@@ -7,25 +7,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from smishing import selectors, services
+from access.requests import request_actor
+from smishing import intake, labelling, model_versions, retraining, selectors
 from smishing.models import Campaign, Label, RetrainJob, SmishingModelVersion, Submission, TrainingSet
 from smishing.rendering import verdict_context
 
 PAGE_SIZE = 25
-
-
-def _actor(request: HttpRequest) -> User:
-    """The logged-in user (every view here is behind login_required)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _page(request: HttpRequest, qs: Any) -> Any:
@@ -42,33 +35,33 @@ def _query_without_page(request: HttpRequest) -> str:
 @permission_required("smishing.add_submission", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
-    consent = services.consent_text_current()
+    consent = intake.consent_text_current()
     context: dict[str, Any] = {
         "consent": consent,
-        "max_chars": services.max_text_chars(),
-        "recent": selectors.submissions_of(_actor(request))[:5],
+        "max_chars": intake.max_text_chars(),
+        "recent": selectors.submissions_of(request_actor(request))[:5],
     }
     if request.method == "GET":
         return render(request, "smishing/submit.html", context)
     text = request.POST.get("text", "")
     sender = request.POST.get("sender", "")
     context.update(text=text, sender=sender)
-    retry_after = services.submission_rate_check(user=request.user)
+    retry_after = intake.submission_rate_check(user=request.user)
     if retry_after is not None:
         context["error"] = _("Too many checks in a minute. Try again in %(s)d seconds.") % {"s": retry_after}
         response = render(request, "smishing/submit.html", context, status=429)
         response["Retry-After"] = str(retry_after)
         return response
     try:
-        submission = services.submission_create(
-            user=_actor(request),
+        submission = intake.submission_create(
+            user=request_actor(request),
             text=text,
             sender=sender,
             consent=request.POST.get("consent") == "on",
             consent_version=request.POST.get("consent_version") or None,
             source=Submission.Source.WEB,
         )
-    except services.SubmissionInvalid as exc:
+    except intake.SubmissionInvalid as exc:
         context["error"] = str(exc)
         return render(request, "smishing/submit.html", context, status=400)
     return redirect("smishing:detail", pk=submission.pk)
@@ -78,7 +71,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 @permission_required("smishing.add_submission", raise_exception=True)
 @require_GET
 def my_submissions(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.submissions_of(_actor(request)))
+    page = _page(request, selectors.submissions_of(request_actor(request)))
     return render(request, "smishing/mine.html", {"page": page})
 
 
@@ -117,7 +110,7 @@ def review(request: HttpRequest) -> HttpResponse:
         "consented": request.GET.get("consented", ""),
         "campaign_id": int(campaign_raw) if campaign_raw.isdigit() else None,
     }
-    page = _page(request, selectors.submissions_search(user=_actor(request), **filters))
+    page = _page(request, selectors.submissions_search(user=request_actor(request), **filters))
     return render(
         request,
         "smishing/review.html",
@@ -145,10 +138,10 @@ def queue(request: HttpRequest) -> HttpResponse:
 def label(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(Submission, pk=pk)
     try:
-        services.submission_label(
-            submission_id=pk, label=request.POST.get("label", ""), actor=_actor(request)
+        labelling.submission_label(
+            submission_id=pk, label=request.POST.get("label", ""), actor=request_actor(request)
         )
-    except services.SubmissionInvalid as exc:
+    except intake.SubmissionInvalid as exc:
         messages.error(request, str(exc))
         return redirect("smishing:detail", pk=pk)
     messages.success(request, _("Label saved."))
@@ -163,14 +156,14 @@ def label(request: HttpRequest, pk: int) -> HttpResponse:
 def reason_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(Submission, pk=pk)
     try:
-        services.reason_feedback_add(
+        labelling.reason_feedback_add(
             submission_id=pk,
             code=request.POST.get("code", ""),
             is_wrong=request.POST.get("is_wrong") == "on",
             note=request.POST.get("note", ""),
-            actor=_actor(request),
+            actor=request_actor(request),
         )
-    except services.SubmissionInvalid as exc:
+    except intake.SubmissionInvalid as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Correction saved."))
@@ -261,8 +254,8 @@ def models(request: HttpRequest) -> HttpResponse:
 @require_POST
 def retrain_start(request: HttpRequest) -> HttpResponse:
     try:
-        job = services.retrain_job_start(actor=_actor(request))
-    except services.RetrainRefused as exc:
+        job = retraining.retrain_job_start(actor=request_actor(request))
+    except retraining.RetrainRefused as exc:
         messages.error(request, str(exc))
         return redirect("smishing:models")
     return redirect("smishing:retrain_job", pk=job.pk)
@@ -286,10 +279,10 @@ def retrain_job(request: HttpRequest, pk: int) -> HttpResponse:
 def retrain_approve(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(RetrainJob, pk=pk)
     try:
-        job = services.retrain_job_approve(
-            job_id=pk, actor=_actor(request), reason=request.POST.get("reason", "")
+        job = retraining.retrain_job_approve(
+            job_id=pk, actor=request_actor(request), reason=request.POST.get("reason", "")
         )
-    except services.ModelActivationRefused as exc:
+    except model_versions.ModelActivationRefused as exc:
         messages.error(request, str(exc))
         return redirect("smishing:retrain_job", pk=pk)
     if job.outcome == RetrainJob.Outcome.APPROVED:
@@ -303,10 +296,10 @@ def retrain_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def model_activate(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(SmishingModelVersion.objects.defer("artifact"), pk=pk)
     try:
-        services.model_version_activate(
-            version=version, actor=_actor(request), reason=request.POST.get("reason", "")
+        model_versions.model_version_activate(
+            version=version, actor=request_actor(request), reason=request.POST.get("reason", "")
         )
-    except services.ModelActivationRefused as exc:
+    except model_versions.ModelActivationRefused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Model %(name)s is active.") % {"name": version.name})
@@ -317,7 +310,7 @@ def model_activate(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("smishing.retrain_model", raise_exception=True)
 @require_POST
 def training_set_create(request: HttpRequest) -> HttpResponse:
-    training_set = services.training_set_create(actor=_actor(request))
+    training_set = retraining.training_set_create(actor=request_actor(request))
     messages.success(
         request,
         _("Training set v%(v)d holds %(n)d messages.") % {"v": training_set.version, "n": training_set.size},
@@ -330,7 +323,7 @@ def training_set_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def training_set_export(request: HttpRequest, pk: int) -> HttpResponse:
     training_set = get_object_or_404(TrainingSet, pk=pk)
-    body = services.training_set_export_csv(training_set=training_set, actor=_actor(request))
+    body = retraining.training_set_export_csv(training_set=training_set, actor=request_actor(request))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="smishing-training-set-v{training_set.version}.csv"'

@@ -3,14 +3,16 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
 
+from access.services import api_token_create
 from fdsportal import roles
-from fdsportal.services import api_token_create
 
 CHROMIUM = os.environ.get("FDS_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("FDS_REQUIRE_SERVICES", "") not in ("", "0", "false")
@@ -161,11 +163,6 @@ def _test_database_url() -> str:
 def _live_processes(django_db_setup: None, django_db_blocker, tmp_path_factory: pytest.TempPathFactory):
     """An ASGI server (daphne, websockets included) and a Celery worker, as separate processes on the
     test database and the test Redis: the same path a browser takes in production."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
     with django_db_blocker.unblock():
         database_url = _test_database_url()
     port = _free_port()
@@ -178,61 +175,17 @@ def _live_processes(django_db_setup: None, django_db_blocker, tmp_path_factory: 
         "FDS_AXES_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
     }
-    web_log = open(logs / "web.log", "w")  # noqa: SIM115
-    worker_log = open(logs / "worker.log", "w")  # noqa: SIM115
-    web = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "fdsportal.asgi:application"],
-        env=env,
-        stdout=web_log,
-        stderr=subprocess.STDOUT,
-    )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "fdsportal",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            "celery",
-            "--loglevel",
-            "WARNING",
-        ],
-        env=env,
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-    )
+    from fdsportal.launcher import ProcessGroup, wait_http_ok, web_command, worker_command
+
+    group = ProcessGroup(env=env, cwd=Path(settings.BASE_DIR), logs=logs)
+    web = group.start("web", web_command(port=port))
+    group.start("worker", worker_command(loglevel="WARNING", solo=True, queues="celery", heartbeat=False))
     url = f"http://127.0.0.1:{port}"
-    # Generous: on a loaded shared host the first request (imports, URL conf) can take a minute.
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=10) as response:  # noqa: S310
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or web.poll() is not None:
-            web.kill()
-            worker.kill()
-            raise RuntimeError(f"the test web server did not start: {(logs / 'web.log').read_text()[-3000:]}")
-        time.sleep(0.2)
+    if not wait_http_ok(url + "/healthz", timeout=90, watch=web):
+        group.stop(timeout=0)
+        raise RuntimeError(f"the test web server did not start: {(logs / 'web.log').read_text()[-3000:]}")
     yield {"url": url, "logs": logs}
-    for process in (web, worker):
-        process.terminate()
-    for process in (web, worker):
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    web_log.close()
-    worker_log.close()
+    group.stop()
 
 
 @pytest.fixture

@@ -519,7 +519,7 @@ def objects(db: None) -> Objects:
 
 def client_as(user: User | None, role: str) -> Client:
     if role in SERVICES and user is not None:
-        from fdsportal.services import api_token_create
+        from access.services import api_token_create
 
         _token, key = api_token_create(user=user, name="matrix")
         return Client(raise_request_exception=False, headers={"Authorization": f"Bearer {key}"})

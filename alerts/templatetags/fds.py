@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 register = template.Library()
 
@@ -23,3 +24,20 @@ def won(value: int | float | None) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _reason_in(reason: dict, language: str) -> str:
+    other = "en" if language == "ko" else "ko"
+    return str(reason.get(f"text_{language}") or reason.get(f"text_{other}") or reason.get("code", ""))
+
+
+@register.filter
+def reason_text(reason: dict) -> str:
+    """A reason in the configured reason language (FDS_REASON_LANGUAGE; Korean by default)."""
+    return _reason_in(reason, settings.FDS_REASON_LANGUAGE)
+
+
+@register.filter
+def reason_text_other(reason: dict) -> str:
+    """The same reason in the other language, shown beside it on the alert page."""
+    return _reason_in(reason, "en" if settings.FDS_REASON_LANGUAGE == "ko" else "ko")

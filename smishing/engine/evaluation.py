@@ -11,10 +11,7 @@ from smishing.engine.types import Verdict
 
 
 def reason_is_grounded(text: str, reason_evidence: tuple[Any, ...]) -> bool:
-    return bool(reason_evidence) and all(
-        span.text and 0 <= span.start < span.end <= len(text) and text[span.start : span.end] == span.text
-        for span in reason_evidence
-    )
+    return bool(reason_evidence) and all(span.is_slice_of(text) for span in reason_evidence)
 
 
 def metrics_from_verdicts(texts: list[str], labels: list[str], verdicts: list[Verdict]) -> dict[str, Any]:

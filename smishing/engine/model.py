@@ -204,11 +204,7 @@ class SmishingModel:
             wording = self._wording_reason(text, item, label, contribution, names)
             if wording is not None:
                 reasons.append(wording)
-        valid = [
-            r
-            for r in reasons
-            if r.evidence and all(text[s.start : s.end] == s.text and s.text for s in r.evidence)
-        ]
+        valid = [r for r in reasons if r.evidence and all(s.is_slice_of(text) for s in r.evidence)]
         return tuple(sorted(valid, key=lambda r: (-r.weight, r.code)))
 
     def _reason(self, text: str, hit: RuleHit, contribution: np.ndarray, names: list[str]) -> Reason:

@@ -462,9 +462,7 @@ def analyse(text: str) -> Analysis:
     hits: list[RuleHit] = []
 
     def hit(code: str, evidence: Iterable[Span], **params: str) -> None:
-        spans = tuple(
-            dict.fromkeys(span for span in evidence if span.text and text[span.start : span.end] == span.text)
-        )
+        spans = tuple(dict.fromkeys(span for span in evidence if span.is_slice_of(text)))
         if spans:
             hits.append(RuleHit(code, spans, params))
 

@@ -8,6 +8,19 @@ from typing import Any
 LABELS: tuple[str, ...] = ("smishing", "spam", "ad", "normal", "unknown")
 
 
+def span_is_slice(text: str, start: Any, end: Any, span_text: Any) -> bool:
+    """Whether `span_text` is exactly the non-empty slice text[start:end]: the one check that a
+    piece of evidence (from the engine, the database or a client) really points into the text."""
+    return (
+        isinstance(start, int)
+        and isinstance(end, int)
+        and isinstance(span_text, str)
+        and bool(span_text)
+        and 0 <= start < end <= len(text)
+        and text[start:end] == span_text
+    )
+
+
 @dataclass(frozen=True)
 class Span:
     """A slice of the text the caller passed: `text == message[start:end]` always holds."""
@@ -19,6 +32,9 @@ class Span:
     @classmethod
     def of(cls, message: str, start: int, end: int) -> Span:
         return cls(start, end, message[start:end])
+
+    def is_slice_of(self, message: str) -> bool:
+        return span_is_slice(message, self.start, self.end, self.text)
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "text": self.text}

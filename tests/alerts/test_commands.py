@@ -6,13 +6,13 @@ import json
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from alerts.benchmark import handbook_path
 from alerts.models import Label, ModelVersion, Transaction
 from alerts.services import transactions_score
 
-HANDBOOK = handbook_path()
+HANDBOOK = settings.FDS_SHARED_DIR / "data" / "handbook" / "transactions.parquet"
 pytestmark = pytest.mark.django_db
 
 

@@ -15,7 +15,7 @@ from alerts.models import Alert
 from alerts.schemas import TransactionIn
 from alerts.services import transactions_ingest, transactions_score
 from fdsportal.asgi import application
-from tests.alerts.factories import active_model_install, history_fold, tx_row
+from tests.factories import active_model_install, history_fold, tx_row
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

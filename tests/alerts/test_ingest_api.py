@@ -10,7 +10,7 @@ from django.db import close_old_connections
 from django.test import Client
 
 from alerts.models import Customer, Merchant, Transaction
-from tests.alerts.factories import tx_row
+from tests.factories import tx_row
 
 pytestmark = pytest.mark.django_db
 

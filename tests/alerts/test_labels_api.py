@@ -9,13 +9,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from access.services import api_token_create
 from alerts.models import Label, MerchantDay, Transaction
 from alerts.schemas import TransactionIn
 from alerts.services import transactions_ingest
 from audit.models import AuditEvent
 from fdsportal import roles
-from fdsportal.services import api_token_create
-from tests.alerts.factories import tx_row
+from tests.factories import tx_row
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from alerts.tasks import retraining_run_task
 from alerts.training import training_set_build
 from audit.models import AuditEvent
 from fdsportal import roles
-from tests.alerts.factories import labelled_history_ingest, tx_row
+from tests.factories import labelled_history_ingest, tx_row
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +91,9 @@ def test_a_label_known_after_the_cutoff_is_not_used(history, label_feed):
 def test_an_overturned_dismissal_is_excluded_and_reported(
     history, analyst, compliance, senior, django_capture_on_commit_callbacks
 ):
-    from alerts.triage import alert_dismiss
     from cases.models import QaReview
-    from cases.services import qa_review_record
+    from cases.qa import qa_review_record
+    from cases.triage import alert_dismiss
 
     tx = Transaction.objects.filter(pk__in=history, is_fraud=True).order_by("occurred_at").last()
     assert tx is not None

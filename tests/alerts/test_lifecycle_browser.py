@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from access.services import api_token_create
 from alerts import lifecycle
 from alerts.features import KST
 from alerts.models import Alert, ModelVersion, Retraining
 from alerts.simulator import Simulator
 from fdsportal import roles
-from fdsportal.services import api_token_create
-from tests.alerts.factories import labelled_history_ingest
+from tests.factories import labelled_history_ingest
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from alerts.models import Alert, MerchantDay, Score, Transaction
 from alerts.schemas import TransactionIn
 from alerts.services import merchant_label_record, transactions_ingest, transactions_score
 from audit.models import AuditEvent
-from tests.alerts.factories import active_model_install, tx_row
+from tests.factories import active_model_install, tx_row
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 
 from alerts.models import Alert
 from alerts.simulator import seed_case_transactions
-from tests.alerts.factories import simulated_model_install
+from tests.factories import simulated_model_install
 
 pytestmark = pytest.mark.django_db
 

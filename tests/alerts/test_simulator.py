@@ -467,3 +467,9 @@ def test_history_command_writes_labelled_history_once() -> None:
     call_command(*args, stdout=again)  # re-running the same history is harmless
     assert Transaction.objects.filter(external_id__startswith="sim-5-").count() == len(expected)
     assert f"({len(expected):,} duplicates skipped)" in again.getvalue()
+
+
+def test_every_fraud_pattern_has_its_generator_in_the_table():
+    from alerts.simulator import PATTERNS, Simulator
+
+    assert tuple(Simulator.FRAUD_GENERATORS) == PATTERNS

@@ -16,10 +16,8 @@ def _media_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture
 def broadcasts(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
     """Records the alert ids pushed to analysts' queues instead of pushing them."""
-    import alerts.broadcast
+    import alerts.push
 
     sent: list[list[int]] = []
-    monkeypatch.setattr(
-        alerts.broadcast, "alert_rows_broadcast", lambda *, alert_ids: sent.append(list(alert_ids))
-    )
+    monkeypatch.setattr(alerts.push, "alert_rows_push", lambda *, alert_ids: sent.append(list(alert_ids)))
     return sent

@@ -9,14 +9,14 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from alerts import triage
 from alerts.models import Transaction
 from audit.models import AuditEvent
-from cases import services
+from cases import calendar, services, sla, triage
+from cases.errors import CaseActionRefused
+from cases.evidence import case_evidence_add
 from cases.models import Case, Evidence, FraudLabel
 from cases.selectors import case_timeline
-from cases.services import CaseActionRefused
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -182,7 +182,7 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
     ],
 )
 def test_allowed_evidence_is_stored_with_its_real_type(case, analyst, name, data, content_type):
-    evidence = services.case_evidence_add(case_id=case.pk, actor=analyst, upload=upload(name, data))
+    evidence = case_evidence_add(case_id=case.pk, actor=analyst, upload=upload(name, data))
     assert evidence.content_type == content_type and evidence.size == len(data)
     assert evidence.file.read() == data
     assert AuditEvent.objects.filter(action="cases.case.evidence_added", target_id=str(case.pk)).exists()
@@ -201,19 +201,19 @@ def test_allowed_evidence_is_stored_with_its_real_type(case, analyst, name, data
 )
 def test_disallowed_evidence_is_refused(case, analyst, name, data):
     with pytest.raises(CaseActionRefused):
-        services.case_evidence_add(case_id=case.pk, actor=analyst, upload=upload(name, data))
+        case_evidence_add(case_id=case.pk, actor=analyst, upload=upload(name, data))
     assert not Evidence.objects.exists()
 
 
 def test_evidence_over_10_mb_is_refused(case, analyst):
     big = upload("big.pdf", PDF + b"0" * (10 * 1024 * 1024))
     with pytest.raises(CaseActionRefused, match="10 MB"):
-        services.case_evidence_add(case_id=case.pk, actor=analyst, upload=big)
+        case_evidence_add(case_id=case.pk, actor=analyst, upload=big)
     assert not Evidence.objects.exists()
 
 
 def test_evidence_download_is_permission_checked(case, analyst, compliance, employee, client_for):
-    evidence = services.case_evidence_add(case_id=case.pk, actor=analyst, upload=upload("a.pdf", PDF))
+    evidence = case_evidence_add(case_id=case.pk, actor=analyst, upload=upload("a.pdf", PDF))
     url = f"/cases/evidence/{evidence.pk}/download/"
     assert client_for(employee).get(url).status_code == 403
     response = client_for(compliance).get(url)
@@ -240,10 +240,10 @@ def test_evidence_upload_view(case, analyst, compliance, client_for):
 
 def test_sla_counts_korean_business_days():
     friday = datetime(2026, 11, 20, 15, 0, tzinfo=SEOUL)
-    assert services.sla_deadline(reported_at=friday) == datetime(2026, 11, 25, 15, 0, tzinfo=SEOUL)
+    assert calendar.sla_deadline(reported_at=friday) == datetime(2026, 11, 25, 15, 0, tzinfo=SEOUL)
     # Chuseok 2026 (Sep 24–26) and the weekend are skipped.
     wednesday = datetime(2026, 9, 23, 9, 30, tzinfo=SEOUL)
-    assert services.sla_deadline(reported_at=wednesday) == datetime(2026, 9, 30, 9, 30, tzinfo=SEOUL)
+    assert calendar.sla_deadline(reported_at=wednesday) == datetime(2026, 9, 30, 9, 30, tzinfo=SEOUL)
 
 
 def test_sla_escalates_before_the_deadline_once(
@@ -260,8 +260,8 @@ def test_sla_escalates_before_the_deadline_once(
     services.case_start_investigation(case_id=decided.pk, actor=analyst)
     services.case_decide(case_id=decided.pk, actor=analyst, is_fraud=False, reason="정상")
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.cases_sla_escalate(now=now) == [at_risk.pk]
-    assert services.cases_sla_escalate(now=now + timedelta(minutes=1)) == []
+        assert sla.cases_sla_escalate(now=now) == [at_risk.pk]
+    assert sla.cases_sla_escalate(now=now + timedelta(minutes=1)) == []
     at_risk.refresh_from_db()
     assert at_risk.sla_escalated_at == now
     event = AuditEvent.objects.get(action="cases.case.sla_escalated")

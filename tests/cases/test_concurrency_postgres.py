@@ -12,15 +12,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from alerts import triage
 from alerts.models import Alert
 from audit.models import AuditEvent
 from audit.services import audit_chain_verify
-from cases import services
+from cases import refunds, services, triage
+from cases.errors import CaseActionRefused
 from cases.models import Case, GatewayLedgerEntry, RefundRequest
-from cases.services import CaseActionRefused
 from fdsportal import roles
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +72,7 @@ def test_fifty_concurrent_approvals_pay_exactly_once(refund, make_user):
     seniors = [make_user(roles.SENIOR_ANALYST, f"senior{i}") for i in range(5)]
     results, errors = race(
         [
-            functools.partial(services.refund_request_approve, refund_id=refund.pk, actor=seniors[i % 5])
+            functools.partial(refunds.refund_request_approve, refund_id=refund.pk, actor=seniors[i % 5])
             for i in range(50)
         ]
     )
@@ -92,7 +91,7 @@ def test_payout_task_run_twice_at_once_pays_once(refund, senior, monkeypatch):
     from cases import tasks
 
     monkeypatch.setattr(tasks.refund_payout_send, "delay", lambda *a, **k: None)
-    services.refund_request_approve(refund_id=refund.pk, actor=senior)
+    refunds.refund_request_approve(refund_id=refund.pk, actor=senior)
     results, errors = race([lambda: tasks.refund_payout_send.apply(args=[refund.pk]).get() for _ in range(2)])
     assert errors == [] and results == ["settled", "settled"]
     assert GatewayLedgerEntry.objects.count() == 1
@@ -103,22 +102,22 @@ def test_killed_after_gateway_call_then_retried_pays_once_and_reconciles(refund,
     from cases import tasks
 
     monkeypatch.setattr(tasks.refund_payout_send, "delay", lambda *a, **k: None)
-    services.refund_request_approve(refund_id=refund.pk, actor=senior)
-    original = services.refund_outcome_record
+    refunds.refund_request_approve(refund_id=refund.pk, actor=senior)
+    original = refunds.refund_outcome_record
 
     def killed(**kwargs: Any) -> bool:
         raise SystemExit("worker killed between the gateway call and recording it")
 
-    monkeypatch.setattr(services, "refund_outcome_record", killed)
+    monkeypatch.setattr(refunds, "refund_outcome_record", killed)
     with pytest.raises(SystemExit):
-        services.refund_payout_send(refund_id=refund.pk)
+        refunds.refund_payout_send(refund_id=refund.pk)
     assert RefundRequest.objects.get(pk=refund.pk).status == RefundRequest.Status.SENT
-    monkeypatch.setattr(services, "refund_outcome_record", original)
+    monkeypatch.setattr(refunds, "refund_outcome_record", original)
     # The message is redelivered (acks_late) and the task runs again, twice for good measure.
-    results, errors = race([lambda: services.refund_payout_send(refund_id=refund.pk) for _ in range(2)])
+    results, errors = race([lambda: refunds.refund_payout_send(refund_id=refund.pk) for _ in range(2)])
     assert errors == [] and results == ["settled", "settled"]
     assert GatewayLedgerEntry.objects.count() == 1
-    report = services.refunds_reconcile(now=timezone.now() + timedelta(minutes=10))
+    report = refunds.refunds_reconcile(now=timezone.now() + timedelta(minutes=10))
     assert report.confirmed == 1 and report.flagged == 0
     assert RefundRequest.objects.get(pk=refund.pk).status == RefundRequest.Status.SETTLED
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from alerts.models import Alert, Customer, ModelVersion, Score, Transaction
+from alerts.models import Alert, Customer, Score
 from cases.models import Case
 from cases.ops import (
     ops_alert_rates_per_day,
@@ -21,6 +21,7 @@ from cases.ops import (
     ops_precision_per_reason,
     ops_sla_compliance_per_day,
 )
+from tests.factories import alert_make, customer_make
 
 pytestmark = pytest.mark.django_db
 
@@ -38,30 +39,17 @@ def make_alert(
     reasons: tuple[str, ...] = ("amount_spike",),
     customer: Customer | None = None,
 ) -> Alert:
-    n = next(_serial)
-    customer = customer or Customer.objects.create(external_id=f"C{n}", display_name=f"김*{n}")
-    model, _ = ModelVersion.objects.get_or_create(name="fds-test", defaults={"artifact": b"model"})
-    tx = Transaction.objects.create(
-        external_id=f"TX-SECRET-{n}",
-        customer=customer,
+    """An alert at `created_at` for the dashboard's aggregates (tests.factories builds the rows)."""
+    return alert_make(
+        customer=customer or customer_make(with_account=False),
         amount=7000,
-        occurred_at=created_at,
-        is_fraud=is_fraud,
-    )
-    score = Score.objects.create(
-        transaction=tx,
-        model_version=model,
         score=0.9,
-        model_score=0.9,
-        reasons=[{"code": code, "weight": 0.5, "text_ko": "사유", "text_en": "reason"} for code in reasons],
-    )
-    return Alert.objects.create(
-        transaction=tx,
-        score=score,
-        customer=customer,
-        created_at=created_at,
         status=status,
+        created_at=created_at,
         decided_at=decided_at,
+        is_fraud=is_fraud,
+        reasons=reasons,
+        transaction_external_id=f"TX-SECRET-{next(_serial)}",
     )
 
 

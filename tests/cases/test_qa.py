@@ -3,12 +3,11 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from alerts import triage
 from audit.models import AuditEvent
-from cases import services
+from cases import qa, triage
+from cases.errors import CaseActionRefused
 from cases.models import QaReview
-from cases.services import CaseActionRefused
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def test_a_configured_share_of_dismissals_is_sampled(analyst, broadcasts):
     assert 0.15 * 160 <= sampled <= 0.35 * 160
     # The draw is repeatable: exactly the alerts the keyed hash selects.
     assert set(QaReview.objects.values_list("alert_id", flat=True)) == {
-        a.pk for a in alerts if services.qa_sampled(alert_id=a.pk)
+        a.pk for a in alerts if qa.qa_sampled(alert_id=a.pk)
     }
     assert AuditEvent.objects.filter(action="cases.qa.sampled").count() == sampled
 
@@ -46,14 +45,12 @@ def review(analyst, broadcasts) -> QaReview:
 
 def test_compliance_records_one_review(review, compliance, analyst):
     with pytest.raises(CaseActionRefused):
-        services.qa_review_record(review_id=review.pk, actor=analyst, outcome="agree")
+        qa.qa_review_record(review_id=review.pk, actor=analyst, outcome="agree")
     with pytest.raises(CaseActionRefused, match="Explain"):
-        services.qa_review_record(review_id=review.pk, actor=compliance, outcome="disagree")
-    services.qa_review_record(
-        review_id=review.pk, actor=compliance, outcome="disagree", comment="금액 패턴 재검토"
-    )
+        qa.qa_review_record(review_id=review.pk, actor=compliance, outcome="disagree")
+    qa.qa_review_record(review_id=review.pk, actor=compliance, outcome="disagree", comment="금액 패턴 재검토")
     with pytest.raises(CaseActionRefused, match="already"):
-        services.qa_review_record(review_id=review.pk, actor=compliance, outcome="agree")
+        qa.qa_review_record(review_id=review.pk, actor=compliance, outcome="agree")
     review.refresh_from_db()
     assert review.outcome == "disagree" and review.reviewed_by == compliance
     event = AuditEvent.objects.get(action="cases.qa.reviewed")

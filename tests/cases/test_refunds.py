@@ -7,14 +7,13 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from alerts import triage
 from audit.models import AuditEvent
-from cases import services
+from cases import refunds, services, triage
+from cases.errors import CaseActionRefused
 from cases.gateway import GatewayTransientError, simulated_gateway_mode_set
 from cases.models import Case, GatewayLedgerEntry, RefundRequest
-from cases.services import CaseActionRefused
 from fdsportal import roles
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,7 @@ def confirmed_case(analyst, amount: int = 2_500_000) -> Case:
 
 
 def refund_for(case: Case, actor, amount: int | None = None) -> RefundRequest:
-    return services.refund_request_create(
+    return refunds.refund_request_create(
         case_id=case.pk, actor=actor, amount=amount or 2_500_000, account_id=case.customer.accounts.get().pk
     )
 
@@ -47,17 +46,17 @@ def test_four_eyes_the_confirmer_cannot_approve(case, make_user, senior, django_
     own = Case.objects.get(customer=alert.customer)
     services.case_start_investigation(case_id=own.pk, actor=confirmer)
     services.case_decide(case_id=own.pk, actor=confirmer, is_fraud=True, reason="확인")
-    refund = services.refund_request_create(
+    refund = refunds.refund_request_create(
         case_id=own.pk, actor=confirmer, amount=2_000_000, account_id=own.customer.accounts.get().pk
     )
     before = AuditEvent.objects.count()
     with pytest.raises(CaseActionRefused, match="Four-eyes"):
-        services.refund_request_approve(refund_id=refund.pk, actor=confirmer)
+        refunds.refund_request_approve(refund_id=refund.pk, actor=confirmer)
     refund.refresh_from_db()
     assert refund.status == RefundRequest.Status.REQUESTED and refund.approved_by is None
     assert AuditEvent.objects.count() == before
     with django_capture_on_commit_callbacks(execute=True):
-        services.refund_request_approve(refund_id=refund.pk, actor=senior, reason="증빙 확인")
+        refunds.refund_request_approve(refund_id=refund.pk, actor=senior, reason="증빙 확인")
     refund.refresh_from_db()
     assert refund.status == RefundRequest.Status.SETTLED and refund.approved_by == senior
     assert GatewayLedgerEntry.objects.get().amount == 2_000_000
@@ -69,7 +68,7 @@ def test_four_eyes_the_requester_cannot_approve_either(case, analyst, make_user)
     refund = refund_for(case, requester)
     assert refund.confirmed_by == analyst and refund.requested_by == requester
     with pytest.raises(CaseActionRefused, match="Four-eyes"):
-        services.refund_request_approve(refund_id=refund.pk, actor=requester)
+        refunds.refund_request_approve(refund_id=refund.pk, actor=requester)
     assert RefundRequest.objects.get(pk=refund.pk).status == RefundRequest.Status.REQUESTED
 
 
@@ -83,7 +82,7 @@ def test_analysts_cannot_approve(case, analyst, make_user):
     refund = refund_for(case, analyst)
     other_analyst = make_user(roles.FRAUD_ANALYST, "kim")
     with pytest.raises(CaseActionRefused):
-        services.refund_request_approve(refund_id=refund.pk, actor=other_analyst)
+        refunds.refund_request_approve(refund_id=refund.pk, actor=other_analyst)
 
 
 def test_small_refunds_are_approved_without_a_second_person(
@@ -109,7 +108,7 @@ def test_refund_requests_are_validated(case, analyst, make_user):
         refund_for(case, analyst, amount=2_500_001)  # more than the case's fraud total
     stranger_account = alert_make().customer.accounts.get()
     with pytest.raises(CaseActionRefused, match="customer's own"):
-        services.refund_request_create(
+        refunds.refund_request_create(
             case_id=case.pk, actor=analyst, amount=1000, account_id=stranger_account.pk
         )
     refund_for(case, analyst)
@@ -161,46 +160,46 @@ def test_confirming_with_a_refund_is_one_step_and_all_or_nothing(analyst, broadc
 @pytest.fixture
 def approved(case, analyst, senior) -> RefundRequest:
     refund = refund_for(case, analyst)
-    services.refund_request_approve(refund_id=refund.pk, actor=senior)  # on_commit not run: no payout yet
+    refunds.refund_request_approve(refund_id=refund.pk, actor=senior)  # on_commit not run: no payout yet
     return refund
 
 
 def test_payout_run_twice_pays_once(approved):
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
     assert GatewayLedgerEntry.objects.filter(idempotency_key=approved.idempotency_key).count() == 1
     assert AuditEvent.objects.filter(action="cases.refund.settled").count() == 1
 
 
 def test_worker_killed_after_the_gateway_call_is_healed_by_a_retry(approved, monkeypatch):
-    original = services.refund_outcome_record
+    original = refunds.refund_outcome_record
 
     def die(**kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(services, "refund_outcome_record", die)
+    monkeypatch.setattr(refunds, "refund_outcome_record", die)
     with pytest.raises(SystemExit):
-        services.refund_payout_send(refund_id=approved.pk)
+        refunds.refund_payout_send(refund_id=approved.pk)
     approved.refresh_from_db()
     assert approved.status == RefundRequest.Status.SENT  # we never learnt the answer
     assert GatewayLedgerEntry.objects.count() == 1  # but the money moved
-    monkeypatch.setattr(services, "refund_outcome_record", original)
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
+    monkeypatch.setattr(refunds, "refund_outcome_record", original)
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
     assert GatewayLedgerEntry.objects.count() == 1
-    report = services.refunds_reconcile()
+    report = refunds.refunds_reconcile()
     assert report.confirmed == 1 and report.flagged == 0
     approved.refresh_from_db()
     assert approved.status == RefundRequest.Status.SETTLED and approved.reconciled_at is not None
 
 
 def test_reconciliation_settles_a_refund_whose_answer_was_lost(approved, monkeypatch):
-    monkeypatch.setattr(services, "refund_outcome_record", lambda **kw: (_ for _ in ()).throw(SystemExit()))
+    monkeypatch.setattr(refunds, "refund_outcome_record", lambda **kw: (_ for _ in ()).throw(SystemExit()))
     with pytest.raises(SystemExit):
-        services.refund_payout_send(refund_id=approved.pk)
+        refunds.refund_payout_send(refund_id=approved.pk)
     monkeypatch.undo()
     # Not yet past the grace period: left alone.
-    assert services.refunds_reconcile().settled == 0
-    report = services.refunds_reconcile(now=timezone.now() + timedelta(minutes=10))
+    assert refunds.refunds_reconcile().settled == 0
+    report = refunds.refunds_reconcile(now=timezone.now() + timedelta(minutes=10))
     assert report.settled == 1
     approved.refresh_from_db()
     assert approved.status == RefundRequest.Status.SETTLED
@@ -209,11 +208,11 @@ def test_reconciliation_settles_a_refund_whose_answer_was_lost(approved, monkeyp
 
 def test_business_rejection_fails_without_retry(approved):
     simulated_gateway_mode_set(mode="failure")
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.FAILED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.FAILED
     approved.refresh_from_db()
     assert approved.attempts == 1 and "suspended" in approved.failure_reason
     # A repeat neither pays nor retries.
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.FAILED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.FAILED
     assert RefundRequest.objects.get(pk=approved.pk).attempts == 1
 
 
@@ -228,44 +227,44 @@ def test_the_task_retries_only_transient_errors():
 def test_unavailable_gateway_leaves_the_refund_sent_for_a_retry(approved):
     simulated_gateway_mode_set(mode="unavailable")
     with pytest.raises(GatewayTransientError):
-        services.refund_payout_send(refund_id=approved.pk)
+        refunds.refund_payout_send(refund_id=approved.pk)
     approved.refresh_from_db()
     assert approved.status == RefundRequest.Status.SENT and "503" in approved.last_error
     assert not GatewayLedgerEntry.objects.exists()
     simulated_gateway_mode_set(mode="normal")
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
 
 
 def test_timeout_after_booking_then_retry_pays_once(approved):
     simulated_gateway_mode_set(mode="timeout")
     with pytest.raises(GatewayTransientError):
-        services.refund_payout_send(refund_id=approved.pk)
+        refunds.refund_payout_send(refund_id=approved.pk)
     with pytest.raises(GatewayTransientError):
-        services.refund_payout_send(refund_id=approved.pk)
+        refunds.refund_payout_send(refund_id=approved.pk)
     simulated_gateway_mode_set(mode="normal")
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
     assert GatewayLedgerEntry.objects.count() == 1
     assert RefundRequest.objects.get(pk=approved.pk).attempts == 3
 
 
 def test_slow_gateway_still_settles(approved):
     simulated_gateway_mode_set(mode="slow", slow_seconds=0.2)
-    assert services.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
+    assert refunds.refund_payout_send(refund_id=approved.pk) == RefundRequest.Status.SETTLED
 
 
 def test_reconciliation_flags_a_settled_refund_missing_from_the_book(approved):
-    services.refund_payout_send(refund_id=approved.pk)
+    refunds.refund_payout_send(refund_id=approved.pk)
     GatewayLedgerEntry.objects.all().delete()  # the gateway's book disagrees
-    report = services.refunds_reconcile()
+    report = refunds.refunds_reconcile()
     assert report.flagged == 1
     approved.refresh_from_db()
     assert "no matching" in approved.reconcile_issue
-    assert services.refunds_reconcile().flagged == 0  # flagged once, not on every run
+    assert refunds.refunds_reconcile().flagged == 0  # flagged once, not on every run
     assert AuditEvent.objects.filter(action="cases.refund.reconcile_flagged").count() == 1
 
 
 def test_reconciliation_resends_an_approved_refund_whose_task_was_lost(approved):
-    report = services.refunds_reconcile(now=timezone.now() + timedelta(minutes=10))
+    report = refunds.refunds_reconcile(now=timezone.now() + timedelta(minutes=10))
     assert report.resent == 1  # eager Celery in tests: the payout ran
     assert RefundRequest.objects.get(pk=approved.pk).status == RefundRequest.Status.SETTLED
 
@@ -273,11 +272,11 @@ def test_reconciliation_resends_an_approved_refund_whose_task_was_lost(approved)
 def test_reject_needs_a_reason_and_frees_the_case_for_a_new_request(case, analyst, senior):
     refund = refund_for(case, analyst)
     with pytest.raises(CaseActionRefused):
-        services.refund_request_reject(refund_id=refund.pk, actor=senior, reason="")
-    services.refund_request_reject(refund_id=refund.pk, actor=senior, reason="계좌 확인 필요")
+        refunds.refund_request_reject(refund_id=refund.pk, actor=senior, reason="")
+    refunds.refund_request_reject(refund_id=refund.pk, actor=senior, reason="계좌 확인 필요")
     assert RefundRequest.objects.get(pk=refund.pk).status == RefundRequest.Status.REJECTED
     with pytest.raises(CaseActionRefused):
-        services.refund_request_approve(refund_id=refund.pk, actor=senior)
+        refunds.refund_request_approve(refund_id=refund.pk, actor=senior)
     refund_for(case, analyst, amount=1_000_000)
     assert RefundRequest.objects.filter(case=case).count() == 2
 
@@ -286,8 +285,8 @@ def test_case_cannot_close_while_a_refund_is_pending(case, analyst, senior):
     refund = refund_for(case, analyst)
     with pytest.raises(CaseActionRefused, match="pending"):
         services.case_close(case_id=case.pk, actor=analyst)
-    services.refund_request_approve(refund_id=refund.pk, actor=senior)
-    services.refund_payout_send(refund_id=refund.pk)
+    refunds.refund_request_approve(refund_id=refund.pk, actor=senior)
+    refunds.refund_payout_send(refund_id=refund.pk)
     services.case_close(case_id=case.pk, actor=analyst)
     assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
 

@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from alerts import triage
 from alerts.models import Alert
 from audit.models import AuditEvent
+from cases import triage
 from cases.models import Case
 from fdsportal import roles
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.django_db
 

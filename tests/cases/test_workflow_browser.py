@@ -10,7 +10,7 @@ import pytest
 
 from cases.models import Case, GatewayLedgerEntry, RefundRequest
 from fdsportal import roles
-from tests.cases.factories import alert_make
+from tests.factories import alert_make
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
-from smishing import services
+from smishing import intake, model_versions
 from smishing.engine import LABELS, Reason, Span, Verdict, extract_indicators
 from smishing.models import SmishingModelVersion, Submission
 
@@ -77,7 +77,7 @@ def _fresh_rate_limits() -> None:
 def fake_model(db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeModel]:
     model = FakeModel()
     version = SmishingModelVersion.objects.create(name="fake", artifact=b"fake", is_active=True)
-    monkeypatch.setattr(services, "model_active_get", lambda: (version.pk, version.name, model))
+    monkeypatch.setattr(model_versions, "model_active_get", lambda: (version.pk, version.name, model))
     yield model
 
 
@@ -87,7 +87,7 @@ def submit(django_capture_on_commit_callbacks: Any) -> Callable[..., Submission]
 
     def make(user: User, text: str, *, consent: bool = False, sender: str = "") -> Submission:
         with django_capture_on_commit_callbacks(execute=True):
-            submission = services.submission_create(user=user, text=text, sender=sender, consent=consent)
+            submission = intake.submission_create(user=user, text=text, sender=sender, consent=consent)
         return Submission.objects.get(pk=submission.pk)
 
     return make

@@ -4,7 +4,7 @@ import json
 
 from django.test import Client
 
-from fdsportal.services import api_token_create
+from access.services import api_token_create
 from smishing.models import Submission
 from tests.smishing.conftest import SMISHING_TEXT
 

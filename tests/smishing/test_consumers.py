@@ -5,7 +5,7 @@ from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from smishing import services
+from smishing import intake, scoring
 from smishing.routing import websocket_urlpatterns
 from tests.smishing.conftest import SMISHING_TEXT
 
@@ -24,7 +24,7 @@ async def test_owner_gets_the_current_state_on_connect_and_then_the_verdict(
     from smishing import tasks
 
     monkeypatch.setattr(tasks.submission_score, "delay", lambda *a: None)  # score by hand below
-    submission = await sync_to_async(services.submission_create)(
+    submission = await sync_to_async(intake.submission_create)(
         user=employee, text=SMISHING_TEXT, consent=False
     )
     owner = _communicator(employee, f"/ws/smishing/submissions/{submission.pk}/")
@@ -33,7 +33,7 @@ async def test_owner_gets_the_current_state_on_connect_and_then_the_verdict(
     first = await owner.receive_json_from(timeout=3)
     assert first["status"] == "queued" and 'data-testid="progress"' in first["html"]
 
-    await sync_to_async(services.submissions_score)(submission_ids=[submission.pk])
+    await sync_to_async(scoring.submissions_score)(submission_ids=[submission.pk])
     states = [(await owner.receive_json_from(timeout=3))["status"] for _ in range(2)]
     assert states == ["analysing", "done"]
     await owner.disconnect()
@@ -43,7 +43,7 @@ async def test_websocket_refuses_anyone_but_the_owner(make_user, employee, analy
     from smishing import tasks
 
     monkeypatch.setattr(tasks.submission_score, "delay", lambda *a: None)
-    submission = await sync_to_async(services.submission_create)(
+    submission = await sync_to_async(intake.submission_create)(
         user=employee, text=SMISHING_TEXT, consent=False
     )
     other = await sync_to_async(make_user)("employee")
@@ -58,7 +58,7 @@ async def test_websocket_refuses_anyone_but_the_owner(make_user, employee, analy
     owner_feed = _communicator(employee, "/ws/smishing/submissions/")
     assert (await owner_feed.connect())[0]
     await owner_feed.receive_json_from(timeout=3)
-    await sync_to_async(services.submissions_score)(submission_ids=[submission.pk])
+    await sync_to_async(scoring.submissions_score)(submission_ids=[submission.pk])
     assert (await owner_feed.receive_json_from(timeout=3))["id"] == submission.pk
     assert await outsider_feed.receive_nothing(timeout=0.5)
     await owner_feed.disconnect()
@@ -75,7 +75,7 @@ async def test_anonymous_websocket_is_refused(employee):
 
 async def test_retrain_progress_reaches_only_retrainers(senior, analyst):
     from smishing.models import RetrainJob
-    from smishing.realtime import retrain_push
+    from smishing.push import retrain_push
 
     job = await sync_to_async(RetrainJob.objects.create)(created_by=senior, status="running", progress=0.25)
     refused = _communicator(analyst, f"/ws/smishing/retrain/{job.pk}/")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from smishing import services
+from smishing import scoring
 from tests.smishing.conftest import SMISHING_TEXT
 
 
@@ -18,7 +18,7 @@ class ScriptedExplainer:
 
 def test_explainer_is_off_by_default(settings):
     assert not getattr(settings, "FDS_SMISHING_LLM_ENDPOINTS", None)
-    assert services.explainer_get() is None
+    assert scoring.explainer_get() is None
 
 
 def test_grounded_paragraph_is_shown_instead_of_the_reason_list(
@@ -26,7 +26,7 @@ def test_grounded_paragraph_is_shown_instead_of_the_reason_list(
 ):
     paragraph = "건강검진 결과를 사칭하며 http://nhis-kr.xyz/check 링크로 유도하는 스미싱입니다."
     explainer = ScriptedExplainer(paragraph)
-    monkeypatch.setattr(services, "explainer_get", lambda: explainer)
+    monkeypatch.setattr(scoring, "explainer_get", lambda: explainer)
     submission = submit(employee, SMISHING_TEXT)
     submission.refresh_from_db()
     assert submission.explanation == paragraph
@@ -40,7 +40,7 @@ def test_paragraph_naming_a_link_not_in_the_message_falls_back_to_the_reasons(
     explainer = ScriptedExplainer(
         "이 문자는 http://other-site.example/ 로 유도합니다. 010-1111-2222 로 전화하세요."
     )
-    monkeypatch.setattr(services, "explainer_get", lambda: explainer)
+    monkeypatch.setattr(scoring, "explainer_get", lambda: explainer)
     submission = submit(employee, SMISHING_TEXT)
     submission.refresh_from_db()
     assert explainer.calls == 1 and submission.explanation == ""

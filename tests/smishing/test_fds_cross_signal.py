@@ -10,7 +10,7 @@ from alerts.features import KST
 from alerts.models import Alert, Score
 from alerts.schemas import TransactionIn
 from alerts.services import transactions_ingest, transactions_score
-from tests.alerts.factories import active_model_install, history_fold, tx_row
+from tests.factories import active_model_install, history_fold, tx_row
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from smishing import selectors, services
+from smishing import labelling, selectors
 from smishing.models import Campaign, Indicator
 
 ACCOUNT_TEXT = (
@@ -26,7 +26,7 @@ def test_indicator_report_counts_feeds_the_fds_in_one_query(make_user, employee,
     assert counts == {"123456789012": 2, "999999999": 0, "821098765432": 2, "01000000000": 0}
 
     # A report an analyst calls normal is no evidence against its numbers.
-    services.submission_label(submission_id=first.pk, label="normal", actor=analyst)
+    labelling.submission_label(submission_id=first.pk, label="normal", actor=analyst)
     assert selectors.indicator_report_counts(accounts=["123456789012"], phones=[]) == {"123456789012": 1}
 
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from smishing import selectors, services, tasks
+from smishing import intake, labelling, retraining, selectors, tasks
 from smishing.engine import ABUSE_REPLY_KO
 from smishing.models import ConsentText, Submission
 
@@ -87,9 +87,9 @@ def test_abusive_input_gets_the_fixed_reply_and_is_never_queued_or_trained(
     assert queued == []
 
     # An analyst cannot label it, and it never enters a training set.
-    with pytest.raises(services.SubmissionInvalid):
-        services.submission_label(submission_id=submission.pk, label="smishing", actor=analyst)
-    training_set = services.training_set_create(actor=senior)
+    with pytest.raises(intake.SubmissionInvalid):
+        labelling.submission_label(submission_id=submission.pk, label="smishing", actor=analyst)
+    training_set = retraining.training_set_create(actor=senior)
     assert training_set.size == 0
     assert not selectors.submissions_trainable().filter(pk=submission.pk).exists()
 
@@ -105,8 +105,8 @@ def test_each_submission_records_the_consent_version_it_agreed_to(employee, fake
 
 
 def test_stale_consent_version_is_refused_and_nothing_is_stored(employee):
-    with pytest.raises(services.SubmissionInvalid):
-        services.submission_create(user=employee, text="hello there", consent=True, consent_version="old")
+    with pytest.raises(intake.SubmissionInvalid):
+        intake.submission_create(user=employee, text="hello there", consent=True, consent_version="old")
     assert not Submission.objects.exists()
 
 
@@ -151,8 +151,8 @@ def test_a_row_abandoned_by_a_dead_worker_is_scored_by_the_next_sweep(employee, 
     from django.utils import timezone
 
     monkeypatch.setattr(tasks.submission_score, "delay", lambda *a: None)
-    abandoned = services.submission_create(user=employee, text="택배 확인 http://a.example/1", consent=False)
-    busy = services.submission_create(user=employee, text="택배 확인 http://a.example/2", consent=False)
+    abandoned = intake.submission_create(user=employee, text="택배 확인 http://a.example/1", consent=False)
+    busy = intake.submission_create(user=employee, text="택배 확인 http://a.example/2", consent=False)
     long_ago = timezone.now() - timedelta(minutes=10)
     Submission.objects.filter(pk=abandoned.pk).update(
         status="analysing", claim_token="dead", claimed_at=long_ago

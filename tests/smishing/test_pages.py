@@ -128,12 +128,12 @@ def test_analyst_pages_refuse_anonymous_users(client, name):
 def test_reason_statistics_show_which_reasons_fire_on_confirmed_normal_messages(
     analyst, employee, fake_model, submit, client_for
 ):
-    from smishing import selectors, services
+    from smishing import labelling, selectors
 
     true_hit = submit(employee, SMISHING_TEXT)
     false_alarm = submit(employee, "회사 공지 http://intranet.example/notice 확인 바랍니다")
-    services.submission_label(submission_id=true_hit.pk, label="smishing", actor=analyst)
-    services.submission_label(submission_id=false_alarm.pk, label="normal", actor=analyst)
+    labelling.submission_label(submission_id=true_hit.pk, label="smishing", actor=analyst)
+    labelling.submission_label(submission_id=false_alarm.pk, label="normal", actor=analyst)
     stats = {row["code"]: row for row in selectors.reason_hit_stats()}
     assert (stats["url_unknown_origin"]["scam"], stats["url_unknown_origin"]["benign"]) == (1, 1)
     assert stats["url_unknown_origin"]["precision"] == 0.5

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from audit.models import AuditEvent
-from smishing import services
+from smishing import intake, model_versions, scoring
 from smishing.models import SmishingModelVersion, Submission
 
 SMISHING = "[국민건강보험] 건강검진 결과 통보서가 도착했습니다. 확인 http://nhis-kr.xyz/check"
@@ -25,7 +25,7 @@ NORMAL = "[Web발신] 인증번호 [482913]를 입력해주세요. 타인에게 
 @pytest.fixture
 def real_model(db, tiny_artifact, settings) -> SmishingModelVersion:
     settings.FDS_SMISHING_CORPUS_PER_TEMPLATE = 1
-    services._model_cache.update(version_id=None, model=None)
+    model_versions._active_model.clear()
     return SmishingModelVersion.objects.create(name="tiny", artifact=tiny_artifact, is_active=True)
 
 
@@ -46,11 +46,11 @@ def test_scoring_batches_pending_submissions_in_one_predict(employee, real_model
 
     monkeypatch.setattr(tasks.submission_score, "delay", lambda *a: None)
     ids = [
-        services.submission_create(user=employee, text=t, consent=False).pk
+        intake.submission_create(user=employee, text=t, consent=False).pk
         for t in (SMISHING, NORMAL, SMISHING)
     ]
     calls: list[int] = []
-    _vid, _name, model = services.model_active_get()
+    _vid, _name, model = model_versions.model_active_get()
     real_predict = model.predict
 
     def counting_predict(texts):
@@ -58,10 +58,10 @@ def test_scoring_batches_pending_submissions_in_one_predict(employee, real_model
         return real_predict(texts)
 
     monkeypatch.setattr(model, "predict", counting_predict)
-    assert sorted(services.submissions_score(submission_ids=[ids[0]])) == ids
+    assert sorted(scoring.submissions_score(submission_ids=[ids[0]])) == ids
     assert calls == [3]
     # A redelivered task finds nothing left to do.
-    assert services.submissions_score(submission_ids=[ids[0]]) == []
+    assert scoring.submissions_score(submission_ids=[ids[0]]) == []
 
 
 @pytest.fixture
@@ -76,13 +76,13 @@ def quick_train(monkeypatch, tiny_artifact):
         calls.append(len(texts))
         return SmishingModel.loads(tiny_artifact), {"rows": len(texts)}
 
-    monkeypatch.setattr(services, "train", fake_train)
+    monkeypatch.setattr(model_versions, "train", fake_train)
     return calls
 
 
 def test_first_use_without_a_model_bootstraps_one(employee, submit, settings, quick_train):
     settings.FDS_SMISHING_CORPUS_PER_TEMPLATE = 1
-    services._model_cache.update(version_id=None, model=None)
+    model_versions._active_model.clear()
     submission = submit(employee, NORMAL)
     version = SmishingModelVersion.objects.get(is_active=True)
     assert submission.model_version == version and version.metrics["held_out"]["n"] > 0

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from smishing import services
+from smishing import labelling, model_versions, retraining
 from smishing.models import RetrainJob, SmishingModelVersion, Submission, TrainingSet
 from tests.smishing.conftest import NORMAL_TEXT, SMISHING_TEXT
 
@@ -18,13 +18,13 @@ def labelled(employee, analyst, fake_model, submit):
     private = submit(employee, "비공개 문자 PRIVATE-MARKER http://secret.example/", consent=False)
     unlabelled = submit(employee, NORMAL_TEXT, consent=True)
     for submission in (consented, private):
-        services.submission_label(submission_id=submission.pk, label="smishing", actor=analyst)
+        labelling.submission_label(submission_id=submission.pk, label="smishing", actor=analyst)
     return consented, private, unlabelled
 
 
 def test_non_consented_messages_never_appear_in_a_training_set_or_export(labelled, senior, client_for):
     consented, private, unlabelled = labelled
-    training_set = services.training_set_create(actor=senior)
+    training_set = retraining.training_set_create(actor=senior)
     assert list(training_set.items.values_list("submission_id", flat=True)) == [consented.pk]
 
     response = client_for(senior).get(reverse("smishing:training_set_export", args=[training_set.pk]))
@@ -37,24 +37,24 @@ def test_non_consented_messages_never_appear_in_a_training_set_or_export(labelle
 
 def test_export_refilters_consent_even_if_an_item_slipped_in(labelled, senior):
     consented, private, _ = labelled
-    training_set = services.training_set_create(actor=senior)
+    training_set = retraining.training_set_create(actor=senior)
     training_set.items.create(submission=private, label="smishing")  # a buggy writer
-    text = services.training_set_export_csv(training_set=training_set, actor=senior)
+    text = retraining.training_set_export_csv(training_set=training_set, actor=senior)
     assert "PRIVATE-MARKER" not in text
 
 
 def test_training_sets_are_versioned_hashed_and_not_duplicated(labelled, senior, analyst):
-    first = services.training_set_create(actor=senior)
-    again = services.training_set_create(actor=senior)
+    first = retraining.training_set_create(actor=senior)
+    again = retraining.training_set_create(actor=senior)
     assert again.pk == first.pk and TrainingSet.objects.count() == 1
-    services.submission_label(submission_id=labelled[2].pk, label="normal", actor=analyst)
-    second = services.training_set_create(actor=senior)
+    labelling.submission_label(submission_id=labelled[2].pk, label="normal", actor=analyst)
+    second = retraining.training_set_create(actor=senior)
     assert second.version == first.version + 1 and second.size == 2
     assert second.content_hash != first.content_hash
 
 
 def test_training_set_export_needs_retrain_permission(labelled, senior, analyst, compliance, client_for):
-    training_set = services.training_set_create(actor=senior)
+    training_set = retraining.training_set_create(actor=senior)
     url = reverse("smishing:training_set_export", args=[training_set.pk])
     assert client_for(analyst).get(url).status_code == 403
     assert client_for(compliance).get(url).status_code == 403
@@ -62,15 +62,15 @@ def test_training_set_export_needs_retrain_permission(labelled, senior, analyst,
 
 def test_activation_rule():
     base = {"macro_f1": 0.80, "smishing_recall": 0.90}
-    assert services.model_is_not_worse(candidate={"macro_f1": 0.80, "smishing_recall": 0.90}, baseline=base)
-    assert services.model_is_not_worse(candidate={"macro_f1": 0.85, "smishing_recall": 0.95}, baseline=base)
-    assert not services.model_is_not_worse(
+    assert retraining.model_is_not_worse(candidate={"macro_f1": 0.80, "smishing_recall": 0.90}, baseline=base)
+    assert retraining.model_is_not_worse(candidate={"macro_f1": 0.85, "smishing_recall": 0.95}, baseline=base)
+    assert not retraining.model_is_not_worse(
         candidate={"macro_f1": 0.79, "smishing_recall": 0.99}, baseline=base
     )
-    assert not services.model_is_not_worse(
+    assert not retraining.model_is_not_worse(
         candidate={"macro_f1": 0.90, "smishing_recall": 0.89}, baseline=base
     )
-    assert services.model_is_not_worse(candidate={"macro_f1": 0.1, "smishing_recall": 0.1}, baseline=None)
+    assert retraining.model_is_not_worse(candidate={"macro_f1": 0.1, "smishing_recall": 0.1}, baseline=None)
 
 
 class _TinyModel:
@@ -88,8 +88,10 @@ def scripted_training(monkeypatch):
 
     script: dict = {}
     corpus = [Example(f"text {i}", "smishing" if i % 2 else "normal", f"t{i % 4}", "x") for i in range(8)]
-    monkeypatch.setattr(services, "generate_corpus", lambda **kw: corpus)
-    monkeypatch.setattr(services, "split_by_template", lambda examples, **kw: (examples[:6], examples[6:]))
+    monkeypatch.setattr(model_versions, "generate_corpus", lambda **kw: corpus)
+    monkeypatch.setattr(
+        model_versions, "split_by_template", lambda examples, **kw: (examples[:6], examples[6:])
+    )
 
     def fake_train(texts, labels, *, groups=None, seed=0, progress=None):
         script["trained_on"] = list(zip(texts, labels, strict=True))
@@ -97,21 +99,21 @@ def scripted_training(monkeypatch):
             progress(0.5, "half way")
         return _TinyModel(), {"rows": len(texts)}
 
-    monkeypatch.setattr(services, "train", fake_train)
+    monkeypatch.setattr(retraining, "train", fake_train)
     monkeypatch.setattr(
-        services,
+        retraining,
         "evaluate",
         lambda model, texts, labels: (
             script["candidate"] if isinstance(model, _TinyModel) else script["baseline"]
         ),
     )
-    monkeypatch.setattr(services.SmishingModel, "loads", staticmethod(lambda data: object()))
+    monkeypatch.setattr(retraining.SmishingModel, "loads", staticmethod(lambda data: object()))
     return script
 
 
 def _run(senior, django_capture_on_commit_callbacks) -> RetrainJob:
     with django_capture_on_commit_callbacks(execute=True):
-        job = services.retrain_job_start(actor=senior)
+        job = retraining.retrain_job_start(actor=senior)
     return RetrainJob.objects.get(pk=job.pk)
 
 
@@ -175,8 +177,8 @@ def test_only_retrainers_may_retrain(analyst, client_for):
 
 def test_unlabelled_and_unknown_are_not_training_data(employee, analyst, senior, fake_model, submit):
     unknown = submit(employee, "애매 ?", consent=True)
-    services.submission_label(submission_id=unknown.pk, label="unknown", actor=analyst)
-    assert services.training_set_create(actor=senior).size == 0
+    labelling.submission_label(submission_id=unknown.pk, label="unknown", actor=analyst)
+    assert retraining.training_set_create(actor=senior).size == 0
     assert Submission.objects.count() == 1
 
 

@@ -10,10 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from alerts import benchmark
+from alerts import handbook_evaluation
 from alerts.scoring import DEFAULT_ROUNDS
-
-DEFAULT_DATA = benchmark.handbook_path()
 
 
 class Command(BaseCommand):
@@ -26,13 +24,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--data",
-            default=str(DEFAULT_DATA),
+            default=str(settings.FDS_SHARED_DIR / "data" / "handbook" / "transactions.parquet"),
             help="handbook transactions, .parquet or .csv (relative paths: from the repository root)",
         )
         parser.add_argument(
             "--train-start",
-            type=benchmark.parse_day,
-            default=benchmark.BOOK_TRAIN_START,
+            type=handbook_evaluation.parse_day,
+            default=handbook_evaluation.BOOK_TRAIN_START,
             help="first training day, YYYY-MM-DD (single split; default 2018-07-25)",
         )
         parser.add_argument("--train-days", type=int, default=7)
@@ -67,7 +65,7 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="days replayed before the first training day to warm the states up "
-            f"(at least {benchmark.MIN_HISTORY_DAYS}; default: all the file holds)",
+            f"(at least {handbook_evaluation.MIN_HISTORY_DAYS}; default: all the file holds)",
         )
         parser.add_argument(
             "--rounds",
@@ -82,8 +80,8 @@ class Command(BaseCommand):
         if not path.is_absolute():
             path = Path(settings.BASE_DIR) / path
         history = options["history_days"]
-        if history is not None and history < benchmark.MIN_HISTORY_DAYS:
-            raise CommandError(f"--history-days must be at least {benchmark.MIN_HISTORY_DAYS}")
+        if history is not None and history < handbook_evaluation.MIN_HISTORY_DAYS:
+            raise CommandError(f"--history-days must be at least {handbook_evaluation.MIN_HISTORY_DAYS}")
         for name in ("train_days", "test_days", "rounds"):
             if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1")
@@ -96,12 +94,12 @@ class Command(BaseCommand):
 
         try:
             progress(f"loading {path}")
-            frame = benchmark.handbook_load(path)
+            frame = handbook_evaluation.handbook_load(path)
             cache = Path(options["cache_dir"]) if options["cache_dir"] else None
             if cache is not None and not cache.is_absolute():
                 cache = Path(settings.BASE_DIR) / cache
             if options["retraining_loop"]:
-                result = benchmark.benchmark_retraining_loop(
+                result = handbook_evaluation.benchmark_retraining_loop(
                     frame,
                     train_weeks=options["train_weeks"],
                     delay_days=options["delay_days"],
@@ -110,7 +108,7 @@ class Command(BaseCommand):
                     progress=progress,
                 )
             elif options["prequential"]:
-                result = benchmark.benchmark_prequential(
+                result = handbook_evaluation.benchmark_prequential(
                     frame,
                     train_days=options["train_days"],
                     delay_days=options["delay_days"],
@@ -120,10 +118,10 @@ class Command(BaseCommand):
                     progress=progress,
                 )
             else:
-                window = benchmark.Window(
+                window = handbook_evaluation.Window(
                     options["train_start"], options["train_days"], options["delay_days"], options["test_days"]
                 )
-                result = benchmark.benchmark_single(
+                result = handbook_evaluation.benchmark_single(
                     frame,
                     window,
                     seed=options["seed"],

@@ -16,7 +16,7 @@ from alerts.importing import (
     rows_validate,
     table_read,
 )
-from alerts.services import model_version_store
+from alerts.model_versions import model_version_store
 from alerts.training import model_fit, stream_from_db, stream_from_rows
 
 

@@ -11,15 +11,16 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from access.services import api_token_create
 from alerts.features import KST
 from alerts.lifecycle import model_bootstrap
+from alerts.model_versions import model_version_store
 from alerts.models import ModelVersion, Transaction
 from alerts.schemas import TransactionIn
-from alerts.services import model_version_store, transactions_ingest, transactions_score
+from alerts.services import transactions_ingest, transactions_score
 from alerts.simulator import Simulator, seed_case_transactions
 from alerts.training import model_fit, stream_from_db
 from fdsportal import roles
-from fdsportal.services import api_token_create
 
 DEMO_USERS = (
     ("analyst", roles.FRAUD_ANALYST),
@@ -142,8 +143,8 @@ class Command(BaseCommand):
             self.stderr.write(f"seed case scored: {len(result.alert_ids)} alert(s)")
 
     def _smishing(self, simulator: Simulator) -> None:
+        from smishing.intake import submission_create
         from smishing.models import SmishingModelVersion, Submission
-        from smishing.services import submission_create
 
         if not SmishingModelVersion.objects.filter(is_active=True).exists():
             self.stderr.write("training the first smishing model…")

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from smishing import services
+from smishing import model_versions
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--per-template", type=int, default=None, help="messages generated per template")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        version = services.model_bootstrap(per_template=options["per_template"])
+        version = model_versions.model_bootstrap(per_template=options["per_template"])
         self.stdout.write(
             json.dumps(
                 {

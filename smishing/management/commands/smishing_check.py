@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from smishing import services
+from smishing import model_versions
 from smishing.engine import ABUSE_REPLY_EN, ABUSE_REPLY_KO, is_abusive, mask_personal_data
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             )
             return
         masked = mask_personal_data(text)
-        _version_id, name, model = services.model_active_get()
+        _version_id, name, model = model_versions.model_active_get()
         verdict = model.predict([masked])[0]
         self.stdout.write(
             json.dumps(

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from smishing import services
+from smishing import model_versions
 from smishing.management.commands._csvdata import labelled_rows_read
 from smishing.models import SmishingModelVersion
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"a model named {options['name']!r} exists already")
         activate = options["activate"] or not SmishingModelVersion.objects.filter(is_active=True).exists()
         try:
-            version = services.model_train_from_rows(
+            version = model_versions.model_train_from_rows(
                 texts=texts, labels=labels, actor=None, name=options["name"], activate=activate
             )
         except ValueError as exc:

@@ -1,3 +1,5 @@
+"""API token services: issue a token, authenticate a bearer token."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +8,7 @@ import secrets
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from fdsportal.models import ApiToken
+from access.models import ApiToken
 
 
 def _hash(key: str) -> str:
@@ -14,7 +16,8 @@ def _hash(key: str) -> str:
 
 
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for `user`; returns the row and the clear token, which is never stored."""
+    """Create a token for `user`; returns the row and the clear token, which is never stored.
+    Not idempotent: each call issues a new token."""
     key = "fds_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(name=name, user=user, prefix=key[:12], key_hash=_hash(key))
     return token, key

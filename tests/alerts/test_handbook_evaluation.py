@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from alerts import benchmark
+from alerts import handbook_evaluation
 from alerts.features import FEATURE_NAMES
 
-HANDBOOK = benchmark.handbook_path()
+HANDBOOK = settings.FDS_SHARED_DIR / "data" / "handbook" / "transactions.parquet"
 
 
 def _frame(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
@@ -25,7 +26,7 @@ def _frame(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
     for i, (day, card, fraud) in enumerate(rows):
         moment = datetime.fromisoformat(f"2018-07-{day}T12:00:00") + timedelta(seconds=i)
         records.append((i, moment, card, 1, 10.0, fraud))
-    frame = pd.DataFrame(records, columns=list(benchmark.HANDBOOK_COLUMNS))
+    frame = pd.DataFrame(records, columns=list(handbook_evaluation.HANDBOOK_COLUMNS))
     moments = frame["TX_DATETIME"].to_numpy().astype("datetime64[s]").astype(np.int64)
     return frame.assign(ts=moments, day=moments // 86_400)
 
@@ -35,7 +36,7 @@ def test_card_precision_drops_cards_detected_on_earlier_days() -> None:
     cards = np.array(["A", "B", "C", "C", "A", "C", "B"])
     labels = np.array([1, 0, 0, 1, 1, 1, 0])
     scores = np.array([0.9, 0.8, 0.95, 0.1, 0.99, 0.7, 0.2])
-    mean, per_day = benchmark.card_precision_at_k(days, cards, labels, scores, k=2)
+    mean, per_day = handbook_evaluation.card_precision_at_k(days, cards, labels, scores, k=2)
     # Day 1: C is judged by its best score (0.95) and its worst transaction (a fraud), so the top two
     # (C, A) are both compromised. Day 2: A and C are already detected, so only B remains.
     assert per_day == [1.0, 0.0]
@@ -47,7 +48,7 @@ def test_card_precision_detects_only_true_positives_and_divides_by_k() -> None:
     cards = np.array(["A", "B", "C", "B", "C"])
     labels = np.array([0, 0, 1, 0, 1])
     scores = np.array([0.9, 0.8, 0.1, 0.1, 0.9])
-    _, per_day = benchmark.card_precision_at_k(days, cards, labels, scores, k=2)
+    _, per_day = handbook_evaluation.card_precision_at_k(days, cards, labels, scores, k=2)
     # Day 1's top two hold no fraud, so C (missed) stays and is caught on day 2; a day with fewer
     # cards than k still divides by k, as the book does.
     assert per_day == [0.0, 0.5]
@@ -55,7 +56,7 @@ def test_card_precision_detects_only_true_positives_and_divides_by_k() -> None:
 
 def test_metrics_cover_all_test_transactions() -> None:
     labels = np.array([0, 0, 1, 1])
-    result = benchmark.metrics_compute(
+    result = handbook_evaluation.metrics_compute(
         days=np.array([1, 1, 1, 1]),
         cards=np.array([1, 2, 3, 4]),
         labels=labels,
@@ -68,7 +69,7 @@ def test_metrics_cover_all_test_transactions() -> None:
 
 def test_test_set_cleaning_follows_the_book() -> None:
     # train 07-01, delay 07-02..03, test 07-04..05.
-    window = benchmark.Window(date(2018, 7, 1), train_days=1, delay_days=2, test_days=2)
+    window = handbook_evaluation.Window(date(2018, 7, 1), train_days=1, delay_days=2, test_days=2)
     frame = _frame(
         [
             ("01", 1, 1),
@@ -88,7 +89,7 @@ def test_test_set_cleaning_follows_the_book() -> None:
             ("06", 2, 0),  # after the test week
         ]
     )
-    train, test = benchmark.split_positions(frame, window)
+    train, test = handbook_evaluation.split_positions(frame, window)
     assert frame["CUSTOMER_ID"].to_numpy()[train].tolist() == [1, 2]
     kept = frame.iloc[test]
     by_day = {d: sorted(g["CUSTOMER_ID"]) for d, g in kept.groupby(kept["TX_DATETIME"].dt.day)}
@@ -98,8 +99,8 @@ def test_test_set_cleaning_follows_the_book() -> None:
 
 
 def test_prequential_validation_folds_never_reach_a_test_week() -> None:
-    tests, validations = benchmark.prequential_windows(
-        benchmark.PREQUENTIAL_TRAIN_STARTS, train_days=7, delay_days=7, test_days=7
+    tests, validations = handbook_evaluation.prequential_windows(
+        handbook_evaluation.PREQUENTIAL_TRAIN_STARTS, train_days=7, delay_days=7, test_days=7
     )
     assert [w.describe()["test"] for w in tests] == [
         "2018-08-08..2018-08-14",
@@ -118,8 +119,10 @@ def test_prequential_validation_folds_never_reach_a_test_week() -> None:
 
 
 def test_the_handbook_split_has_the_books_counts() -> None:
-    frame = benchmark.handbook_load(HANDBOOK)
-    train, test = benchmark.split_positions(frame, benchmark.Window(benchmark.BOOK_TRAIN_START))
+    frame = handbook_evaluation.handbook_load(HANDBOOK)
+    train, test = handbook_evaluation.split_positions(
+        frame, handbook_evaluation.Window(handbook_evaluation.BOOK_TRAIN_START)
+    )
     frauds = frame["TX_FRAUD"].to_numpy()
     assert (len(train), int(frauds[train].sum())) == (67_240, 598)
     assert (len(test), int(frauds[test].sum())) == (58_264, 385)

@@ -1,5 +1,10 @@
 """Alert triage: claim, assign, release, dismiss, snooze, escalate to a case, and bulk actions.
 
+Triage lives in the cases app because its decisions end in cases: escalation opens or joins a case
+(cases.services.case_open) and dismissals feed the compliance QA sample. The alerts app only stores
+and scores alerts; it never calls up into this module. One table (TRIAGE_ACTIONS) maps each action to
+its service, and serves the single-alert endpoint and the bulk path alike.
+
 Every change is one conditional UPDATE whose WHERE clause states what must still be true (the status,
 and who holds the alert), followed by a row-count check: of two analysts clicking at once, exactly one
 UPDATE matches and the other is told who won. The audit event is written in the same transaction, and
@@ -8,7 +13,6 @@ after commit the changed rows are re-rendered and pushed to every analyst's queu
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,10 +27,10 @@ from django.utils import timezone
 
 from alerts.labels import labels_record
 from alerts.models import Alert, Label
+from alerts.push import alert_rows_push_on_commit
 from audit.services import AuditEntry, audit_record_many
-
-logger = logging.getLogger(__name__)
-
+from cases.qa import qa_sample_dismissed
+from cases.services import case_open, case_open_for_customer
 
 MAX_SNOOZE = timedelta(days=7)
 BULK_LIMIT = 500
@@ -44,22 +48,6 @@ DISMISS_REASONS: dict[str, tuple[str, str]] = {
 
 class TriageRefused(Exception):
     """The action lost a race or is not allowed in the alert's state; nothing was changed."""
-
-
-def alert_rows_broadcast_on_commit(alert_ids: Sequence[int]) -> None:
-    """After commit, re-render the shared queue row of these alerts and push it to every analyst."""
-    ids = sorted(set(alert_ids))
-
-    def push() -> None:
-        try:
-            from alerts.broadcast import alert_rows_broadcast
-        except ImportError:
-            logger.warning("alerts.broadcast.alert_rows_broadcast is missing; triage changes not pushed")
-            return
-        alert_rows_broadcast(alert_ids=ids)
-
-    if ids:
-        transaction.on_commit(push)
 
 
 def _require_triage(actor: User) -> None:
@@ -139,9 +127,7 @@ def _guarded_update(
         if children is not None:
             entries.extend(children(alert))
         audit_record_many(entries)
-    alert_rows_broadcast_on_commit(
-        [alert_id, *[e.target.pk for e in entries[1:] if isinstance(e.target, Alert)]]
-    )
+    alert_rows_push_on_commit([alert_id, *[e.target.pk for e in entries[1:] if isinstance(e.target, Alert)]])
     return Alert.objects.select_related("assigned_to", "case").get(pk=alert_id)
 
 
@@ -216,11 +202,9 @@ def alert_dismiss(*, alert_id: int, actor: User, reason_code: str, reason_text: 
     """Dismiss as a false positive with a reason (code + text; text required for "other").
 
     Alerts attached to this one are dismissed with it. A configurable share of dismissals is drawn into
-    the compliance QA queue (cases.services.qa_sample_dismissed). Refused, with nothing changed, when the
+    the compliance QA queue (cases.qa.qa_sample_dismissed). Refused, with nothing changed, when the
     alert is claimed by someone else or already decided.
     """
-    from cases.services import qa_sample_dismissed
-
     _require_triage(actor)
     if reason_code not in DISMISS_REASONS:
         raise TriageRefused("Choose a dismissal reason.")
@@ -326,7 +310,7 @@ def alerts_snooze_expire(*, now: datetime | None = None) -> list[int]:
                     [_entry(alert, "alerts.alert.unsnoozed", None, before, system_actor="system:snooze")]
                 )
                 woken.append(alert.pk)
-    alert_rows_broadcast_on_commit(woken)
+    alert_rows_push_on_commit(woken)
     return woken
 
 
@@ -336,8 +320,6 @@ def alert_escalate(*, alert_id: int, actor: User, title: str = "", reason: str =
     The alert and every alert attached to it join the case (status escalated). Refused, with nothing
     changed, when the alert is claimed by someone else or already decided.
     """
-    from cases.services import case_open, case_open_for_customer
-
     _require_triage(actor)
     if not actor.has_perm("cases.work_case"):
         raise TriageRefused("You may not open cases.")
@@ -400,14 +382,69 @@ def alert_escalate(*, alert_id: int, actor: User, title: str = "", reason: str =
         )
 
 
+@dataclass(frozen=True)
+class TriageInput:
+    """What a triage action may need besides the alert and the actor (validated by the form)."""
+
+    reason_code: str = ""
+    reason_text: str = ""
+    until: datetime | None = None
+    assignee_username: str = ""
+
+
+def _claim(alert_id: int, actor: User, given: TriageInput) -> Alert:
+    return alert_claim(alert_id=alert_id, actor=actor)
+
+
+def _release(alert_id: int, actor: User, given: TriageInput) -> Alert:
+    return alert_release(alert_id=alert_id, actor=actor)
+
+
+def _assign(alert_id: int, actor: User, given: TriageInput) -> Alert:
+    return alert_assign(alert_id=alert_id, actor=actor, assignee_username=given.assignee_username)
+
+
+def _dismiss(alert_id: int, actor: User, given: TriageInput) -> Alert:
+    return alert_dismiss(
+        alert_id=alert_id, actor=actor, reason_code=given.reason_code, reason_text=given.reason_text
+    )
+
+
+def _snooze(alert_id: int, actor: User, given: TriageInput) -> Alert:
+    if given.until is None:
+        raise TriageRefused("Choose until when to snooze.")
+    return alert_snooze(alert_id=alert_id, actor=actor, until=given.until, reason=given.reason_text)
+
+
+def _escalate(alert_id: int, actor: User, given: TriageInput) -> Alert:
+    return alert_escalate(alert_id=alert_id, actor=actor, reason=given.reason_text)
+
+
+# The one table of triage actions: the single-alert endpoint, the bulk path and the form's choices.
+TRIAGE_ACTIONS: dict[str, Callable[[int, User, TriageInput], Alert]] = {
+    "claim": _claim,
+    "release": _release,
+    "dismiss": _dismiss,
+    "snooze": _snooze,
+    "escalate": _escalate,
+    "assign": _assign,
+}
+
+
+def alert_triage(*, action: str, alert_id: int, actor: User, given: TriageInput) -> Alert:
+    """Apply one triage action (a key of TRIAGE_ACTIONS) to one alert; side effects as the action's
+    service. Raises TriageRefused, with nothing changed, for an unknown action or a lost race."""
+    handler = TRIAGE_ACTIONS.get(action)
+    if handler is None:
+        raise TriageRefused("Unknown triage action.")
+    return handler(alert_id, actor, given)
+
+
 @dataclass
 class BulkResult:
     done: list[int] = field(default_factory=list)
     refused: dict[int, str] = field(default_factory=dict)
     case_ids: list[int] = field(default_factory=list)
-
-
-BULK_ACTIONS = ("claim", "release", "dismiss", "snooze", "escalate", "assign")
 
 
 def alerts_bulk(
@@ -424,7 +461,7 @@ def alerts_bulk(
     that lose a race or are not workable are reported back and unchanged, the rest go through.
     Escalating a selection opens (or reuses) one case per customer."""
     _require_triage(actor)
-    if action not in BULK_ACTIONS:
+    if action not in TRIAGE_ACTIONS:
         raise TriageRefused("Unknown bulk action.")
     ids = list(dict.fromkeys(int(i) for i in alert_ids))
     if not ids:
@@ -442,27 +479,16 @@ def alerts_bulk(
     ordered = [alert_id for group in by_customer.values() for alert_id in sorted(group)]
     for missing in set(ids) - set(ordered):
         result.refused[missing] = f"Alert #{missing} does not exist."
+    given = TriageInput(
+        reason_code=reason_code, reason_text=reason_text, until=until, assignee_username=assignee_username
+    )
     for alert_id in ordered:
         try:
-            if action == "claim":
-                alert = alert_claim(alert_id=alert_id, actor=actor)
-            elif action == "release":
-                alert = alert_release(alert_id=alert_id, actor=actor)
-            elif action == "dismiss":
-                alert = alert_dismiss(
-                    alert_id=alert_id, actor=actor, reason_code=reason_code, reason_text=reason_text
-                )
-            elif action == "snooze":
-                assert until is not None
-                alert = alert_snooze(alert_id=alert_id, actor=actor, until=until, reason=reason_text)
-            elif action == "assign":
-                alert = alert_assign(alert_id=alert_id, actor=actor, assignee_username=assignee_username)
-            else:
-                alert = alert_escalate(alert_id=alert_id, actor=actor, reason=reason_text)
-                if alert.case_id and alert.case_id not in result.case_ids:
-                    result.case_ids.append(alert.case_id)
+            alert = alert_triage(action=action, alert_id=alert_id, actor=actor, given=given)
         except TriageRefused as exc:
             result.refused[alert_id] = str(exc)
         else:
             result.done.append(alert_id)
+            if action == "escalate" and alert.case_id and alert.case_id not in result.case_ids:
+                result.case_ids.append(alert.case_id)
     return result

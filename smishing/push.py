@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from fdsportal.push import channel_push
+from realtime.transport import channel_push
 from smishing.models import RetrainJob, Submission
 
 

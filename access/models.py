@@ -1,3 +1,5 @@
+"""API tokens for service clients (core banking, gateways)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -15,6 +17,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table keeps the name it had when tokens lived in the project package: no data moves.
+        db_table = "fdsportal_apitoken"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -1,13 +1,18 @@
-"""Pushing alert rows to analysts' browsers. One template renders a row for the page and the push."""
+"""Pushing alert rows to analysts' browsers. One template renders a row for the page and the push.
+
+The one entry point for every change to an alert (scoring, triage, snooze expiry) is
+alert_rows_push_on_commit; alert_rows_push sends at once (after commit already).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from alerts.selectors import alert_rows
-from fdsportal.push import channel_push
+from realtime.transport import channel_push
 
 ROWS_PER_MESSAGE = 50
 
@@ -27,7 +32,7 @@ def alert_row_payload(alert) -> dict:
     }
 
 
-def alert_rows_broadcast(*, alert_ids: Sequence[int]) -> None:
+def alert_rows_push(*, alert_ids: Sequence[int]) -> None:
     """Send the current rendering of these alerts to every connected queue, in one message.
 
     Call after commit. A failed push is logged, never raised: the alert is stored, and browsers that
@@ -43,3 +48,10 @@ def alert_rows_broadcast(*, alert_ids: Sequence[int]) -> None:
         for i in range(0, len(rows), ROWS_PER_MESSAGE)
     ]
     channel_push(messages, what="alert rows")
+
+
+def alert_rows_push_on_commit(alert_ids: Sequence[int]) -> None:
+    """After the current transaction commits, push the current rendering of these alerts (deduplicated)."""
+    ids = sorted(set(alert_ids))
+    if ids:
+        transaction.on_commit(lambda: alert_rows_push(alert_ids=ids))
