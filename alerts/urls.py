@@ -6,6 +6,7 @@ app_name = "alerts"
 urlpatterns = [
     path("", views.alert_queue_page, name="queue"),
     path("<int:alert_id>/", views.alert_detail_page, name="detail"),
+    path("transactions/", views.transaction_search_page, name="transactions"),
     path("models/", views_models.model_registry_page, name="models"),
     path("models/<int:pk>/", views_models.model_detail_page, name="model_detail"),
     path("models/rollback/", views_models.model_rollback, name="model_rollback"),

@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from alerts.drift import drift_warning
 from alerts.features import KST
-from alerts.forms import AlertFilterForm
+from alerts.forms import AlertFilterForm, TransactionSearchForm
 from alerts.scoring import REASON_GROUPS
 from alerts.selectors import (
     alert_queue,
@@ -19,9 +22,35 @@ from alerts.selectors import (
     customer_amount_by_hour,
     customer_recent_transactions,
     customer_summary,
+    transactions_search,
 )
 
 PAGE_SIZE = 50
+# The queue counts and pages through at most this many alerts: counting every match of a broad filter
+# over a long history costs more than the page itself, and nobody pages past the thousandth alert.
+QUEUE_COUNT_LIMIT = 1000
+
+
+class BoundedPaginator(Paginator):
+    """A paginator that counts at most `limit` rows (`capped` says whether there were more)."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, limit: int) -> None:
+        super().__init__(object_list, per_page)
+        self.queryset = object_list
+        self.limit = limit
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        # Unordered: any limit + 1 matches answer "more than the limit?", and without the sort
+        # PostgreSQL stops at the first limit + 1 rows it finds.
+        # Nor joined: the joins only fetch what a row shows; a count needs the filters alone.
+        rows = self.queryset.order_by().select_related(None).prefetch_related(None)
+        found = rows[: self.limit + 1].count()
+        self.capped = found > self.limit
+        return min(found, self.limit)
+
+
 GROUP_LABELS = {
     "time": "시간대 (time of day)",
     "age": "나이 (age)",
@@ -43,7 +72,7 @@ assert set(GROUP_LABELS) == set(REASON_GROUPS)
 def alert_queue_page(request: HttpRequest) -> HttpResponse:
     form = AlertFilterForm(request.GET or None)
     alerts = alert_queue(filters=form.filters())
-    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(alerts, PAGE_SIZE, limit=QUEUE_COUNT_LIMIT).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -141,5 +170,33 @@ def alert_detail_page(request: HttpRequest, alert_id: int) -> HttpResponse:
             if alert.score.contributions
             else None,
             "hourly_figure": _hourly_figure(hourly, local.hour, tx.amount) if hourly else None,
+        },
+    )
+
+
+@login_required
+@permission_required("alerts.view_transaction", raise_exception=True)
+@require_GET
+def transaction_search_page(request: HttpRequest) -> HttpResponse:
+    """Find transactions by id, customer, account, merchant, amount and time; newest first, by keyset."""
+    form = TransactionSearchForm(request.GET)
+    if not form.is_valid():
+        # The page still renders, with the reasons next to the fields, and nothing is searched.
+        return render(request, "alerts/transactions.html", {"form": form, "page": None}, status=400)
+    page = transactions_search(
+        filters=form.filters(),
+        older_than=form.cleaned_data.get("older"),
+        newer_than=form.cleaned_data.get("newer"),
+    )
+    return render(
+        request,
+        "alerts/transactions.html",
+        {
+            "form": form,
+            "page": page,
+            "older_query": form.page_query(older=page.older) if page.older else "",
+            "newer_query": form.page_query(newer=page.newer) if page.newer else "",
+            "paged": bool(form.cleaned_data.get("older") or form.cleaned_data.get("newer")),
+            "can_open_customer": request.user.has_perm("alerts.view_customer"),
         },
     )

@@ -221,3 +221,21 @@ def qa_queue(*, reviewed: bool) -> QuerySet[QaReview]:
     )
     qs = qs.filter(reviewed_at__isnull=not reviewed)
     return qs.order_by("-reviewed_at" if reviewed else "sampled_at", "id")
+
+
+def customer_cases(*, customer_id: int, limit: int = 20) -> list[Case]:
+    """The customer's cases, newest first (the customer page)."""
+    return list(
+        Case.objects.filter(customer_id=customer_id)
+        .select_related("assigned_to")
+        .order_by("-opened_at", "-id")[:limit]
+    )
+
+
+def customer_refunds(*, customer_id: int, limit: int = 20) -> list[RefundRequest]:
+    """Refunds on the customer's cases, newest first (the customer page)."""
+    return list(
+        RefundRequest.objects.filter(case__customer_id=customer_id)
+        .select_related("destination_account", "requested_by", "approved_by")
+        .order_by("-requested_at", "-id")[:limit]
+    )

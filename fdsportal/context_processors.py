@@ -11,6 +11,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav": {
             "alerts": user.has_perm("alerts.view_alert"),
+            "transactions": user.has_perm("alerts.view_transaction"),
             "cases": user.has_perm("cases.view_case"),
             "refunds": user.has_perm("cases.view_refundrequest"),
             "ops": user.has_perm("cases.view_case"),

@@ -21,8 +21,8 @@ _EMPLOYEE = {"smishing.add_submission"}
 _ANALYST = _EMPLOYEE | {
     "alerts.view_alert",
     "alerts.triage_alert",
-    "alerts.view_transaction",
-    "alerts.view_customer",
+    "alerts.view_transaction",  # the transaction search
+    "alerts.view_customer",  # the customer page (its case, refund and report panels need their own)
     "cases.view_case",
     "cases.work_case",
     "cases.request_refund",
@@ -35,8 +35,8 @@ _ANALYST = _EMPLOYEE | {
 _SENIOR = _ANALYST | {"cases.approve_refund", "smishing.retrain_model", "alerts.train_model"}
 _COMPLIANCE = {
     "alerts.view_alert",
-    "alerts.view_transaction",
-    "alerts.view_customer",
+    "alerts.view_transaction",  # the transaction search
+    "alerts.view_customer",  # the customer page
     "cases.view_case",
     "cases.view_refundrequest",
     "cases.review_qa",

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "alerts",
     "cases",
     "smishing",
+    "customers",
 ]
 
 MIDDLEWARE = [
@@ -285,7 +286,7 @@ FDS_SMISHING_MAX_CHARS = env_int("FDS_SMISHING_MAX_CHARS", 2000, minimum=100)
 FDS_SMISHING_RATE_PER_MINUTE = env_int("FDS_SMISHING_RATE_PER_MINUTE", 30, minimum=1)
 FDS_SMISHING_SCORE_BATCH = env_int("FDS_SMISHING_SCORE_BATCH", 64, minimum=1)
 FDS_SMISHING_CLAIM_TIMEOUT = env_int("FDS_SMISHING_CLAIM_TIMEOUT", 120, minimum=10)
-FDS_SMISHING_CORPUS_PER_TEMPLATE = env_int("FDS_SMISHING_CORPUS_PER_TEMPLATE", 30, minimum=1)
+FDS_SMISHING_CORPUS_PER_TEMPLATE = env_int("FDS_SMISHING_CORPUS_PER_TEMPLATE", 16, minimum=1)
 FDS_SMISHING_SPLIT_SEED = env_int("FDS_SMISHING_SPLIT_SEED", 0, minimum=0)
 FDS_SMISHING_ACTIVATION_TOLERANCE = env_float("FDS_SMISHING_ACTIVATION_TOLERANCE", 0.0, low=0.0, high=0.1)
 # An OpenAI-compatible endpoint list turns the optional paragraph explainer on; empty keeps it off.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("alerts/", include("alerts.urls")),
     path("cases/", include("cases.urls")),
+    path("customers/", include("customers.urls")),
     path("smishing/", include("smishing.urls")),
     path("audit/", include("audit.urls")),
     path("api/", api.urls),

@@ -16,10 +16,8 @@ from smishing.engine import (
     LABELS,
     SmishingModel,
     evaluate,
-    generate_corpus,
-    split_by_template,
-    train,
 )
+from smishing.engine.training import train_default, train_with_real
 from smishing.models import (
     SmishingModelVersion,
 )
@@ -59,11 +57,6 @@ def model_active_get() -> tuple[int, str, SmishingModel]:
     return active
 
 
-def _held_out_split(*, per_template: int | None = None) -> tuple[list[Any], list[Any]]:
-    corpus = generate_corpus(seed=_split_seed(), per_template=per_template or _corpus_per_template())
-    return split_by_template(corpus, test_share=0.25, seed=_split_seed())
-
-
 def _new_version_name(prefix: str) -> str:
     return f"{prefix}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
@@ -78,12 +71,8 @@ def model_bootstrap(*, actor: User | None = None, per_template: int | None = Non
     active = SmishingModelVersion.objects.filter(is_active=True).first()
     if active is not None:
         return active
-    train_part, test_part = _held_out_split(per_template=per_template)
-    model, report = train(
-        [e.text for e in train_part],
-        [e.label for e in train_part],
-        groups=[e.template_id for e in train_part],
-        seed=_split_seed(),
+    model, report, test_part = train_default(
+        seed=_split_seed(), per_template=per_template or _corpus_per_template()
     )
     metrics = evaluate(model, [e.text for e in test_part], [e.label for e in test_part])
     try:
@@ -125,7 +114,9 @@ def model_bootstrap(*, actor: User | None = None, per_template: int | None = Non
 def model_train_from_rows(
     *, texts: list[str], labels: list[str], actor: User | None, name: str = "", activate: bool
 ) -> SmishingModelVersion:
-    """Train on external labelled rows (the `smishing_train` command) and store the version.
+    """Train on a bank's labelled rows (the `smishing_train` command) together with the generated
+    corpus, real rows weighted over generated ones (`engine.training.train_with_real`), and store the
+    version with its held-out-template metrics.
 
     Side effects: a SmishingModelVersion; with `activate`, it becomes the active model (audited).
     Not idempotent: each call stores a new version.
@@ -133,14 +124,17 @@ def model_train_from_rows(
     bad = sorted({label for label in labels if label not in LABELS})
     if bad:
         raise ValueError(f"unknown labels {bad}; use {list(LABELS)}")
-    model, report = train(texts, labels, seed=_split_seed())
+    model, report, test_part = train_with_real(
+        texts=texts, labels=labels, seed=_split_seed(), per_template=_corpus_per_template()
+    )
+    held_out = evaluate(model, [e.text for e in test_part], [e.label for e in test_part])
     with transaction.atomic():
         version = SmishingModelVersion.objects.create(
             name=name or _new_version_name("import"),
             engine_version=str(getattr(model, "version", "")),
             created_by=actor,
             artifact=model.dumps(),
-            metrics={"training": _jsonable(report), "rows": len(texts)},
+            metrics={"held_out": held_out, "training": _jsonable(report), "rows": len(texts)},
         )
         audit_record(
             action="smishing.model.created",

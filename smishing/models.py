@@ -88,6 +88,25 @@ class SmishingModelVersion(models.Model):
         return self.name
 
 
+class SubmissionImport(models.Model):
+    """One load of historical reports (`smishing_import`). Whether its rows may ever be used for
+    training is decided once, at import, and recorded here and in the audit trail."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    rows = models.PositiveIntegerField(default=0)
+    refused_abusive = models.PositiveIntegerField(default=0)
+    training_allowed = models.BooleanField()
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} ({self.file_name})"
+
+
 class Submission(models.Model):
     """One pasted suspicious text and, once scored, its verdict."""
 
@@ -101,6 +120,7 @@ class Submission(models.Model):
     class Source(models.TextChoices):
         WEB = "web", "Web"
         API = "api", "API"
+        IMPORT = "imp", "Import"
 
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="smishing_submissions"
@@ -115,6 +135,10 @@ class Submission(models.Model):
         ConsentText, null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
     )
     is_abusive = models.BooleanField(default=False)
+    # Set for historical reports loaded by `smishing_import`; they train only if the import allowed it.
+    import_batch = models.ForeignKey(
+        SubmissionImport, null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # Set by the worker that claims the row, so concurrent scorers never score it twice.
     claim_token = models.CharField(max_length=32, blank=True)
@@ -168,8 +192,9 @@ class Submission(models.Model):
 
     @property
     def is_trainable(self) -> bool:
+        allowed = self.consent_given if self.import_batch_id is None else self.import_batch.training_allowed  # type: ignore[union-attr]
         return (
-            self.consent_given
+            allowed
             and not self.is_abusive
             and bool(self.text)
             and self.analyst_label not in ("", Label.UNKNOWN)

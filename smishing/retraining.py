@@ -26,12 +26,12 @@ from smishing import push, selectors
 from smishing.engine import (
     SmishingModel,
     evaluate,
-    train,
 )
+from smishing.engine.training import train_with_real
 from smishing.model_versions import (
     SYSTEM_ACTOR,
     ModelActivationRefused,
-    _held_out_split,
+    _corpus_per_template,
     _jsonable,
     _new_version_name,
     _split_seed,
@@ -204,17 +204,15 @@ def retrain_job_run(*, job_id: int, per_template: int | None = None) -> RetrainJ
     progress = _ProgressWriter(job_id)
     progress(0.01, "generating the corpus", force=True)
     try:
-        train_part, test_part = _held_out_split(per_template=per_template)
         extra = list(selectors.training_set_rows(training_set=job.training_set)) if job.training_set else []
-        texts = [e.text for e in train_part] + [text for text, _label in extra]
-        labels = [e.label for e in train_part] + [label for _text, label in extra]
-        groups = [e.template_id for e in train_part] + [f"submission-{i}" for i in range(len(extra))]
-        progress(0.05, f"training on {len(texts)} messages ({len(extra)} labelled reports)", force=True)
-        model, report = train(
-            texts,
-            labels,
-            groups=groups,
+        progress(0.05, f"training on the generated corpus and {len(extra)} labelled reports", force=True)
+        # Labelled reports are real messages: weighted over generated ones, grouped by near-duplicate
+        # cluster for training's own splits, and used to fit the calibration.
+        model, report, test_part = train_with_real(
+            texts=[text for text, _label in extra],
+            labels=[label for _text, label in extra],
             seed=_split_seed(),
+            per_template=per_template or _corpus_per_template(),
             progress=lambda value, message: progress(0.05 + 0.8 * float(value), message),
         )
         progress(0.87, "evaluating on held-out templates", force=True)
@@ -234,7 +232,7 @@ def retrain_job_run(*, job_id: int, per_template: int | None = None) -> RetrainJ
             "baseline": baseline_metrics,
             "baseline_name": baseline.name if baseline else None,
             "not_worse": not_worse,
-            "training_rows": len(texts),
+            "training_rows": int(report["n_train"]),
             "labelled_reports": len(extra),
         }
         with transaction.atomic():

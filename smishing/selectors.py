@@ -123,10 +123,13 @@ def labelling_queue() -> QuerySet[Submission]:
 
 
 def submissions_trainable() -> QuerySet[Submission]:
-    """The only submissions that may ever enter a training set: consented, not abusive, with text,
-    and labelled by an analyst with a class the model learns."""
+    """The only submissions that may ever enter a training set: consented (or imported by an import
+    that allowed training), not abusive, with text, and labelled by an analyst with a class the model
+    learns. Imported reports never train before an analyst labels them."""
+    consented = Q(consent_given=True, consent_text__isnull=False, import_batch__isnull=True)
+    imported = Q(import_batch__isnull=False, import_batch__training_allowed=True)
     return (
-        Submission.objects.filter(consent_given=True, consent_text__isnull=False, is_abusive=False)
+        Submission.objects.filter(consented | imported, is_abusive=False)
         .exclude(text="")
         .exclude(analyst_label__in=["", Label.UNKNOWN])
         .order_by("pk")
@@ -227,3 +230,32 @@ def reason_hit_stats(*, limit: int = 5000) -> list[dict[str, Any]]:
         judged = entry["scam"] + entry["benign"]
         entry["precision"] = entry["scam"] / judged if judged else None
     return sorted(stats.values(), key=lambda e: (-(e["scam"] + e["benign"]), e["code"]))
+
+
+# Fewer digits than a Korean account number (10-14) would match unrelated numbers in reports.
+_MIN_ACCOUNT_DIGITS = 8
+
+
+def submissions_naming_accounts(
+    *, user: User | AnonymousUser, accounts: list[str], limit: int = 20
+) -> list[tuple[Submission, list[str]]]:
+    """Reports, visible to `user`, whose text names one of `accounts` (any format: digits compared),
+    newest first, each with the asked accounts it names. Read only; one indexed query."""
+    wanted: dict[str, list[str]] = {}
+    for account in accounts:
+        key = Indicator.number_key(Indicator.Kind.ACCOUNT, account)
+        if len(key) >= _MIN_ACCOUNT_DIGITS:
+            wanted.setdefault(key, []).append(account)
+    if not wanted:
+        return []
+    hits = (
+        Indicator.objects.filter(kind=Indicator.Kind.ACCOUNT, normalized__in=list(wanted))
+        .filter(submission__in=submissions_visible_to(user))
+        .values_list("submission_id", "normalized")
+    )
+    named: dict[int, set[str]] = {}
+    for submission_id, normalized in hits:
+        named.setdefault(submission_id, set()).update(wanted[normalized])
+    submissions = Submission.objects.filter(pk__in=list(named)).select_related("campaign")
+    ordered = sorted(submissions, key=lambda s: (s.created_at, s.pk), reverse=True)[:limit]
+    return [(submission, sorted(named[submission.pk])) for submission in ordered]

@@ -29,3 +29,9 @@ def retrain_job_run_task(job_id: int) -> None:
 def model_bootstrap_task() -> None:
     """Train and activate a first model if none is active. Safe to repeat."""
     model_versions.model_bootstrap()
+
+
+@shared_task(name="smishing.tasks.submissions_score_batch", ignore_result=True)
+def submissions_score_batch(submission_ids: list[int]) -> list[int]:
+    """Score a chunk of imported submissions in one predict. Safe to repeat: only queued rows score."""
+    return scoring.submissions_score(submission_ids=submission_ids, batch_size=len(submission_ids))

@@ -304,6 +304,9 @@ PAGES: dict[str, Access | list[Access]] = {
     # Alerts
     "alerts:queue": Access(READERS),
     "alerts:detail": Access(READERS, kwargs=_pk("alert_id", Objects.alert)),
+    "alerts:transactions": Access(READERS),
+    # The customer page: fraud staff and compliance; employees never see customers.
+    "customers:detail": Access(READERS, kwargs=_pk("customer_id", Objects.customer)),
     # FDS model lifecycle
     "alerts:models": Access(READERS),
     "alerts:model_detail": Access(READERS, kwargs=_pk("pk", Objects.model_version)),

@@ -1,5 +1,11 @@
+from datetime import date, datetime
+
 from django import template
 from django.conf import settings
+from django.utils import timezone
+
+from alerts.features import KST
+from alerts.models import Alert, MerchantCategory
 
 register = template.Library()
 
@@ -41,3 +47,28 @@ def reason_text(reason: dict) -> str:
 def reason_text_other(reason: dict) -> str:
     """The same reason in the other language, shown beside it on the alert page."""
     return _reason_in(reason, "en" if settings.FDS_REASON_LANGUAGE == "ko" else "ko")
+
+
+@register.filter
+def kst(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as Seoul wall-clock time, whatever the server's or the user's time zone (a date is
+    already a Seoul calendar day and is only formatted)."""
+    if value is None:
+        return "–"
+    if not isinstance(value, datetime):
+        return value.strftime(fmt)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, KST)
+    return value.astimezone(KST).strftime(fmt)
+
+
+@register.filter
+def alert_status_label(status: str) -> str:
+    return str(Alert.Status(status).label) if status in Alert.Status.values else status
+
+
+@register.filter
+def category_label(category: str | None) -> str:
+    if not category:
+        return "–"
+    return str(MerchantCategory(category).label) if category in MerchantCategory.values else category

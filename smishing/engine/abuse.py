@@ -64,9 +64,96 @@ _KO_WORDS = (
     "개18",
     "18놈",
     "shit발",
+    # Fortis, aspirated and misspelt variants people type to get past filters.
+    "씨벌",
+    "씨불",
+    "씨부럴",
+    "씨방새",
+    "시방새",
+    "쉬발",
+    "쉬빨",
+    "쉬펄",
+    "쉬팔",
+    "씨펄",
+    "씨뻘",
+    "띠발",
+    "시ㅂ",
+    "씨ㅂ",
+    "ㅅ발",
+    "ㅆ발",
+    "ㅂ신",
+    "병ㅅ",
+    "ㅅㄲ",
+    "ㅈ같",
+    "ㅈ까",
+    "좃같",
+    "좃까",
+    "좆밥",
+    "좃밥",
+    "쥰나",
+    "존니",
+    "개같은",
+    "개같이",
+    "개같네",
+    "개쌔",
+    "개섀",
+    "개시끼",
+    "쌔끼",
+    "섀끼",
+    "쉐끼",
+    "새끼들아",
+    "빙신",
+    "병싄",
+    "쥐랄",
+    "즤랄",
+    "지럴",
+    "아가리",
+    "엄창",
+    "느금",
+    "니에미",
+    "니미",
+    "애미없",
+    "애비없",
+    "호로새",
+    "호로자식",
+    "후레자식",
+    "쌍년",
+    "쌍놈",
+    "똘추",
+    "돌아이",
+    "뒈져",
+    "뒈질",
+    "디져라",
 )
+# The same words typed on an English keyboard layout, and romanised.
+_KO_ROMAN = ("tlqkf", "tlqk", "qudtls", "wlfkf", "whssk", "rotorl", "sibal", "ssibal", "shibal", "byungsin")
+# Two neighbouring words that are abuse together, though each is ordinary alone.
+_KO_PHRASES = ("미친새끼", "미친놈", "미친년", "개같은", "애미없는", "니애미", "미친개")
 # Compounds that contain a banned string but are ordinary words.
-_KO_ALLOWED = ("시발점", "시발역", "시발택시", "병신년", "병신생", "개새끼손가락")
+_KO_ALLOWED = (
+    "시발점",
+    "시발역",
+    "시발택시",
+    "병신년",
+    "병신생",
+    "병신춤",
+    "개새끼손가락",
+    "감염병",
+    "전염병",
+    "등신규",
+    "등신청",
+    "등신고",
+    "등신한",
+    "등신대",
+    "존나이트",
+    "졸라맨",
+    "꺼져서",
+    "꺼져있",
+    "꺼져가",
+    "꺼져요",
+    "꺼져도",
+)
+_EN_ALLOWED = re.compile(r"shii?t+ake|scunthorpe|penistone|cockburn|hancock|dickens")
 _JAMO_ABBREVIATIONS = ("ㅅㅂ", "ㅆㅂ", "ㅂㅅ", "ㅄ", "ㅈㄹ", "ㅗㅗ", "ㅈㄴ", "ㄲㅈ", "ㅁㅊ", "ㅅㅂㄹㅁ")
 _EN_WORDS = re.compile(
     r"f+u+c+k+|fuk|fck|phuck|motherf|sh+i+t+(?!ake)|bitch|asshole|cunt|bastard|dickhead|whore|slut|"
@@ -140,8 +227,14 @@ def is_abusive(text: str) -> bool:
     normalized = "".join(
         char if "\u3131" <= char <= "\u318e" else unicodedata.normalize("NFKC", char) for char in text
     ).lower()
+    # A digit or Latin letter standing for the vowel ㅣ after a consonant jamo: "ㅆ1발" → "씨발".
+    normalized = re.sub(r"([\u3131-\u314e])[1l|i!]", "\\1ㅣ", normalized)
     composed = _compose_jamo(normalized)
-    for token in _tokens(composed):
+    tokens = _tokens(composed)
+    for first, second in zip(tokens, tokens[1:], strict=False):
+        if first + second in _KO_PHRASES:
+            return True
+    for token in tokens:
         if any(abbreviation in token for abbreviation in _JAMO_ABBREVIATIONS) and re.fullmatch(
             r"[\u3131-\u318e]+", token
         ):
@@ -154,7 +247,9 @@ def is_abusive(text: str) -> bool:
     # "개18", "18놈": the digits carry the insult, so check them before digits are dropped.
     if re.search(r"개\s?18|18\s?(?:놈|새끼)|씨\s?[0-9]\s?발", composed):
         return True
-    latin = composed.translate(_LEET)
+    if any(word in re.sub(r"[^a-z]", "", token) for token in composed.split() for word in _KO_ROMAN):
+        return True
+    latin = _EN_ALLOWED.sub(" ", composed).translate(_LEET)
     for token in _tokens(latin):
         if _EN_WORDS.search(token):
             return True

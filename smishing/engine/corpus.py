@@ -12,6 +12,8 @@ import re
 import string
 from collections.abc import Callable
 
+from smishing.engine.corpus_reported import REPORTED_TEMPLATES, obfuscate, truncate
+from smishing.engine.corpus_reported import SLOTS as REPORTED_SLOTS
 from smishing.engine.types import Example
 
 # (kind, label, templates). Slots in {braces} are filled by `_SLOTS`.
@@ -729,7 +731,14 @@ _SLOT = re.compile(r"\{(\w+)\}")
 
 
 def _noise(rng: random.Random, text: str, label: str) -> str:
-    """Spacing and prefix noise real messages carry, applied to every class alike."""
+    """Spacing and prefix noise real messages carry, applied to every class alike, plus the word
+    scrambling and long-message truncation of reported messages (`corpus_reported.py`)."""
+    if label == "spam" and rng.random() < 0.5:
+        text = obfuscate(rng, text, 0.35)
+    elif label == "smishing" and rng.random() < 0.15:
+        text = obfuscate(rng, text, 0.2)
+    if rng.random() < 0.2:
+        text = truncate(rng, text)
     if rng.random() < 0.15 and not text.startswith("[Web발신]") and not text.startswith("(광고)"):
         text = "[Web발신]\n" + text
     if rng.random() < 0.3:
@@ -748,15 +757,18 @@ def _noise(rng: random.Random, text: str, label: str) -> str:
     return text
 
 
+_ALL_SLOTS: dict[str, Callable[[random.Random], str]] = {**_SLOTS, **REPORTED_SLOTS}
+
+
 def render(template: str, rng: random.Random) -> str:
-    return _SLOT.sub(lambda match: _SLOTS[match.group(1)](rng), template)
+    return _SLOT.sub(lambda match: _ALL_SLOTS[match.group(1)](rng), template)
 
 
 def generate_corpus(*, seed: int = 0, per_template: int = 30) -> list[Example]:
     """Messages for every template, `per_template` each, deterministic for a seed. Pure."""
     rng = random.Random(seed)
     examples: list[Example] = []
-    for kind, label, templates in TEMPLATES:
+    for kind, label, templates in [*TEMPLATES, *REPORTED_TEMPLATES]:
         for index, template in enumerate(templates):
             template_id = f"{kind}-{index:02d}"
             for _ in range(per_template):

@@ -14,6 +14,43 @@ def reason_is_grounded(text: str, reason_evidence: tuple[Any, ...]) -> bool:
     return bool(reason_evidence) and all(span.is_slice_of(text) for span in reason_evidence)
 
 
+RISKY = ("smishing", "spam")
+BENIGN = ("normal", "ad")
+
+
+def expected_calibration_error(labels: list[str], verdicts: list[Verdict], bins: int = 10) -> float:
+    """ECE of the model's own distribution: |confidence − accuracy| over ten confidence bins, weighted
+    by the share of messages in each bin. The class and confidence are the distribution's best class
+    (before abstention), so abstaining cannot hide a miscalibrated model."""
+    if not labels:
+        return 0.0
+    total = 0.0
+    pairs = []
+    for label, verdict in zip(labels, verdicts, strict=True):
+        classes = {k: v for k, v in verdict.probabilities.items() if k != "unknown"}
+        best = max(classes, key=lambda k: classes[k]) if classes else "unknown"
+        confidence = classes.get(best, 0.0) if any(classes.values()) else 0.0
+        pairs.append((confidence, best == label))
+    for low in [i / bins for i in range(bins)]:
+        inside = [(c, ok) for c, ok in pairs if low < c <= low + 1 / bins or (low == 0 and c == 0)]
+        if inside:
+            confidence = sum(c for c, _ in inside) / len(inside)
+            accuracy = sum(ok for _, ok in inside) / len(inside)
+            total += len(inside) / len(pairs) * abs(confidence - accuracy)
+    return round(total, 4)
+
+
+def confusion_matrix(labels: list[str], predicted: list[str]) -> dict[str, dict[str, int]]:
+    """True label → predicted label → count (every LABELS column present, zeros included)."""
+    from smishing.engine.types import LABELS
+
+    rows = [label for label in LABELS if label in labels]
+    matrix = {row: dict.fromkeys(LABELS, 0) for row in rows}
+    for true, guess in zip(labels, predicted, strict=True):
+        matrix[true][guess] = matrix[true].get(guess, 0) + 1
+    return matrix
+
+
 def metrics_from_verdicts(texts: list[str], labels: list[str], verdicts: list[Verdict]) -> dict[str, Any]:
     predicted = [v.label for v in verdicts]
     present = [label for label in dict.fromkeys([*labels, *predicted])]
@@ -31,7 +68,9 @@ def metrics_from_verdicts(texts: list[str], labels: list[str], verdicts: list[Ve
     }
     true_labels = list(dict.fromkeys(labels))
     smishing_rows = [i for i, label in enumerate(labels) if label == "smishing"]
-    benign_rows = [i for i, label in enumerate(labels) if label in ("normal", "ad")]
+    benign_rows = [i for i, label in enumerate(labels) if label in BENIGN]
+    risky_rows = [i for i, label in enumerate(labels) if label in RISKY]
+    wrong = [i for i, (t, p) in enumerate(zip(labels, predicted, strict=True)) if p not in (t, "unknown")]
     shown = [(text, reason) for text, v in zip(texts, verdicts, strict=True) for reason in v.reasons]
     grounded = sum(1 for text, reason in shown if reason_is_grounded(text, reason.evidence))
     return {
@@ -47,11 +86,20 @@ def metrics_from_verdicts(texts: list[str], labels: list[str], verdicts: list[Ve
             if smishing_rows
             else None
         ),
+        "risky_recall": (
+            round(sum(predicted[i] in RISKY for i in risky_rows) / len(risky_rows), 4) if risky_rows else None
+        ),
         "false_alarm_rate": (
-            round(sum(predicted[i] in ("smishing", "spam") for i in benign_rows) / len(benign_rows), 4)
+            round(sum(predicted[i] in RISKY for i in benign_rows) / len(benign_rows), 4)
             if benign_rows
             else None
         ),
+        "ece": expected_calibration_error(labels, verdicts),
+        # How sure the model was when it was wrong (abstentions excluded): the share at 0.99 or more.
+        "wrong_at_099": round(sum(verdicts[i].probability >= 0.99 for i in wrong) / len(wrong), 4)
+        if wrong
+        else 0.0,
+        "confusion": confusion_matrix(labels, predicted),
         "grounding_rate": round(grounded / len(shown), 4) if shown else 1.0,
         "reasons_shown": len(shown),
         "unknown_rate": round(predicted.count("unknown") / len(predicted), 4) if predicted else 0.0,
@@ -79,7 +127,9 @@ def evaluate(model: SmishingModel, texts: list[str], labels: list[str]) -> dict[
     """Score `texts` with `model` and compare with `labels`; pure (no side effects).
 
     Keys: n, accuracy, macro_f1 (over the true labels), mcc, per_class {label: precision, recall, f1,
-    support}, smishing_recall, false_alarm_rate (normal + ad messages labelled smishing or spam),
+    support}, smishing_recall, risky_recall (smishing + spam messages called either),
+    false_alarm_rate (normal + ad messages labelled smishing or spam), ece (expected calibration
+    error), wrong_at_099, confusion {true: {predicted: count}},
     grounding_rate (share of shown reasons all of whose evidence spans equal text[start:end]),
     reasons_shown, unknown_rate, reason_stats (per reason code: fired, by_label, risky_share),
     model_version.

@@ -6,10 +6,12 @@ prediction time, which is how the `model_wording` reason finds the words that pu
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,7 +66,37 @@ class Morpheme:
     end: int
 
 
+# Optional memo for offline runs (benchmarks, repeated training on one corpus); never used in serving.
+_memo: dict[str, list[Morpheme]] | None = None
+
+
+def morpheme_memo_load(path: Path) -> None:
+    """Keep Kiwi's output per text in memory, seeded from `path` (JSON) when it exists."""
+    global _memo
+    _memo = {}
+    if path.is_file():
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        _memo = {text: [Morpheme(*m) for m in items] for text, items in raw.items()}
+
+
+def morpheme_memo_save(path: Path) -> None:
+    if _memo is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = {text: [[m.form, m.tag, m.start, m.end] for m in items] for text, items in _memo.items()}
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+
+
 def morphemes(text: str) -> list[Morpheme]:
+    if _memo is not None:
+        cached = _memo.get(text)
+        if cached is None:
+            cached = _memo[text] = _morphemes(text)
+        return cached
+    return _morphemes(text)
+
+
+def _morphemes(text: str) -> list[Morpheme]:
     if not re.search(r"[가-힣]", text):
         return [
             Morpheme(m.group(0).lower(), "SL", m.start(), m.end()) for m in re.finditer(r"[A-Za-z]{2,}", text)

@@ -29,6 +29,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit
 
+from smishing.engine.clusters import near_duplicate_clusters
 from smishing.engine.features import hash_index, hash_rows, morpheme_feature, morphemes, text_tokens
 from smishing.engine.rules import DENSE_FEATURES, RULE_SPECS, Analysis, RuleHit, analyse
 from smishing.engine.types import LABELS, Reason, Span, Verdict
@@ -36,7 +37,7 @@ from smishing.engine.types import LABELS, Reason, Span, Verdict
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
 _FORMAT = 1
 # Bumped when features, rules or training change, so a retrain on the same data gets a new version.
-ENGINE_REVISION = "2026.11.1"
+ENGINE_REVISION = "2026.12.1"
 ProgressCallback = Callable[[float, str], None]
 
 
@@ -141,14 +142,38 @@ class SmishingModel:
             logits = logits.reshape(len(prepared), -1)
         return _softmax(logits / self.temperature), stage2, margins
 
+    def novelty(self, prepared: list[_Prepared]) -> np.ndarray:
+        """Per message, the share of its text features the model never saw in training.
+
+        A column the training data never touched keeps a zero weight in every class, so the share is
+        exact for the hashed features (up to hash collisions) and costs one sparse lookup per token.
+        """
+        matrix = hash_rows([p.tokens for p in prepared], self.n_features)
+        seen = np.asarray(np.abs(self.linear_coef).max(axis=0) > 0)
+        shares = np.zeros(len(prepared))
+        for row in range(matrix.shape[0]):
+            columns = matrix.indices[matrix.indptr[row] : matrix.indptr[row + 1]]
+            if len(columns):
+                shares[row] = 1.0 - float(seen[columns].mean())
+        return shares
+
     def predict(self, texts: list[str]) -> list[Verdict]:
-        """One verdict per text, with grounded reasons and the indicators found; batched and pure."""
+        """One verdict per text, with grounded reasons and the indicators found; batched and pure.
+
+        Abstains (`unknown`) when the text is too short, when most of its features were never seen in
+        training (`novel_above`), when no class reaches `abstain_below`, when the two best classes are
+        within `margin_below` of each other, or when it would accuse from wording alone (no rule
+        evidence) with less than `unsupported_min`.
+        """
         if not texts:
             return []
         prepared = self._prepare(texts)
         probabilities, stage2, _ = self._probabilities(prepared)
         contributions = self._contributions(stage2)
+        novelty = self.novelty(prepared)
         threshold = float(self.config.get("abstain_below", 0.5))
+        margin_below = float(self.config.get("margin_below", 0.0))
+        novel_above = float(self.config.get("novel_above", 1.01))
         verdicts = []
         for row, (text, item) in enumerate(zip(texts, prepared, strict=True)):
             distribution = {label: 0.0 for label in LABELS}
@@ -158,14 +183,21 @@ class SmishingModel:
                 continue
             for index, label in enumerate(self.classes):
                 distribution[label] = round(float(probabilities[row, index]), 6)
+            ranked = np.sort(probabilities[row])[::-1]
             best = int(np.argmax(probabilities[row]))
             label, probability = self.classes[best], float(probabilities[row, best])
             if label in ("smishing", "spam") and not self._supported(item):
                 # Wording alone, with no rule evidence in the message, must be very sure to accuse.
                 minimum = max(threshold, float(self.config.get("unsupported_min", 0.8)))
+            elif label in ("smishing", "spam"):
+                # Accusing costs more than abstaining: a false alarm tells an employee to distrust
+                # a genuine message.
+                minimum = max(threshold, float(self.config.get("accuse_min", 0.0)))
             else:
                 minimum = threshold
-            if probability < minimum and label != "unknown":
+            close = len(ranked) > 1 and ranked[0] - ranked[1] < margin_below
+            novel = novelty[row] > novel_above and not item.analysis.hits
+            if (probability < minimum or close or novel) and label != "unknown":
                 label, probability = "unknown", 1.0 - probability
             reasons = self._reasons(text, item, label, contributions[row])
             verdicts.append(
@@ -301,20 +333,33 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "n_features": 2**18,
     "ngram_range": [2, 4],
     "use_kiwi": True,
-    "abstain_below": 0.5,
+    "abstain_below": 0.4,
     "wording_min": 0.5,
     "balance_power": 0.5,
     "unsupported_min": 0.8,
+    "margin_below": 0.05,
+    "linear_alpha": 1e-4,
+    "novel_above": 0.7,
 }
 
 
+def _balanced(y: np.ndarray, n_classes: int, power: float) -> np.ndarray:
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    return ((len(y) / (n_classes * np.maximum(counts, 1))) ** power)[y]
+
+
 def _fit_linear(
-    matrix: sp.csr_matrix, y: np.ndarray, n_classes: int, seed: int
+    matrix: sp.csr_matrix,
+    y: np.ndarray,
+    n_classes: int,
+    seed: int,
+    weights: np.ndarray | None = None,
+    alpha: float = 2e-5,
 ) -> tuple[np.ndarray, np.ndarray]:
-    model = SGDClassifier(
-        loss="log_loss", alpha=2e-5, max_iter=30, tol=None, class_weight="balanced", random_state=seed
-    )
-    model.fit(matrix, y)
+    model = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=30, tol=None, random_state=seed)
+    # Class balance and the caller's row weights (real over synthetic) multiply.
+    sample_weight = _balanced(y, n_classes, 1.0) * (weights if weights is not None else 1.0)
+    model.fit(matrix, y, sample_weight=sample_weight / sample_weight.mean())
     coef = np.zeros((n_classes, matrix.shape[1]), dtype=np.float32)
     intercept = np.zeros(n_classes, dtype=np.float32)
     present = list(model.classes_)
@@ -332,12 +377,19 @@ def _fit_linear(
 
 
 def _fit_booster(
-    x: np.ndarray, y: np.ndarray, n_classes: int, seed: int, rounds: int, balance_power: float
+    x: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    seed: int,
+    rounds: int,
+    balance_power: float,
+    row_weights: np.ndarray | None = None,
 ) -> xgb.Booster:
     # Rare classes are up-weighted by (balanced weight) ** power: 1 is fully balanced, 0 is none.
-    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
-    weights = ((len(y) / (n_classes * np.maximum(counts, 1))) ** balance_power)[y]
-    matrix = xgb.DMatrix(x, label=y, weight=weights)
+    weights = _balanced(y, n_classes, balance_power)
+    if row_weights is not None:
+        weights = weights * row_weights
+    matrix = xgb.DMatrix(x, label=y, weight=weights / weights.mean())
     params = {
         "objective": "multi:softprob",
         "num_class": n_classes,
@@ -384,6 +436,8 @@ def train(
     labels: list[str],
     *,
     groups: list[str] | None = None,
+    weights: list[float] | None = None,
+    calibrate_on: list[bool] | None = None,
     seed: int = 0,
     progress: ProgressCallback | None = None,
     rounds: int = 150,
@@ -391,8 +445,10 @@ def train(
 ) -> tuple[SmishingModel, dict[str, Any]]:
     """Train a model; returns it with a report (counts, calibration, held-out-fold metrics).
 
-    `groups` (e.g. template or campaign ids) keep near-duplicates on one side of every split; without
-    them, identical texts form a group. Pure apart from the `progress` callbacks.
+    `groups` (e.g. template ids, near-duplicate clusters) keep near-duplicates on one side of every
+    split; without them, near-duplicate clusters (`clusters.py`) form the groups. `weights` weigh rows
+    (a bank's real messages over generated ones); `calibrate_on` marks the rows whose held-out part
+    fits the temperature (real messages, when there are enough of them). Pure apart from `progress`.
     """
     started = time.monotonic()
     notify = progress or (lambda _fraction, _message: None)
@@ -406,7 +462,10 @@ def train(
         raise ValueError("training needs at least two classes")
     settings = {**DEFAULT_CONFIG, **(config or {})}
     if groups is None:
-        groups = [hashlib.sha256(" ".join(t.split()).encode()).hexdigest() for t in texts]
+        groups = [f"cluster-{c}" for c in near_duplicate_clusters(texts)]
+    if weights is not None and len(weights) != len(texts):
+        raise ValueError("weights must have one value per text")
+    row_weights = np.asarray(weights, dtype=np.float64) if weights is not None else None
     y = np.array([classes.index(label) for label in labels])
     group_array = np.array(groups)
 
@@ -432,10 +491,17 @@ def train(
         for fold, (fit_rows, held_rows) in enumerate(folds.split(matrix, y, group_array)):
             if len(set(y[fit_rows])) < 2:
                 continue
-            coef, intercept = _fit_linear(matrix[fit_rows], y[fit_rows], len(classes), seed + fold)
+            coef, intercept = _fit_linear(
+                matrix[fit_rows],
+                y[fit_rows],
+                len(classes),
+                seed + fold,
+                row_weights[fit_rows] if row_weights is not None else None,
+                float(settings["linear_alpha"]),
+            )
             oof[held_rows] = np.asarray(matrix[held_rows] @ coef.T) + intercept
             notify(0.4 + 0.08 * (fold + 1), "text model")
-    coef, intercept = _fit_linear(matrix, y, len(classes), seed)
+    coef, intercept = _fit_linear(matrix, y, len(classes), seed, row_weights, float(settings["linear_alpha"]))
     if n_groups < 4:
         oof = np.asarray(matrix @ coef.T) + intercept
     stage2 = np.hstack([dense, oof])
@@ -447,8 +513,20 @@ def train(
         splitter = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
         fit_rows, calibration_rows = next(splitter.split(stage2, y, group_array))
     booster = _fit_booster(
-        stage2[fit_rows], y[fit_rows], len(classes), seed, rounds, float(settings["balance_power"])
+        stage2[fit_rows],
+        y[fit_rows],
+        len(classes),
+        seed,
+        rounds,
+        float(settings["balance_power"]),
+        row_weights[fit_rows] if row_weights is not None else None,
     )
+    if calibrate_on is not None:
+        # Fit the temperature on real messages when the held-out fold has enough of them: generated
+        # ones are easier than real ones and would make the model over-confident.
+        real = np.asarray(calibrate_on, dtype=bool)[calibration_rows]
+        if real.sum() >= 50:
+            calibration_rows = calibration_rows[real]
 
     notify(0.95, "calibration")
     temperature = 1.0

@@ -20,6 +20,7 @@ from smishing.engine.indicators import (
     lookalike_of,
     url_info,
 )
+from smishing.engine.lures import LURE_DENSE, LURE_SPECS, lures
 from smishing.engine.types import Indicator, Span
 
 
@@ -373,6 +374,10 @@ RULE_SPECS: dict[str, RuleSpec] = {
             "(광고)로 시작하고 끝에 무료 수신거부 안내가 있는 적법한 광고 형식입니다.",
             "Starts with (광고) and ends with a free opt-out, as the law requires of ads.",
         ),
+        *(
+            RuleSpec(spec.code, spec.argues_for, spec.strength, spec.text_ko, spec.text_en)
+            for spec in LURE_SPECS
+        ),
         RuleSpec(
             "model_wording",
             "smishing",
@@ -447,6 +452,7 @@ DENSE_FEATURES: tuple[str, ...] = (
     "risk_smishing",
     "risk_spam",
     "all_urls_official",
+    *LURE_DENSE,
 )
 # Too weak on their own to count towards the summed risk features.
 _WEAK_RULES = frozenset({"url_unknown", "intl_sender", "urgency_pressure", "url_risky_tld"})
@@ -616,6 +622,17 @@ def analyse(text: str) -> Analysis:
     if lex["urgency"] and (risky_urls or callback_phones):
         hit("urgency_pressure", _first(lex["urgency"], 1))
 
+    # Lures read through obfuscation (`lures.py`).
+    lure = lures(
+        text,
+        phones=[(p.span, p.normalized) for p in phones],
+        messengers=[m.span for m in messengers],
+        risky_links=url_spans,
+        compliant_ad=bool(marker_start and opt_out_end),
+    )
+    for code, evidence, params in lure.hits:
+        hit(code, evidence, **params)
+
     letters = [c for c in text if c.isalpha()]
     latin = [c for c in letters if c.isascii()]
     fired = {h.code for h in hits}
@@ -656,4 +673,5 @@ def analyse(text: str) -> Analysis:
             bool(lex["organisation"]) and bool(risky_urls or messengers or direct_lines)
         ),
     )
+    dense.update(lure.dense)
     return Analysis(text, indicators, urls, hits, lex, dense)

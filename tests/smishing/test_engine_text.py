@@ -88,6 +88,13 @@ def test_url_variants() -> None:
         "sh!t bank",
         "개18",
         "you b1tch",
+        "ㅆ1발 작작 해라",
+        "시ㅂ 짜증나",
+        "씨@발 또 스팸",
+        "미친 새끼 또 보냈네",
+        "개같은 새끼 그만 보내",
+        "tlqkf 사기꾼",
+        "쉬펄 진짜",
     ],
 )
 def test_abuse_is_detected_through_evasions(text: str) -> None:
@@ -106,6 +113,12 @@ def test_abuse_is_detected_through_evasions(text: str) -> None:
         "Shitake mushrooms on sale",
         "Please check your account",
         "보지 마세요",
+        "감염병 예방 접종 안내",
+        "Shittake and Scunthorpe",
+        "폰이 꺼져서 연락 못 했어",
+        "정부지원 등신청 서류 안내",
+        "새끼손가락 반지 주문",
+        "병원 방문 시 발열 체크",
     ],
 )
 def test_ordinary_words_are_not_abuse(text: str) -> None:

@@ -68,15 +68,15 @@ def test_scoring_batches_pending_submissions_in_one_predict(employee, real_model
 def quick_train(monkeypatch, tiny_artifact):
     """`train` answers with the session's tiny model: these tests are about what the app does with a
     trained model (store, activate, audit), and training itself is the engine's (tested there)."""
-    from smishing.engine import SmishingModel
+    from smishing.engine import SmishingModel, training
 
-    calls: list[int] = []
+    calls: list[dict] = []
 
     def fake_train(texts, labels, **kwargs):
-        calls.append(len(texts))
-        return SmishingModel.loads(tiny_artifact), {"rows": len(texts)}
+        calls.append({"texts": list(texts), "weights": kwargs.get("weights")})
+        return SmishingModel.loads(tiny_artifact), {"rows": len(texts), "n_train": len(texts)}
 
-    monkeypatch.setattr(model_versions, "train", fake_train)
+    monkeypatch.setattr(training, "train", fake_train)
     return calls
 
 
@@ -106,9 +106,23 @@ def test_eval_command_prints_one_json_object(real_model, tmp_path):
         "smishing_eval", "--data", _csv(tmp_path, [(SMISHING, "smishing"), (NORMAL, "normal")]), stdout=out
     )
     report = json.loads(out.getvalue())
-    for key in ("accuracy", "macro_f1", "per_class", "smishing_recall", "false_alarm_rate", "grounding_rate"):
+    for key in (
+        "accuracy",
+        "macro_f1",
+        "per_class",
+        "smishing_recall",
+        "risky_recall",
+        "false_alarm_rate",
+        "grounding_rate",
+        "ece",
+        "confusion",
+    ):
         assert key in report
     assert set(report["per_class"]["smishing"]) >= {"precision", "recall", "f1"}
+    # The confusion matrix counts every row once, true label → predicted label.
+    assert set(report["confusion"]) == {"smishing", "normal"}
+    assert sum(sum(row.values()) for row in report["confusion"].values()) == 2
+    assert sum(report["confusion"]["smishing"].values()) == 1
     with pytest.raises(CommandError, match="no model named"):
         call_command("smishing_eval", "--data", _csv(tmp_path, [(NORMAL, "normal")]), "--model", "nope")
 
@@ -136,4 +150,9 @@ def test_train_command_validates_labels_and_stores_a_version(real_model, tmp_pat
     assert json.loads(out.getvalue())["model"] == "bank-history"
     stored = SmishingModelVersion.objects.get(name="bank-history")
     assert not stored.is_active  # an active model existed; --activate was not given
-    assert quick_train == [len(rows)]
+    # The bank's rows train together with the generated corpus, weighted over it.
+    (call,) = quick_train
+    assert len(call["texts"]) > len(rows)
+    assert call["texts"][-len(rows) :] == [text for text, _label in rows]
+    generated, bank = call["weights"][: -len(rows)], call["weights"][-len(rows) :]
+    assert min(bank) > max(generated)

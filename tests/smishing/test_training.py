@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from smishing import labelling, model_versions, retraining
+from smishing import labelling, retraining
 from smishing.models import RetrainJob, SmishingModelVersion, Submission, TrainingSet
 from tests.smishing.conftest import NORMAL_TEXT, SMISHING_TEXT
 
@@ -88,18 +88,22 @@ def scripted_training(monkeypatch):
 
     script: dict = {}
     corpus = [Example(f"text {i}", "smishing" if i % 2 else "normal", f"t{i % 4}", "x") for i in range(8)]
-    monkeypatch.setattr(model_versions, "generate_corpus", lambda **kw: corpus)
-    monkeypatch.setattr(
-        model_versions, "split_by_template", lambda examples, **kw: (examples[:6], examples[6:])
-    )
+    from smishing.engine import training
 
-    def fake_train(texts, labels, *, groups=None, seed=0, progress=None):
+    monkeypatch.setattr(training, "generate_corpus", lambda **kw: corpus)
+    monkeypatch.setattr(training, "split_by_template", lambda examples, **kw: (examples[:6], examples[6:]))
+
+    def fake_train(
+        texts, labels, *, groups=None, weights=None, calibrate_on=None, seed=0, progress=None, config=None
+    ):
         script["trained_on"] = list(zip(texts, labels, strict=True))
+        script["weights"] = list(weights or [])
+        script["calibrate_on"] = list(calibrate_on or [])
         if progress:
             progress(0.5, "half way")
-        return _TinyModel(), {"rows": len(texts)}
+        return _TinyModel(), {"rows": len(texts), "n_train": len(texts)}
 
-    monkeypatch.setattr(retraining, "train", fake_train)
+    monkeypatch.setattr(training, "train", fake_train)
     monkeypatch.setattr(
         retraining,
         "evaluate",
@@ -126,9 +130,13 @@ def test_retrained_model_not_worse_becomes_active(
     job = _run(senior, django_capture_on_commit_callbacks)
     assert job.status == "succeeded" and job.outcome == "activated" and job.progress == 1.0
     assert SmishingModelVersion.objects.get(is_active=True) == job.model_version != old
-    # It trained on the corpus plus the consented labelled report only.
+    # It trained on the corpus plus the consented labelled report only, the report weighted over the
+    # generated messages and used for calibration.
     trained_texts = [text for text, _label in scripted_training["trained_on"]]
     assert labelled[0].text in trained_texts and labelled[1].text not in trained_texts
+    report_row = trained_texts.index(labelled[0].text)
+    assert scripted_training["weights"][report_row] > max(scripted_training["weights"][:6])
+    assert scripted_training["calibrate_on"][report_row] and not any(scripted_training["calibrate_on"][:6])
     event = AuditEvent.objects.get(action="smishing.model.activated", target_id=str(job.model_version_id))
     assert event.actor == senior and event.after == {"active": job.model_version.name}
 

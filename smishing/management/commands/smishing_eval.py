@@ -13,8 +13,9 @@ from smishing.models import SmishingModelVersion
 class Command(BaseCommand):
     help = (
         "Evaluate a smishing model on a labelled CSV (columns text,label); prints one JSON object: "
-        "accuracy, macro_f1, per_class precision/recall/F1, smishing_recall, false_alarm_rate (normal+ad), "
-        "grounding_rate."
+        "accuracy, macro_f1, per_class precision/recall/F1, smishing_recall, risky_recall (smishing+spam "
+        "flagged as either), false_alarm_rate (normal+ad), unknown_rate, ece, grounding_rate and confusion "
+        "(true label → predicted label → count)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

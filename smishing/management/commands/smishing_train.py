@@ -11,7 +11,10 @@ from smishing.models import SmishingModelVersion
 
 
 class Command(BaseCommand):
-    help = "Train a smishing model from a labelled CSV (columns text,label) and store it as a new version."
+    help = (
+        "Train a smishing model on a labelled CSV (columns text,label) together with the generated corpus, "
+        "the file's real rows weighted over generated ones, and store it as a new version."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--data", required=True, help="CSV with the columns text,label")

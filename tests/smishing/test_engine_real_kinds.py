@@ -1,0 +1,133 @@
+"""The default model on messages of the kinds real reports contain (all written for these tests).
+
+The model is the one the product trains at set-up (generated corpus only), at a smaller corpus size
+so the module trains once in reasonable time.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from smishing.engine.clusters import grouped_folds, near_duplicate_clusters
+from smishing.engine.lures import fold
+from smishing.engine.model import SmishingModel
+from smishing.engine.rules import analyse
+from smishing.engine.training import train_default
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def default_model() -> SmishingModel:
+    model, _report, _held = train_default(seed=0, per_template=8)
+    return model
+
+
+SMISHING_KINDS = {
+    "family gift-card PIN, no link": "엄마 나 폰 액정이 나가서 친구 폰으로 문자해 급한데 문화상품권 5만원권 3장만 사서 핀번호 찍어 보내줘",
+    "international card-issue call-back": "[국제발신] 고객님 명의로 삼성카드 발급이 신청되었습니다. 본인이 아니면 070-8812-4471 로 연락 바랍니다",
+    "classmate's parent messenger ID": "안녕하세요 서준이 엄마예요 반 엄마들 단톡방 만들려고 하는데 카톡 아이디 sunny_mom77 추가 부탁드려요",
+    "partner portal look-alike on a new TLD": "[쿠팡 파트너스] 판매자 계정 보안 점검으로 정산이 보류되었습니다. 재인증 https://coupang-seller.partners/login",
+    "English bank call-back": "Chase Alert: a charge of $742.18 was made on your card. If this wasn't you, call +1 415-555-0199 immediately.",
+    "English unpaid toll": "E-ZPass: you have an unpaid toll of $6.85. Pay now to avoid a late fee: https://ezpass-tolls.top/pay",
+}
+
+
+@pytest.mark.parametrize("kind", list(SMISHING_KINDS))
+def test_lures_of_each_reported_kind_are_smishing(default_model: SmishingModel, kind: str) -> None:
+    text = SMISHING_KINDS[kind]
+    verdict = default_model.predict([text])[0]
+    assert verdict.label == "smishing", (kind, verdict.label, verdict.probabilities)
+    assert verdict.reasons, "a smishing verdict says why"
+    for reason in verdict.reasons:
+        assert all(text[s.start : s.end] == s.text for s in reason.evidence)
+
+
+OBFUSCATED_SPAM = [
+    "[국제발신]신규 3┼3 5┼4 10┼5 매충 10% 무제한 환.전 가입코드 KING ⓑⓔⓣ-⑦⑦.com",
+    "(광고)카 지 노 첫충 20% 토_토 놀ㅇ1터 먹튀 없음 무료거부0801234567",
+    "(광고)달밤 060-512-3344 외?로?운 오l빠 전화 줘~ 미시 대기중♡무료거부 0809876543",
+    "[Web발신]강남 셔/츠/룸 초이스 가능 주대 할인 카톡ID night777",
+]
+
+
+@pytest.mark.parametrize("text", OBFUSCATED_SPAM)
+def test_obfuscated_gambling_and_adult_spam_is_spam(default_model: SmishingModel, text: str) -> None:
+    verdict = default_model.predict([text])[0]
+    assert verdict.label == "spam", (verdict.label, verdict.probabilities)
+
+
+LEGITIMATE = [
+    "[Web발신]신한카드(1234)승인 김*수님 23,500원 일시불 12/03 12:41 스타벅스 누적 412,300원",
+    "[Web발신]<농협> 301**1234 출금 45,000 잔액 1,203,400원 12/03 09:12",
+    "[카카오뱅크] 인증번호 [493021]를 입력해 주세요. 타인에게 절대 알려주지 마세요.",
+    "Your Google verification code is 583920",
+]
+
+
+@pytest.mark.parametrize("text", LEGITIMATE)
+def test_card_approvals_balance_alerts_and_codes_are_normal(default_model: SmishingModel, text: str) -> None:
+    verdict = default_model.predict([text])[0]
+    assert verdict.label == "normal", (verdict.label, verdict.probabilities)
+
+
+UNLIKE_ANYTHING = [
+    "春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。",
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt",
+    "QmFzZTY0IGVuY29kZWQgdGV4dCB3aXRoIG5vIG1lYW5pbmcgYXQgYWxs",
+]
+
+
+@pytest.mark.parametrize("text", UNLIKE_ANYTHING)
+def test_a_text_unlike_anything_in_training_is_not_judged_with_confidence(
+    default_model: SmishingModel, text: str
+) -> None:
+    verdict = default_model.predict([text])[0]
+    assert verdict.label == "unknown" or verdict.probability < 0.9, (verdict.label, verdict.probability)
+
+
+def test_folding_undoes_evasions_and_evidence_is_the_hidden_slice() -> None:
+    assert fold("카 지 노").text == "카지노"
+    assert fold("토_토").text == "토토"
+    assert fold("ㅋr톡 놀ㅇ1터").text == "카톡 놀이터"
+    assert fold("ⓑⓒⓡ-００１.com").text == "bcr-001.com"
+    # Ordinary compound separators and punctuation between whole words are not obfuscation.
+    assert fold("생활안정·경제회복 감사합니다.오늘").inner_fillers == []
+    text = "(광고)최고 카 지 노 첫충"
+    hit = next(h for h in analyse(text).hits if h.code == "obfuscated_words")
+    assert [text[s.start : s.end] for s in hit.evidence] == [s.text for s in hit.evidence]
+    assert hit.evidence[0].text == "카 지 노"
+
+
+def test_a_lawful_ad_with_opt_out_is_not_read_as_obfuscated() -> None:
+    text = "(광고)행복마트 ♥주말 특가♥ 한우 30% 할인 ★딸기 1+1★ 무료수신거부 080-123-4567"
+    codes = {h.code for h in analyse(text).hits}
+    assert "ad_compliant" in codes
+    assert not codes & {"obfuscated_words", "obfuscated_text", "banned_adult"}
+
+
+def test_no_near_duplicate_cluster_straddles_folds() -> None:
+    wave = [
+        f"[CJ대한통운] 주소 불일치로 택배 보관 중입니다 수정 http://cj-post{i}.top/a{i}" for i in range(6)
+    ]
+    family = [f"엄마 나 폰 액정 깨져서 수리 맡겼어 이 번호로 답장 줘{'!' * i}" for i in range(6)]
+    others = [f"회의 {i}시로 옮겼습니다 자료는 메일 {i}번 확인해 주세요" for i in range(10)] + [
+        f"(광고) 가게{i} 할인 행사 {i}0% 무료수신거부 080-000-{1000 + i}" for i in range(10)
+    ]
+    texts = wave + family + others
+    labels = ["smishing"] * 12 + ["normal"] * 10 + ["ad"] * 10
+    clusters, folds = grouped_folds(texts, labels, folds=4, threshold=0.5, seed=0)
+    assert len(set(clusters[:6])) == 1 and len(set(clusters[6:12])) == 1, "each wave is one cluster"
+    for fit, held in folds:
+        assert not {clusters[i] for i in fit} & {clusters[i] for i in held}
+    assert sorted(i for _fit, held in folds for i in held) == list(range(len(texts)))
+
+
+def test_clusters_join_only_near_duplicates() -> None:
+    texts = [
+        "엄마 나 폰 고장나서 문자해 답장줘",
+        "엄마 나 폰 고장나서 문자해 답장줘~",
+        "(광고) 행복마트 주말 특가 무료수신거부 080-111-2222",
+    ]
+    clusters = near_duplicate_clusters(texts)
+    assert clusters[0] == clusters[1] != clusters[2]
