@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -8,8 +10,19 @@ from ninja.errors import HttpError
 
 from access.api_auth import require_perm
 from alerts.customer_master import AccountBindingConflict, MasterBatchIn, customer_master_import
+from alerts.labels import LabelsInvalid, LateLabel, labels_submit
 from alerts.models import Alert, Transaction
-from alerts.schemas import ExternalId, IngestErrorOut, IngestOut, RowError, TransactionBatchIn, TransactionIn
+from alerts.schemas import (
+    ExternalId,
+    IngestErrorOut,
+    IngestOut,
+    LabelBatchIn,
+    LabelsOut,
+    LiveTransactionIn,
+    RowError,
+    TransactionBatchIn,
+    TransactionIn,
+)
 from alerts.selectors import AlertFilters, alert_queue, alert_rows
 from alerts.services import IngestRejected, transactions_ingest
 from untrusted.api_params import MAX_PAGE, MAX_PAGE_SIZE, ObjectId
@@ -17,7 +30,7 @@ from untrusted.api_params import MAX_PAGE, MAX_PAGE_SIZE, ObjectId
 router = Router(tags=["FDS"])
 
 
-def _ingest(request: HttpRequest, rows: list[TransactionIn]) -> Status:
+def _ingest(request: HttpRequest, rows: Sequence[TransactionIn]) -> Status:
     require_perm(request, "alerts.add_transaction")
     if len(rows) > settings.FDS_API_MAX_BATCH:
         raise HttpError(413, f"at most {settings.FDS_API_MAX_BATCH} transactions per request")
@@ -39,7 +52,7 @@ def _ingest(request: HttpRequest, rows: list[TransactionIn]) -> Status:
     response={200: IngestOut, 201: IngestOut, 422: IngestErrorOut},
     summary="Submit one transaction",
 )
-def transaction_submit(request: HttpRequest, payload: TransactionIn):
+def transaction_submit(request: HttpRequest, payload: LiveTransactionIn):
     """Stores the transaction once (idempotent by `external_id`: a re-send answers 200 with the id
     under `duplicates`) and queues it for scoring."""
     return _ingest(request, [payload])
@@ -54,6 +67,40 @@ def transaction_batch_submit(request: HttpRequest, payload: TransactionBatchIn):
     """Up to FDS_API_MAX_BATCH transactions. All rows are validated first: if any row is invalid the
     answer is 422 listing every bad row with its reason, and nothing is stored."""
     return _ingest(request, payload.transactions)
+
+
+@router.post(
+    "/labels",
+    response={200: LabelsOut, 201: LabelsOut, 422: IngestErrorOut},
+    summary="Record late fraud labels (chargebacks, late reports)",
+)
+def labels_post(request: HttpRequest, payload: LabelBatchIn):
+    """Needs the permission alerts.record_label (not granted to ingest clients). All labels are checked
+    first; if any is bad the answer is 422 listing each, and nothing is stored. Each label is audited;
+    a `reference` already stored answers 200 with it under `duplicates`."""
+    require_perm(request, "alerts.record_label")
+    items = [
+        LateLabel(
+            transaction_external_id=item.transaction_id,
+            is_fraud=item.is_fraud,
+            source=item.source,
+            reference=item.reference,
+            known_at=item.known_at,
+            reason=item.reason,
+        )
+        for item in payload.labels
+    ]
+    try:
+        result = labels_submit(labels=items, actor=request.user)
+    except LabelsInvalid as exc:
+        errors = [
+            RowError(index=i, external_id=payload.labels[i].transaction_id, field=f, message=m)
+            for i, f, m in exc.problems
+        ]
+        return Status(422, IngestErrorOut(errors=errors))
+    return Status(
+        201 if result.created else 200, LabelsOut(created=result.created, duplicates=result.duplicates)
+    )
 
 
 class ReasonOut(Schema):

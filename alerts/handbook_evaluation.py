@@ -12,6 +12,7 @@ Pure: files and arrays in, figures out; no ORM. The data set is for tests and be
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -54,6 +55,21 @@ SELECTION_METRIC = "ap"
 BENCHMARK_PARAMS: dict[str, Any] = {"nthread": 1}
 
 Progress = Callable[[str], None]
+
+
+def shared_data_dir() -> Path:
+    """Where the read-only shared data lives: FDS_SHARED_DIR, else `<repo>/../shared`, else /work/shared."""
+    import os
+
+    configured = os.environ.get("FDS_SHARED_DIR")
+    if configured:
+        return Path(configured)
+    beside = Path(__file__).resolve().parents[2] / "shared"
+    return beside if beside.exists() else Path("/work/shared")
+
+
+def handbook_path() -> Path:
+    return shared_data_dir() / "data" / "handbook" / "transactions.parquet"
 
 
 def _quiet(_message: str) -> None:
@@ -265,11 +281,22 @@ class Prepared:
     replay_seconds: float
 
 
+def _cache_path(cache_dir: Path, span: pd.DataFrame, delay: int) -> Path:
+    """A cache file name that changes with the rows replayed, the delay and the feature list."""
+    digest = hashlib.sha256()
+    digest.update(",".join(FEATURE_NAMES).encode())
+    digest.update(f"{delay}:{len(span)}".encode())
+    for column in ("TRANSACTION_ID", "ts", "TX_AMOUNT", "TX_FRAUD"):
+        digest.update(np.ascontiguousarray(span[column].to_numpy()).tobytes())
+    return cache_dir / f"handbook-features-{digest.hexdigest()[:16]}.npy"
+
+
 def data_prepare(
     frame: pd.DataFrame,
     windows: Sequence[Window],
     *,
     history_days: int | None,
+    cache_dir: Path | None = None,
     progress: Progress = _quiet,
 ) -> Prepared:
     """Replay from the history start to the last test day and keep the rows the windows use.
@@ -293,6 +320,8 @@ def data_prepare(
             f"the protocol needs {_day_text(first)}..{_day_text(last)}"
         )
     start = int(days.min()) if history_days is None else max(int(days.min()), first - history_days)
+    if cache_dir is not None:
+        last = int(days.max())  # one cached replay of the whole file serves every protocol
     if first - start < MIN_HISTORY_DAYS:
         progress(f"warning: only {first - start} days of history before the first training day")
     span = frame[(days >= start) & (days <= last)].reset_index(drop=True)
@@ -301,9 +330,25 @@ def data_prepare(
     for w in windows:
         keep |= (span_days >= w.first_day) & (span_days < w.first_day + w.train_days)
         keep |= (span_days >= w.test_first_day) & (span_days <= w.last_day)
-    progress(f"replaying {len(span):,} rows from {_day_text(start)} to {_day_text(last)}")
+    delay = delays.pop()
     started = time.perf_counter()
-    features = features_replay(span, keep=keep, label_delay_days=delays.pop(), progress=progress)
+    if cache_dir is not None:
+        # Every row of the span is kept, so one cache file serves any set of windows inside it.
+        path = _cache_path(cache_dir, span, delay)
+        if path.exists():
+            progress(f"features of {len(span):,} rows read from {path}")
+            features = np.load(path)
+        else:
+            progress(f"replaying {len(span):,} rows from {_day_text(start)} to {_day_text(last)}")
+            features = features_replay(
+                span, keep=np.ones(len(span), dtype=bool), label_delay_days=delay, progress=progress
+            )
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            np.save(path, features)
+        seconds = time.perf_counter() - started
+        return Prepared(span, features, np.arange(len(span), dtype=np.int64), len(span), seconds)
+    progress(f"replaying {len(span):,} rows from {_day_text(start)} to {_day_text(last)}")
+    features = features_replay(span, keep=keep, label_delay_days=delay, progress=progress)
     seconds = time.perf_counter() - started
     row_of = np.full(len(span), -1, dtype=np.int64)
     row_of[keep] = np.arange(int(keep.sum()))
@@ -515,3 +560,111 @@ def benchmark_prequential(
 
 def parse_day(text: str) -> date:
     return datetime.strptime(text, "%Y-%m-%d").date()
+
+
+# --- The retraining loop on the prequential folds --------------------------------------------------
+
+
+def _rows_between(prepared: Prepared, first_day: int, end_day: int) -> np.ndarray:
+    days = prepared.frame["day"].to_numpy()
+    return np.flatnonzero((days >= first_day) & (days < end_day))
+
+
+def _judge(prepared: Prepared, rows: np.ndarray, booster: Any) -> dict[str, Any]:
+    frame = prepared.frame
+    scores = np.asarray(booster.inplace_predict(prepared.features[rows], validate_features=False))
+    return metrics_compute(
+        days=frame["day"].to_numpy()[rows],
+        cards=frame["CUSTOMER_ID"].to_numpy()[rows],
+        labels=frame["TX_FRAUD"].to_numpy()[rows],
+        scores=scores,
+    )
+
+
+def benchmark_retraining_loop(
+    frame: pd.DataFrame,
+    *,
+    train_starts: Sequence[date] = PREQUENTIAL_TRAIN_STARTS,
+    train_weeks: int = 12,
+    delay_days: int = 7,
+    seed: int = 0,
+    params: dict[str, Any] | None = None,
+    rounds: int = DEFAULT_ROUNDS,
+    cache_dir: Path | None = None,
+    progress: Progress = _quiet,
+) -> dict[str, Any]:
+    """The product's weekly retraining loop on the book's four prequential test weeks.
+
+    Each week, at the cut-off (test start minus the label delay: only labels of earlier days are
+    known) a challenger is trained on the `train_weeks` weeks that end one week before the cut-off;
+    that last labelled week is held out, and champion and challenger are both judged on it (AP and
+    CP@100, the agreed metrics). The challenger replaces the champion only if it is not worse on
+    either. The deployed model is then scored on the test week, next to a static model trained once on
+    the book's first training week and never retrained. Reads only.
+    """
+    started = time.perf_counter()
+    params = {**BENCHMARK_PARAMS, **(params or {})}
+    tests = [Window(s, 7, delay_days, 7) for s in sorted(train_starts)]
+    span = (train_weeks + 2) * 7
+    warm = [Window(tests[0].train_start - timedelta(days=span), 7, delay_days, 7)]
+    prepared = data_prepare(frame, warm + tests, history_days=None, cache_dir=cache_dir, progress=progress)
+    labels = prepared.frame["TX_FRAUD"].to_numpy()
+
+    def train(first_day: int, end_day: int) -> Any:
+        rows = _rows_between(prepared, first_day, end_day)
+        progress(f"training on {_day_text(first_day)}..{_day_text(end_day - 1)} ({len(rows):,} rows)")
+        return model_train(prepared.features[rows], labels[rows], params=params, rounds=rounds, seed=seed)
+
+    first = tests[0]
+    static = train(first.first_day, first.first_day + first.train_days)
+    # The champion in place before the first test week: last week's challenger.
+    cutoff0 = first.test_first_day - delay_days - 7
+    champion = train(cutoff0 - 7 - 7 * train_weeks, cutoff0 - 7)
+    folds: list[dict[str, Any]] = []
+    for window in tests:
+        cutoff = window.test_first_day - delay_days
+        challenger = train(cutoff - 7 - 7 * train_weeks, cutoff - 7)
+        held_out = _rows_between(prepared, cutoff - 7, cutoff)
+        judged = {
+            "champion": _judge(prepared, held_out, champion),
+            "challenger": _judge(prepared, held_out, challenger),
+        }
+        promoted = all(judged["challenger"][m] >= judged["champion"][m] for m in ("ap", "cp100"))
+        if promoted:
+            champion = challenger
+        _train, test = split_positions(prepared.frame, window)
+        deployed = _judge(prepared, test, champion)
+        fixed = _judge(prepared, test, static)
+        folds.append(
+            {
+                "test": window.describe()["test"],
+                "promoted": promoted,
+                "gate": {k: {m: round(v[m], 4) for m in ("ap", "cp100")} for k, v in judged.items()},
+                "loop": {m: round(deployed[m], 4) for m in ("auc", "ap", "cp100")},
+                "static": {m: round(fixed[m], 4) for m in ("auc", "ap", "cp100")},
+                "test_rows": len(test),
+                "test_frauds": int(labels[test].sum()),
+            }
+        )
+        progress(f"{window.describe()['test']}: loop {folds[-1]['loop']} static {folds[-1]['static']}")
+    summary = {
+        name: {m: round(float(np.mean([f[name][m] for f in folds])), 4) for m in ("auc", "ap", "cp100")}
+        | {"std": {m: round(float(np.std([f[name][m] for f in folds])), 4) for m in ("auc", "ap", "cp100")}}
+        for name in ("loop", "static")
+    }
+    return {
+        **summary,
+        "folds": folds,
+        "protocol": {
+            "train_weeks": train_weeks,
+            "delay_days": delay_days,
+            "held_out_days": 7,
+            "agreed_metrics": ["ap", "cp100"],
+            "static_model": first.describe()["train"],
+        },
+        "model": {"params": {**DEFAULT_PARAMS, **params}, "rounds": rounds, "seed": seed},
+        **_replay_figures(prepared),
+        "feature_pipeline": FEATURE_PIPELINE,
+        "baseline": BASELINE,
+        "seconds": round(time.perf_counter() - started, 1),
+    }

@@ -34,6 +34,26 @@ _active_model: ActiveModelCache[FdsModel] = ActiveModelCache(
 )
 
 
+class _ShadowModelCache(ActiveModelCache[FdsModel]):
+    """The same cache, for the challenger in shadow (is_shadow instead of is_active)."""
+
+    def active_row(self) -> dict[str, Any] | None:
+        row = ModelVersion.objects.filter(is_shadow=True).values("id", "name", "threshold").first()
+        return dict(row) if row is not None else None
+
+
+_shadow_model = _ShadowModelCache(ModelVersion, _load, fields=("threshold",), refresh=_refresh_threshold)
+
+
+def model_shadow() -> tuple[int, FdsModel] | None:
+    """(version id, loaded model) of the challenger in shadow, or None."""
+    shadow = _shadow_model.get()
+    if shadow is None:
+        return None
+    version_id, _name, model = shadow
+    return version_id, model
+
+
 def model_active() -> tuple[int, FdsModel] | None:
     """(version id, loaded model) of the active FDS model, or None when none is active. Loaded once
     per process and reloaded when another version is activated."""
@@ -52,8 +72,10 @@ def model_version_store(
     created_by: str,
     activate: bool,
     actor: Any = None,
+    importance: dict[str, float] | None = None,
 ) -> ModelVersion:
-    """Save a trained model; with `activate`, make it the one scoring uses.
+    """Save a trained model as a stored (not live) version; `activate` makes it live at once and is
+    for tests and benchmarks only: the product promotes through alerts.lifecycle.
 
     Side effects, in one transaction: the ModelVersion row, audit `alerts.model.trained` and, with
     `activate`, `alerts.model.activated`. Not idempotent: the version name is unique, so storing the
@@ -68,6 +90,7 @@ def model_version_store(
             training_data=training_data,
             threshold=model.threshold,
             created_by=created_by,
+            importance=importance or {},
         )
         audit_record(
             action="alerts.model.trained",
@@ -76,7 +99,7 @@ def model_version_store(
             system_actor=created_by,
             after={"metrics": metrics, "threshold": model.threshold},
             model_version=version.name,
-            context={"training_data": training_data},
+            context={"training_data": {k: v for k, v in training_data.items() if k != "reference"}},
         )
         if activate:
             model_version_activate(version=version, actor=actor, system_actor=created_by, reason="trained")

@@ -171,14 +171,30 @@ class ModelVersion(models.Model):
     training_data = models.JSONField(default=dict, blank=True)
     threshold = models.FloatField(default=0.5)
     is_active = models.BooleanField(default=False)
+    # The challenger scored in shadow on live traffic: scores stored (ShadowScore), never alerts.
+    is_shadow = models.BooleanField(default=False)
+    # Gain per feature, for the registry page.
+    importance = models.JSONField(default=dict, blank=True)
+    # The champion this version replaced when it was promoted: what a rollback goes back to.
+    replaced = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    promoted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["is_active"], condition=Q(is_active=True), name="one_active_fds_model"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["is_shadow"], condition=Q(is_shadow=True), name="one_shadow_fds_model"
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_active=True, is_shadow=True), name="fds_model_live_or_shadow"
+            ),
         ]
-        permissions = [("train_model", "Can train and activate FDS models")]
+        permissions = [
+            ("train_model", "Can train FDS models and promote or roll them back"),
+            ("record_label", "Can record late fraud labels (chargebacks) through the API"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -285,3 +301,146 @@ class MerchantDay(models.Model):
 
     def __str__(self) -> str:
         return f"merchant {self.merchant_id} day {self.day}: {self.tx_count} tx, {self.fraud_count} fraud"
+
+
+class Label(models.Model):
+    """One piece of ground truth about a transaction, with its lineage.
+
+    Append-only: a later label for the same transaction supersedes an earlier one from its `known_at`
+    on. Training reads the labels known at its cut-off, so a model can always be traced to the labels
+    that trained it, and a late label never leaks into a model trained before it was known.
+    """
+
+    class Source(models.TextChoices):
+        CASE_DECISION = "case_decision", "Case decision"
+        DISMISSAL = "dismissal", "Alert dismissed as a false positive"
+        CHARGEBACK = "chargeback", "Chargeback"
+        LATE_REPORT = "late_report", "Late report (customer or bank)"
+        IMPORT = "import", "Imported history"
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="labels")
+    is_fraud = models.BooleanField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who wrote it when no person did: an import file, a feed client's name.
+    author_name = models.CharField(max_length=150, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # When the truth became known to the bank (a chargeback's date); never after recorded_at.
+    known_at = models.DateTimeField(default=timezone.now)
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.PROTECT, related_name="labels")
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Idempotency for label feeds: a re-sent chargeback is stored once.
+    external_ref = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["known_at", "id"]
+        indexes = [
+            models.Index(fields=["transaction", "known_at"], name="label_lineage_tx_known_idx"),
+            models.Index(fields=["known_at"], name="label_lineage_known_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="label_external_ref_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(known_at__lte=models.F("recorded_at")), name="label_known_not_future"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: tx {self.transaction_id} = {self.is_fraud}"
+
+
+class ShadowScore(models.Model):
+    """The challenger's score on a live transaction, stored next to the champion's; never an alert."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="shadow_scores")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="shadow_scores")
+    score = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "model_version"], name="shadow_score_once")
+        ]
+        indexes = [models.Index(fields=["model_version", "created_at"], name="shadow_version_time_idx")]
+
+    def __str__(self) -> str:
+        return f"shadow {self.score:.3f} by {self.model_version_id} for {self.transaction_id}"
+
+
+class Retraining(models.Model):
+    """One retraining run: a challenger trained on the latest window, evaluated against the champion
+    on the same later window, then run in shadow until a second senior promotes or discards it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Awaiting a decision"
+        PROMOTED = "promoted", "Promoted"
+        DISCARDED = "discarded", "Discarded"
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_by_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    champion = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # One challenger per run, whatever happens to the task (a re-delivered task stores nothing new).
+    challenger = models.OneToOneField(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="retraining"
+    )
+    evaluation = models.JSONField(default=dict, blank=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Retraining #{self.pk} ({self.status})"
+
+
+class DriftReport(models.Model):
+    """Live traffic of one window compared with the live model's training reference."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="drift_reports")
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    transactions = models.IntegerField(default=0)
+    alerts = models.IntegerField(default=0)
+    alert_rate = models.FloatField(null=True)
+    labelled_alerts = models.IntegerField(default=0)
+    precision = models.FloatField(null=True)
+    score_psi = models.FloatField(null=True)
+    feature_psi = models.JSONField(default=dict)
+    drifted = models.JSONField(default=list)  # features (and "score") over the PSI threshold
+
+    class Meta:
+        ordering = ["-window_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "window_end"], name="drift_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"drift of {self.model_version_id} to {self.window_end:%Y-%m-%d %H:%M}"

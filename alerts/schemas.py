@@ -80,10 +80,58 @@ class TransactionIn(BaseModel):
         return value
 
 
+class LiveTransactionIn(TransactionIn):
+    """A live transaction: nobody knows its outcome yet, so it carries no label. Labels arrive later,
+    through `POST /api/labels` (its own permission, audited)."""
+
+    @field_validator("is_fraud")
+    @classmethod
+    def _no_label(cls, value: bool | None) -> bool | None:
+        if value is not None:
+            raise ValueError(
+                "is_fraud is not accepted on live transactions: send labels to POST /api/labels "
+                "(permission alerts.record_label)"
+            )
+        return value
+
+
 class TransactionBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    transactions: list[TransactionIn] = Field(min_length=1)
+    transactions: list[LiveTransactionIn] = Field(min_length=1)
+
+
+class LabelIn(BaseModel):
+    """A late label: a chargeback, or a fraud reported after the fact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    transaction_id: ExternalId = Field(description="the transaction's external id")
+    is_fraud: bool
+    source: Literal["chargeback", "late_report"] = "chargeback"
+    reference: ExternalId = Field(description="the feed's own id of this label: a re-send is stored once")
+    known_at: datetime | None = Field(
+        default=None, description="when the bank learnt it (default: now); not in the future"
+    )
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+    @field_validator("known_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError("known_at needs a UTC offset, e.g. 2026-11-20T07:00:00+09:00")
+        return value
+
+
+class LabelBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[LabelIn] = Field(min_length=1, max_length=1000)
+
+
+class LabelsOut(Schema):
+    created: list[str]
+    duplicates: list[str]
 
 
 class IngestOut(Schema):

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from alerts import features as fx
 from alerts import model_versions
+from alerts.labels import labels_import
 from alerts.models import (
     Account,
     Alert,
@@ -32,6 +33,7 @@ from alerts.models import (
     MerchantDay,
     Score,
     Segment,
+    ShadowScore,
     Transaction,
 )
 from alerts.push import alert_rows_push_on_commit
@@ -126,8 +128,21 @@ def transaction_accounts_resolve(rows: Sequence[TransactionIn]) -> dict[str, int
     return {external_id: pk for external_id, (pk, _customer) in owners.items()}
 
 
+class LabelsNotAccepted(ValueError):
+    """Live ingest carried fraud labels: labels come only through the labels endpoint."""
+
+    def __init__(self, positions: list[int]):
+        super().__init__(f"{len(positions)} transactions carry is_fraud")
+        self.positions = positions
+
+
 def transactions_ingest(
-    *, rows: Sequence[TransactionIn], source: str, historical: bool = False, enqueue: bool = True
+    *,
+    rows: Sequence[TransactionIn],
+    source: str,
+    historical: bool = False,
+    enqueue: bool = True,
+    accept_labels: bool = False,
 ) -> IngestResult:
     """Store validated transactions once each and queue them for scoring.
 
@@ -137,7 +152,13 @@ def transactions_ingest(
     concurrently with itself: a re-sent external id is reported as a duplicate and stored once (the
     unique constraint decides, and `ingest_batch` tells this request's rows from a concurrent one's).
     `historical=True` imports history: folded into behaviour state, never scored or alerted.
+    Labels (`is_fraud`) are refused unless `accept_labels` (bulk imports of labelled history); accepted
+    ones are recorded as Label rows of source "import" naming `source`.
     """
+    if not accept_labels:
+        carrying = [i for i, row in enumerate(rows) if row.is_fraud is not None]
+        if carrying:
+            raise LabelsNotAccepted(carrying)
     result = IngestResult()
     seen: set[str] = set()
     unique_rows: list[TransactionIn] = []
@@ -190,6 +211,15 @@ def transactions_ingest(
                 result.created_ids.append(mine[row.external_id])
             else:
                 result.duplicates.append(row.external_id)
+        if accept_labels:
+            labels_import(
+                pairs=[
+                    (mine[r.external_id], r.is_fraud)
+                    for r in unique_rows
+                    if r.external_id in mine and r.is_fraud is not None
+                ],
+                source_name=f"import:{source}",
+            )
         if enqueue and result.created_ids:
             ids = list(result.created_ids)
             transaction.on_commit(lambda: _scoring_enqueue_after_commit(ids))
@@ -611,6 +641,7 @@ def _transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                     score.contributions = groups
                 scores.append(score)
             _scores_insert(scores, need_ids=alert_positions)
+            _shadow_scores_insert(live, matrix, now=now)
             result.scored = len(scores)
             alerts_created = _alerts_create([(live[i], scores[i]) for i in alert_positions], now=now)
 
@@ -646,6 +677,37 @@ def _transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
             result.alert_ids = [a.pk for a in alerts_created]
             alert_rows_push_on_commit(result.alert_ids)
     return result
+
+
+def _shadow_scores_insert(live: list[Transaction], matrix: np.ndarray, *, now: Any) -> None:
+    """The challenger's scores of the batch, stored next to the champion's: no rules, no alerts."""
+    if not settings.FDS_SHADOW_SCORING:
+        return
+    shadow = model_versions.model_shadow()
+    if shadow is None:
+        return
+    version_id, shadow_model = shadow
+    probabilities = shadow_model.predict(matrix)
+    if connection.vendor != "postgresql":
+        ShadowScore.objects.bulk_create(
+            [
+                ShadowScore(transaction_id=tx.pk, model_version_id=version_id, score=float(p), created_at=now)
+                for tx, p in zip(live, probabilities, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
+        return
+    # COPY, as for the champion's scores: the transactions are locked by this batch and scored once,
+    # so no conflict can arise.
+    table = ShadowScore._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {table} (transaction_id, model_version_id, score, created_at) FROM STDIN"
+        ) as copy,
+    ):
+        for tx, p in zip(live, probabilities, strict=True):
+            copy.write_row((tx.pk, version_id, float(p), now))
 
 
 def _reason_context(tx: Transaction) -> ReasonContext:

@@ -47,3 +47,30 @@ def transactions_score_pending() -> int:
     if ids:
         scoring_enqueue(transaction_ids=ids)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def retraining_run_task(retraining_id: int) -> str:
+    """Run one retraining (see alerts.lifecycle.retraining_run). Safe to repeat: a run that is no
+    longer queued is left alone, and a run stores at most one challenger."""
+    from alerts.lifecycle import retraining_run
+
+    return retraining_run(retraining_id=retraining_id).status
+
+
+@shared_task
+def retraining_scheduled_task() -> int | None:
+    """Beat: start a retraining run when FDS_RETRAIN_EVERY_HOURS have passed since the last one."""
+    from alerts.lifecycle import retraining_scheduled
+
+    job = retraining_scheduled()
+    return job.pk if job else None
+
+
+@shared_task
+def drift_compute_task() -> int | None:
+    """Beat, hourly: the live model's drift report for the last window. Safe to repeat."""
+    from alerts.drift import drift_compute
+
+    report = drift_compute()
+    return report.pk if report else None

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
+from alerts.drift import drift_warning
 from alerts.features import KST
 from alerts.forms import AlertFilterForm, TransactionSearchForm
 from alerts.scoring import REASON_GROUPS
@@ -83,6 +84,7 @@ def alert_queue_page(request: HttpRequest) -> HttpResponse:
             "querystring": query.urlencode(),
             # Only the unfiltered first page takes live rows; elsewhere a banner counts new alerts.
             "live_insert": page.number == 1,
+            "drift": drift_warning(),
         },
         # Refused filters are shown on the page (the queue stays usable, unfiltered) with a 400.
         status=400 if form.is_bound and not form.is_valid() else 200,

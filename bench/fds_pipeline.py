@@ -100,6 +100,12 @@ def main() -> int:
         help="live detection rules: 0 for none, N for the seeded rules plus bench rules up to N "
         "(default: the seeded rules as migrated)",
     )
+    parser.add_argument(
+        "--shadow",
+        action="store_true",
+        help="also run a challenger in shadow (every live transaction scored twice, the second "
+        "score stored without alerts): measures what shadow scoring costs",
+    )
     args = parser.parse_args()
 
     var = Path(os.environ.get("FDS_BENCH_VAR", "/tmp/fds-bench"))
@@ -162,7 +168,7 @@ def main() -> int:
         if len(batch) == 5000:
             transactions_score(
                 transaction_ids=transactions_ingest(
-                    rows=batch, source="bench", historical=True, enqueue=False
+                    rows=batch, source="bench", historical=True, enqueue=False, accept_labels=True
                 ).created_ids
             )
             seeded += len(batch)
@@ -170,7 +176,7 @@ def main() -> int:
     if batch:
         transactions_score(
             transaction_ids=transactions_ingest(
-                rows=batch, source="bench", historical=True, enqueue=False
+                rows=batch, source="bench", historical=True, enqueue=False, accept_labels=True
             ).created_ids
         )
         seeded += len(batch)
@@ -183,6 +189,18 @@ def main() -> int:
         created_by="bench",
         activate=True,
     )
+    if args.shadow:
+        from alerts.models import ModelVersion
+
+        challenger = model_fit(stream_from_db(), label_delay_days=7, seed=1, version="bench-challenger")
+        shadow = model_version_store(
+            model=challenger.model,
+            metrics=challenger.metrics,
+            training_data=challenger.training_data,
+            created_by="bench",
+            activate=False,
+        )
+        ModelVersion.objects.filter(pk=shadow.pk).update(is_shadow=True)
 
     active_rules = None
     if args.active_rules is not None:
@@ -235,6 +253,7 @@ def main() -> int:
                 "cores": os.cpu_count(),
                 "web_workers": args.web_workers,
                 "celery_workers": args.workers,
+                "shadow": args.shadow,
                 "clients": args.clients,
                 "batch": args.batch,
                 "history_rows": seeded,

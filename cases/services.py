@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
-from alerts.models import Alert, Customer, Transaction
+from alerts.labels import labels_record
+from alerts.models import Alert, Customer, Label, Transaction
 from alerts.services import merchant_label_record
 from audit.services import audit_record
 from cases.calendar import sla_deadline
@@ -161,6 +162,17 @@ def _labels_apply(*, case: Case, actor: User, is_fraud: bool, now: datetime) -> 
     )
     ids = [tx.pk for tx in transactions]
     Transaction.objects.filter(pk__in=ids).update(is_fraud=is_fraud, labelled_at=now, label_source=source)
+    # The model lifecycle's lineage (alerts.labels): what training reads, known from this decision on.
+    labels_record(
+        transaction_ids=ids,
+        is_fraud=is_fraud,
+        source=Label.Source.CASE_DECISION,
+        reason=case.decision_reason,
+        author=actor,
+        known_at=now,
+        case_id=case.pk,
+        update_current=False,
+    )
     return ids
 
 

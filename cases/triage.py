@@ -25,7 +25,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alerts.models import Alert
+from alerts.labels import labels_record
+from alerts.models import Alert, Label
 from alerts.push import alert_rows_push_on_commit
 from audit.services import AuditEntry, audit_record_many
 from cases.qa import qa_sample_dismissed
@@ -216,6 +217,7 @@ def alert_dismiss(*, alert_id: int, actor: User, reason_code: str, reason_text: 
 
     def cascade(parent: Alert) -> list[AuditEntry]:
         entries = []
+        labelled = [parent.transaction_id]
         for child in _attached_children(parent):
             before = _snapshot(child)
             if Alert.objects.filter(pk=child.pk, status=Alert.Status.ATTACHED).update(
@@ -224,6 +226,7 @@ def alert_dismiss(*, alert_id: int, actor: User, reason_code: str, reason_text: 
                 decided_at=now,
                 decision_reason=f"dismissed with alert #{parent.pk}: {reason}",
             ):
+                labelled.append(child.transaction_id)
                 entries.append(
                     _entry(
                         child,
@@ -234,6 +237,16 @@ def alert_dismiss(*, alert_id: int, actor: User, reason_code: str, reason_text: 
                         context={"with_parent": parent.pk},
                     )
                 )
+        # A false positive is a "not fraud" label, traced to this decision (QA may overturn it).
+        labels_record(
+            transaction_ids=labelled,
+            is_fraud=False,
+            source=Label.Source.DISMISSAL,
+            reason=reason,
+            author=actor,
+            known_at=now,
+            alert_id=parent.pk,
+        )
         qa_sample_dismissed(alert=parent)
         return entries
 

@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "cases": user.has_perm("cases.view_case"),
             "refunds": user.has_perm("cases.view_refundrequest"),
             "ops": user.has_perm("cases.view_case"),
+            "models": user.has_perm("alerts.view_modelversion"),
             "audit": user.has_perm("audit.view_auditevent"),
             "detection": user.has_perm("detection.view_detection"),
             "qa": user.has_perm("cases.review_qa"),

@@ -17,6 +17,7 @@ ADMINISTRATOR = "administrator"
 INGEST_SERVICE = "ingest_service"
 # Core banking's customer master: the only principal that binds accounts to customers.
 CUSTOMER_MASTER_SERVICE = "customer_master_service"
+LABEL_FEED = "label_feed"
 
 _EMPLOYEE = {"smishing.add_submission"}
 _ANALYST = _EMPLOYEE | {
@@ -33,6 +34,7 @@ _ANALYST = _EMPLOYEE | {
     "smishing.view_campaign",
     "detection.snooze_rule",
     "detection.promote_indicator",
+    "alerts.view_modelversion",
 }
 # Detection (rules, lists, thresholds): seniors draft and approve (never their own change).
 _DETECTION_AUTHOR = {"detection.view_detection", "detection.author_detection", "detection.approve_detection"}
@@ -51,6 +53,7 @@ _COMPLIANCE = {
     "audit.view_auditevent",
     "audit.export_auditevent",
     "detection.view_detection",
+    "alerts.view_modelversion",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
@@ -59,7 +62,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     SENIOR_ANALYST: _SENIOR,
     COMPLIANCE_REVIEWER: _COMPLIANCE,
     # Lifting a login lockout (audited): administrators only.
-    ADMINISTRATOR: _SENIOR | _COMPLIANCE | {"axes.view_accessattempt", "axes.delete_accessattempt"},
+    ADMINISTRATOR: _SENIOR
+    | _COMPLIANCE
+    | {"axes.view_accessattempt", "axes.delete_accessattempt", "alerts.record_label"},
     INGEST_SERVICE: {"alerts.add_transaction", "smishing.add_submission"},
     CUSTOMER_MASTER_SERVICE: {
         "alerts.add_account",
@@ -67,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "alerts.add_customer",
         "alerts.change_customer",
     },
+    # Chargebacks and late fraud reports: labels are ground truth for training, so not the ingest client's.
+    LABEL_FEED: {"alerts.record_label"},
 }
 
 ROLE_LABELS = {
@@ -77,6 +84,7 @@ ROLE_LABELS = {
     ADMINISTRATOR: "Administrator",
     INGEST_SERVICE: "Ingest service client",
     CUSTOMER_MASTER_SERVICE: "Customer master service client",
+    LABEL_FEED: "Label feed client (chargebacks)",
 }
 
 

@@ -363,6 +363,28 @@ FDS_FEED_CATCHUP_SECONDS = env_float("FDS_FEED_CATCHUP_SECONDS", 5.0, low=0.5, h
 # Fraud labels reach the system late (a victim calls days later); merchant risk only looks at labels
 # of transactions older than this, in training and in serving alike.
 FDS_LABEL_DELAY_DAYS = env_int("FDS_LABEL_DELAY_DAYS", 7, minimum=0)
+# --- FDS model lifecycle (alerts.lifecycle, alerts.drift)
+# Operations' alert budget: precision "at the budget" is measured on this many alerts a day.
+FDS_ALERT_BUDGET_PER_DAY = env_int("FDS_ALERT_BUDGET_PER_DAY", 50, minimum=1)
+# Retraining trains on this many days of labelled transactions; the last FDS_RETRAIN_EVAL_DAYS of them
+# are held out, and champion and challenger are both judged on them.
+FDS_RETRAIN_WINDOW_DAYS = env_int("FDS_RETRAIN_WINDOW_DAYS", 90, minimum=7)
+FDS_RETRAIN_EVAL_DAYS = env_int("FDS_RETRAIN_EVAL_DAYS", 7, minimum=1)
+# Scheduled retraining every N hours (0: off; the test plugin turns it off).
+FDS_RETRAIN_EVERY_HOURS = env_int("FDS_RETRAIN_EVERY_HOURS", 168, minimum=0)
+# A challenger may be promoted only if no agreed metric is lower than the champion's by more than this.
+FDS_PROMOTION_TOLERANCE = env_float("FDS_PROMOTION_TOLERANCE", 0.0, low=0.0, high=0.1)
+FDS_SHADOW_SCORING = env_bool("FDS_SHADOW_SCORING", True)
+FDS_DRIFT_PSI_ALERT = env_float("FDS_DRIFT_PSI_ALERT", 0.25, low=0.01, high=10.0)
+FDS_DRIFT_WINDOW_HOURS = env_int("FDS_DRIFT_WINDOW_HOURS", 24, minimum=1)
+# Traffic that must never train a model: external ids starting with one of these.
+FDS_TEST_TRAFFIC_PREFIXES = tuple(env_list("FDS_TEST_TRAFFIC_PREFIXES", ["TEST-", "test-"]))
+CELERY_BEAT_SCHEDULE["alerts-drift-compute"] = {"task": "alerts.tasks.drift_compute_task", "schedule": 3600.0}
+if FDS_RETRAIN_EVERY_HOURS:
+    CELERY_BEAT_SCHEDULE["alerts-retrain-scheduled"] = {
+        "task": "alerts.tasks.retraining_scheduled_task",
+        "schedule": 3600.0,  # checks hourly; starts a run once FDS_RETRAIN_EVERY_HOURS have passed
+    }
 FDS_REASON_LANGUAGE = env_str("FDS_REASON_LANGUAGE", "ko")
 if FDS_REASON_LANGUAGE not in {"ko", "en"}:
     raise ImproperlyConfigured("FDS_REASON_LANGUAGE must be ko or en")

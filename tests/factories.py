@@ -272,3 +272,34 @@ def history_fold(prefix: str, *, customer: str, days: int, amount: int, start: d
     ]
     result = transactions_ingest(rows=rows, source="tests", historical=True, enqueue=False)
     transactions_score(transaction_ids=result.created_ids)
+
+
+def labelled_history_ingest(
+    *, customers: int = 120, days: int = 28, seed: int = 3, prefix: str = "", simulator: Any = None
+) -> list[int]:
+    """Simulated bank history with its fraud labels, imported as a bulk file import would (labels
+    recorded as "import" labels with lineage) and folded into the behaviour state. Returns the ids."""
+    from alerts.schemas import TransactionIn
+    from alerts.services import transactions_ingest, transactions_score
+    from alerts.simulator import Simulator
+
+    simulator = simulator or Simulator(
+        seed, customers=customers, merchants=max(40, customers // 3), as_of=datetime(2026, 1, 1).date()
+    )
+    rows = []
+    for row in simulator.history(datetime(2026, 9, 1, tzinfo=KST), days):
+        if prefix:
+            row["external_id"] = prefix + row["external_id"]
+        rows.append(TransactionIn.model_validate(row))
+    ids: list[int] = []
+    for start in range(0, len(rows), 5000):
+        result = transactions_ingest(
+            rows=rows[start : start + 5000],
+            source="history.csv",
+            historical=True,
+            enqueue=False,
+            accept_labels=True,
+        )
+        transactions_score(transaction_ids=result.created_ids)
+        ids.extend(result.created_ids)
+    return ids

@@ -14,6 +14,7 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("FDS_SECURE_COOKIES", "false")
 os.environ.setdefault("FDS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("FDS_TEST_FAST_PASSWORD_HASHER", "true")
+os.environ.setdefault("FDS_RETRAIN_EVERY_HOURS", "0")  # scheduled retraining stays off in tests
 # Each test process keys its cache entries and channel groups apart, so runs sharing one Redis (CI's,
 # or parallel workers) never see each other's rate-limit counters or broadcasts.
 os.environ.setdefault("FDS_CACHE_PREFIX", f"fdstest{os.getpid()}")

@@ -48,7 +48,8 @@ COMPLIANCE = roles.COMPLIANCE_REVIEWER
 ADMINISTRATOR = roles.ADMINISTRATOR
 SERVICE = roles.INGEST_SERVICE  # API only: a service client with a bearer token
 MASTER = roles.CUSTOMER_MASTER_SERVICE  # API only: core banking's customer master
-SERVICES = (SERVICE, MASTER)
+LABEL_FEED = roles.LABEL_FEED  # API only: the chargeback / late-label feed, with a bearer token
+SERVICES = (SERVICE, MASTER, LABEL_FEED)
 
 STAFF_ROLES = (EMPLOYEE, ANALYST, SENIOR, COMPLIANCE, ADMINISTRATOR)
 ROLES = (ANONYMOUS, *STAFF_ROLES)
@@ -324,6 +325,19 @@ class Objects:
             ),
         )
 
+    def model_version(self) -> Any:
+        from alerts.models import ModelVersion
+
+        return self._once(
+            "model_version",
+            lambda: ModelVersion.objects.create(name=f"matrix-model-{next(_serial)}", artifact=b"x"),
+        )
+
+    def retraining(self) -> Any:
+        from alerts.models import Retraining
+
+        return self._once("retraining", lambda: Retraining.objects.create(started_by=self.owner))
+
     def retrain_job(self) -> Any:
         from smishing.models import RetrainJob
 
@@ -383,6 +397,16 @@ PAGES: dict[str, Access | list[Access]] = {
     "alerts:transactions": Access(READERS),
     # The customer page: fraud staff and compliance; employees never see customers.
     "customers:detail": Access(READERS, kwargs=_pk("customer_id", Objects.customer)),
+    # FDS model lifecycle
+    "alerts:models": Access(READERS),
+    "alerts:model_detail": Access(READERS, kwargs=_pk("pk", Objects.model_version)),
+    "alerts:drift": Access(READERS),
+    "alerts:model_rollback": Access(APPROVERS, method="POST"),
+    "alerts:retraining_start": Access(APPROVERS, method="POST"),
+    "alerts:retraining": Access(READERS, kwargs=_pk("pk", Objects.retraining)),
+    "alerts:retraining_status": Access(READERS, kwargs=_pk("pk", Objects.retraining)),
+    "alerts:retraining_promote": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.retraining)),
+    "alerts:retraining_discard": Access(APPROVERS, method="POST", kwargs=_pk("pk", Objects.retraining)),
     # Triage (in the cases app)
     "cases:alert_triage": Access(WORKERS, method="POST", kwargs=_pk("alert_id", Objects.alert)),
     "cases:alerts_bulk": Access(WORKERS, method="POST"),
@@ -495,6 +519,19 @@ API_OPERATIONS: dict[str, Access | list[Access]] = {
     ),
     "alerts_api_transaction_status": Access(
         READERS | INGEST, kwargs=lambda objects, _caller: {"external_id": objects.transaction().external_id}
+    ),
+    "alerts_api_labels_post": Access(
+        frozenset({LABEL_FEED, ADMINISTRATOR}),
+        method="POST",
+        body=lambda objects: {
+            "labels": [
+                {
+                    "transaction_id": objects.transaction().external_id,
+                    "is_fraud": True,
+                    "reference": f"CB-{next(_serial)}",
+                }
+            ]
+        },
     ),
     "alerts_api_alert_list": Access(READERS),
     "alerts_api_alert_get": Access(READERS, kwargs=_pk("alert_id", Objects.alert)),

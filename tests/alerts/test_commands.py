@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from alerts.models import ModelVersion, Transaction
+from alerts.models import Label, ModelVersion, Transaction
 from alerts.services import transactions_score
 
 HANDBOOK = settings.FDS_SHARED_DIR / "data" / "handbook" / "transactions.parquet"
@@ -101,20 +101,41 @@ def test_a_wrong_mapping_is_explained(tmp_path, args, message):
         call_command("import_transactions", str(path), *args)
 
 
-def test_train_fds_trains_from_the_database_and_activates_the_model(django_capture_on_commit_callbacks):
+def test_train_fds_stores_a_model_that_only_the_audited_bootstrap_makes_live(
+    django_capture_on_commit_callbacks,
+):
+    from audit.models import AuditEvent
+
     import_handbook(20000, stdout=StringIO())
     out = StringIO()
     call_command("train_fds", "--rounds", "30", "--name", "fds-test", stdout=out, stderr=StringIO())
     report = json.loads(out.getvalue())
-    assert report["model"] == "fds-test" and report["active"] is True
+    assert report["model"] == "fds-test" and report["active"] is False
     assert report["train_rows"] + report["valid_rows"] == 20000
     assert 0.5 < report["auc"] <= 1.0
+    assert not ModelVersion.objects.filter(is_active=True).exists()
+    # Imported labels keep their lineage: one import label per labelled row, naming the file.
+    assert (
+        Label.objects.filter(source=Label.Source.IMPORT, author_name__contains="transactions.parquet").count()
+        == 20000
+    )
+
+    call_command("fds_model_bootstrap", stdout=StringIO())
     assert ModelVersion.objects.get(is_active=True).name == "fds-test"
+    assert (
+        AuditEvent.objects.filter(action="alerts.model.bootstrapped", model_version="fds-test").count() == 1
+    )
     # The new model scores live transactions right away.
     tx = Transaction.objects.order_by("-occurred_at").first()
     assert tx is not None
     Transaction.objects.filter(pk=tx.pk).update(status=Transaction.Status.RECEIVED)
     assert transactions_score(transaction_ids=[tx.pk]).scored == 1
+
+    # Once a model is live, a second bootstrap is refused: later models go live only by promotion.
+    call_command("train_fds", "--rounds", "10", "--name", "fds-later", stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match="promoted through retraining"):
+        call_command("fds_model_bootstrap", "--model", "fds-later", stdout=StringIO())
+    assert ModelVersion.objects.get(is_active=True).name == "fds-test"
 
 
 def test_train_fds_refuses_too_few_labels():

@@ -49,6 +49,18 @@ class Command(BaseCommand):
             "validation folds (ignores --train-start)",
         )
         parser.add_argument(
+            "--retraining-loop",
+            action="store_true",
+            help="the product's weekly champion/challenger retraining on the four prequential test "
+            "weeks, printed per fold next to a static model",
+        )
+        parser.add_argument("--train-weeks", type=int, default=12, help="weeks a challenger trains on (loop)")
+        parser.add_argument(
+            "--cache-dir",
+            default=None,
+            help="keep the replayed features here (e.g. var/bench-cache) so that later runs skip the replay",
+        )
+        parser.add_argument(
             "--history-days",
             type=int,
             default=None,
@@ -83,7 +95,19 @@ class Command(BaseCommand):
         try:
             progress(f"loading {path}")
             frame = handbook_evaluation.handbook_load(path)
-            if options["prequential"]:
+            cache = Path(options["cache_dir"]) if options["cache_dir"] else None
+            if cache is not None and not cache.is_absolute():
+                cache = Path(settings.BASE_DIR) / cache
+            if options["retraining_loop"]:
+                result = handbook_evaluation.benchmark_retraining_loop(
+                    frame,
+                    train_weeks=options["train_weeks"],
+                    delay_days=options["delay_days"],
+                    seed=options["seed"],
+                    cache_dir=cache,
+                    progress=progress,
+                )
+            elif options["prequential"]:
                 result = handbook_evaluation.benchmark_prequential(
                     frame,
                     train_days=options["train_days"],
@@ -109,7 +133,12 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             json.dumps(
-                {"protocol": "prequential" if options["prequential"] else "single_split", **result},
+                {
+                    "protocol": "retraining_loop"
+                    if options["retraining_loop"]
+                    else ("prequential" if options["prequential"] else "single_split"),
+                    **result,
+                },
                 ensure_ascii=False,
             )
         )

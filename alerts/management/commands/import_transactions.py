@@ -100,6 +100,7 @@ class Command(BaseCommand):
                 source=f"file:{path.name}",
                 historical=not score,
                 enqueue=False,
+                accept_labels=True,  # labelled history from a file: recorded as import labels
             )
             created += len(result.created)
             duplicates += len(result.duplicates)

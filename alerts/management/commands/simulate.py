@@ -292,7 +292,7 @@ class Command(BaseCommand):
         def flush() -> None:
             # Stored as history: folded into behaviour state in time order, never scored or alerted.
             result = transactions_ingest(
-                rows=chunk, source=f"simulator:seed{seed}", historical=True, enqueue=False
+                rows=chunk, source=f"simulator:seed{seed}", historical=True, enqueue=False, accept_labels=True
             )
             totals.created += len(result.created)
             totals.duplicates += len(result.duplicates)

@@ -21,7 +21,11 @@ from alerts.training import model_fit, stream_from_db, stream_from_rows
 
 
 class Command(BaseCommand):
-    help = "Train an FDS model from labelled transactions (the database, or --data FILE), store it, print metrics."
+    help = (
+        "Train an FDS model from labelled transactions (the database, or --data FILE), store it as a "
+        "version that is not live, print metrics. It goes live only by promotion after a retraining "
+        "run, or for a first installation by `fds_model_bootstrap`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--data", type=Path, help="CSV/Parquet file instead of the database")
@@ -30,9 +34,6 @@ class Command(BaseCommand):
         parser.add_argument("--amount-scale", type=float, default=1.0)
         parser.add_argument("--rounds", type=int, default=None, help="boosting rounds")
         parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument(
-            "--no-activate", action="store_true", help="store without making it the scoring model"
-        )
         parser.add_argument("--name", default=None, help="version name (default fds-<timestamp>)")
 
     def handle(
@@ -44,7 +45,6 @@ class Command(BaseCommand):
         amount_scale: float,
         rounds: int | None,
         seed: int,
-        no_activate: bool,
         name: str | None,
         **options,
     ) -> None:
@@ -84,7 +84,8 @@ class Command(BaseCommand):
             metrics=outcome.metrics,
             training_data={**outcome.training_data, **source},
             created_by="system:train_fds",
-            activate=not no_activate,
+            activate=False,
+            importance=outcome.importance,
         )
         outcome.metrics["seconds"] = round(time.monotonic() - started, 1)
-        self.stdout.write(json.dumps({"model": version.name, "active": not no_activate, **outcome.metrics}))
+        self.stdout.write(json.dumps({"model": version.name, "active": False, **outcome.metrics}))

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from access.services import api_token_create
 from alerts.customer_master import MasterCustomerIn, customer_master_import
 from alerts.features import KST
+from alerts.lifecycle import model_bootstrap
 from alerts.model_versions import model_version_store
 from alerts.models import ModelVersion, Transaction
 from alerts.schemas import TransactionIn
@@ -101,7 +102,9 @@ class Command(BaseCommand):
 
         def flush() -> None:
             nonlocal total
-            result = transactions_ingest(rows=batch, source="demo-history", historical=True, enqueue=False)
+            result = transactions_ingest(
+                rows=batch, source="demo-history", historical=True, enqueue=False, accept_labels=True
+            )
             transactions_score(transaction_ids=result.created_ids)  # fold into the behaviour state now
             total += len(result.created_ids)
             batch.clear()
@@ -119,13 +122,16 @@ class Command(BaseCommand):
         outcome = model_fit(
             stream_from_db(), label_delay_days=settings.FDS_LABEL_DELAY_DAYS, progress=self.stderr.write
         )
-        model_version_store(
+        version = model_version_store(
             model=outcome.model,
             metrics=outcome.metrics,
             training_data={**outcome.training_data, "database": True},
             created_by="system:demo_setup",
-            activate=True,
+            activate=False,
+            importance=outcome.importance,
         )
+        # The explicit, audited first step (alerts.model.bootstrapped); later models are promoted.
+        model_bootstrap(version=version, system_actor="system:demo_setup", reason="the demo's first model")
         self.stderr.write(f"  {outcome.metrics}")
 
     def _seed_case(self) -> None:
@@ -137,7 +143,9 @@ class Command(BaseCommand):
                 {"external_id": rows[0].customer_id, "accounts": [{"external_id": card, "kind": "card"}]}
             )
             customer_master_import(records=[master], source="system:demo_setup")
-        history = transactions_ingest(rows=rows[:-1], source="demo-seed-case", historical=True, enqueue=False)
+        history = transactions_ingest(
+            rows=rows[:-1], source="demo-seed-case", historical=True, enqueue=False, accept_labels=True
+        )
         transactions_score(transaction_ids=history.created_ids)
         payment = transactions_ingest(rows=rows[-1:], source="demo-seed-case", enqueue=False)
         if payment.created_ids:
