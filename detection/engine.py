@@ -11,7 +11,6 @@ evaluates the condition on typed probe values: an operator applied to the wrong 
 from __future__ import annotations
 
 import math
-import re
 import string
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +20,7 @@ from typing import Any
 import cel
 
 from alerts.features import FEATURE_NAMES
+from untrusted.text import MAX_TEXT_CHARS, compile_pattern, fold_digits
 
 DOUBLE, INT, STRING = "double", "int", "string"
 
@@ -78,8 +78,10 @@ OPERATORS = frozenset(
         "@not_strictly_false",
     }
 )
-_POSITION = re.compile(r"<input>:(\d+):(\d+):")
-_FORMAT_SPEC = re.compile(r"^,?(\.\d)?[fd%]?$")
+_POSITION = compile_pattern("engine.position", r"<input>:(\d+):(\d+):")
+# `re.match` with "$" accepted a trailing newline too; kept as it was.
+_FORMAT_SPEC = compile_pattern("engine.format_spec", r",?(?:\.\d)?[fd%]?\n?")
+_FORMAT_SPEC_MAX = 6
 MAX_CONDITION = 2000
 
 
@@ -106,12 +108,26 @@ class RuleInvalid(ValueError):
         self.errors = list(errors)
 
 
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 def _position_of(name: str, source: str) -> tuple[int, int]:
-    match = re.search(rf"(?<![\w.'\"]){re.escape(name)}\b", source)
-    if match is None:
+    """Line and column of the first `name` not preceded by a word character, a dot or a quote and
+    ending at a word boundary; (1, 1) when there is none."""
+    start = source.find(name)
+    while start >= 0:
+        end = start + len(name)
+        before_ok = start == 0 or not (_is_word(source[start - 1]) or source[start - 1] in ".'\"")
+        word_before_end = end > 0 and _is_word(source[end - 1])
+        word_at_end = end < len(source) and _is_word(source[end])
+        if before_ok and word_before_end != word_at_end:
+            break
+        start = source.find(name, start + 1)
+    if start < 0:
         return 1, 1
-    before = source[: match.start()]
-    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+    before = source[:start]
+    return before.count("\n") + 1, start - (before.rfind("\n") + 1) + 1
 
 
 def _probe_values(variant: int) -> dict[str, Any]:
@@ -132,8 +148,8 @@ def condition_validate(condition: str, *, lists: Mapping[str, str]) -> list[Rule
         program = cel.compile(condition)
     except ValueError as exc:
         text = str(exc)
-        match = _POSITION.search(text)
-        line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        match = _POSITION.search(fold_digits(text[:MAX_TEXT_CHARS]))
+        line, column = (int(match.group(1) or 1), int(match.group(2) or 1)) if match else (1, 1)
         detail = text.split("Syntax error:", 1)[-1].split("\n", 1)[0].strip()
         return [RuleError("condition", f"syntax error: {detail}", line, column)]
     errors = []
@@ -194,7 +210,7 @@ def reason_validate(text: str, *, field_name: str) -> list[RuleError]:
             errors.append(
                 RuleError(field_name, f"unknown placeholder '{{{name}}}'", *_position_of(name, text))
             )
-        elif spec and not _FORMAT_SPEC.match(spec):
+        elif spec and not (len(spec) <= _FORMAT_SPEC_MAX and _FORMAT_SPEC.fullmatch(fold_digits(spec))):
             errors.append(RuleError(field_name, f"unsupported format '{spec}' for '{name}'"))
     return errors
 

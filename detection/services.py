@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from detection.models import (
     WatchList,
 )
 from detection.selectors import list_names, threshold_governed, threshold_implied
+from untrusted.text import compile_pattern, fold_digits
 
 MAX_SNOOZE_DAYS = 180
 MAX_UPLOAD_ROWS = 50_000
@@ -113,13 +113,14 @@ class RuleData:
     enabled: bool = True
 
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
+# `re.match` with "^...$" accepted a trailing newline too; kept as it was.
+_CODE = compile_pattern("services.rule_code", r"[a-z][a-z0-9_]{1,59}\n?")
 
 
 def rule_validate(data: RuleData) -> list[RuleError]:
     """Every problem of a rule, each naming its field (and, for the condition, the position)."""
     errors: list[RuleError] = []
-    if not _CODE.match(data.code):
+    if not (len(data.code) <= 61 and _CODE.fullmatch(data.code)):
         errors.append(RuleError("code", _("lower-case letters, digits and _; 2 to 60 characters")))
     if data.effect not in (Effect.ADD, Effect.FLOOR, Effect.SUPPRESS):
         errors.append(RuleError("effect", _("one of add, floor, suppress")))
@@ -305,14 +306,16 @@ def threshold_request(
 # --- Lists ---------------------------------------------------------------------------------------------
 
 
-_IDENT = re.compile(r"^[\w.:-]{1,64}$")
+def _is_identifier(value: str) -> bool:
+    """1 to 64 word characters (str.isalnum or _), dots, colons or dashes (`value` is stripped)."""
+    return 0 < len(value) <= 64 and all(c.isalnum() or c in "_.:-" for c in value)
 
 
 def list_value_normalize(kind: str, raw: str) -> str:
     """The stored form of a list value, or DetectionError saying what is wrong with it."""
     value = raw.strip()
     if kind in (WatchList.Kind.ACCOUNT, WatchList.Kind.PHONE):
-        digits = re.sub(r"[\s\-.()]", "", value)
+        digits = "".join(c for c in value if not (c.isspace() or c in "-.()"))
         if kind == WatchList.Kind.PHONE and digits.startswith("+82"):
             digits = "0" + digits[3:]
         low, high = (6, 20) if kind == WatchList.Kind.ACCOUNT else (8, 12)
@@ -320,10 +323,10 @@ def list_value_normalize(kind: str, raw: str) -> str:
             raise DetectionError(_("'%(v)s' is not a valid %(kind)s") % {"v": raw[:40], "kind": kind})
         return digits
     if kind == WatchList.Kind.COUNTRY:
-        if not re.fullmatch(r"[A-Za-z]{2}", value):
+        if not (len(value) == 2 and value.isascii() and value.isalpha()):
             raise DetectionError(_("'%(v)s' is not a two-letter country code") % {"v": raw[:40]})
         return value.upper()
-    if not _IDENT.match(value):
+    if not _is_identifier(value):
         raise DetectionError(_("'%(v)s' is not a valid identifier") % {"v": raw[:40]})
     return value
 
@@ -461,10 +464,13 @@ def list_upload_request(*, user: User, list_id: int, content: bytes, reason: str
     return list_change_request(user=user, list_id=list_id, add=entries, reason=reason)
 
 
+_DATE = compile_pattern("services.expiry_date", r"\d{4}-\d{2}-\d{2}")
+
+
 def _parse_expiry(raw: str) -> datetime | None:
     moment = parse_datetime(raw)
     if moment is None:
-        day = parse_date(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
+        day = parse_date(raw) if len(raw) == 10 and _DATE.fullmatch(fold_digits(raw)) else None
         if day is None:
             return None
         moment = datetime(day.year, day.month, day.day)

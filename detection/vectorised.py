@@ -11,7 +11,6 @@ condition ends in an error does not fire — as in scoring. tests/detection chec
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,13 +18,19 @@ from typing import Any
 import numpy as np
 
 from detection.engine import FIELDS, LIST_FUNCTION, STRING
+from untrusted.text import MAX_TEXT_CHARS, compile_pattern, fold_digits
 
-_TOKEN = re.compile(
-    r"\s*(?:(?P<num>\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)(?![\w.])"
+# One token, after the whitespace before it (skipped with str.isspace, as Python's \s). A number must
+# not run into a word character or a dot; a name continues with word characters: both are checked
+# with str methods (Python's \w), as RE2 has no look-ahead and its Unicode tables differ slightly.
+_TOKEN = compile_pattern(
+    "vectorised.token",
+    r"(?P<num>\d+\.\d*(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\d+)"
     r"|(?P<str>'[^'\\\n]*'|\"[^\"\\\n]*\")"
-    r"|(?P<name>[A-Za-z_]\w*)"
-    r"|(?P<op>&&|\|\||==|!=|<=|>=|[<>!+\-*(),]))"
+    r"|(?P<name>[A-Za-z_])"
+    r"|(?P<op>&&|\|\||==|!=|<=|>=|[<>!+\-*(),])",
 )
+_KINDS = ("num", "str", "name", "op")
 NUM, STR, BOOL, NULL = "num", "str", "bool", "null"
 
 
@@ -45,17 +50,32 @@ Columns = Mapping[str, Any]
 Node = Callable[[Columns, Callable[[str, Any], Any], int], Value]
 
 
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 def _tokens(source: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
     source = source.rstrip()
-    while pos < len(source):
-        match = _TOKEN.match(source, pos)
-        if match is None or match.end() == pos:
-            raise Unsupported(source[pos:])
-        pos = match.end()
-        kind = match.lastgroup
-        assert kind is not None
-        out.append((kind, match.group(kind)))
+    if len(source) > MAX_TEXT_CHARS:
+        raise Unsupported("condition too long to vectorise")
+    folded = fold_digits(source)  # \d is ASCII in RE2; one character for one, so offsets hold
+    out, pos, n = [], 0, len(source)
+    while pos < n:
+        start = pos
+        while pos < n and source[pos].isspace():
+            pos += 1
+        match = _TOKEN.search(folded, pos) if pos < n else None
+        if match is None or match.start() != pos:
+            raise Unsupported(source[start:])
+        kind = next(k for k in _KINDS if match.group(k) is not None)
+        end = match.end()
+        if kind == "num" and end < n and (_is_word(source[end]) or source[end] == "."):
+            raise Unsupported(source[start:])
+        if kind == "name":
+            while end < n and _is_word(source[end]):
+                end += 1
+        out.append((kind, source[pos:end]))
+        pos = end
     return out
 
 

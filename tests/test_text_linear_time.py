@@ -25,6 +25,7 @@ PACKAGES = (
     "alerts",
     "audit",
     "cases",
+    "detection",
     "fdsportal",
     "model_registry",
     "realtime",

@@ -154,8 +154,10 @@ _KO_ALLOWED = (
     "꺼져요",
     "꺼져도",
 )
-_EN_ALLOWED = compile_pattern("abuse.en_allowed", r"shii?t+ake|scunthorpe|penistone|cockburn|hancock|dickens")
-_JAMO_DIGIT_VOWEL = compile_pattern("abuse.jamo_digit_vowel", r"([\u3131-\u314e])[1l|i!]")
+_EN_ALLOWED = compile_pattern(
+    "abuse.english_allowed", r"shii?t+ake|scunthorpe|penistone|cockburn|hancock|dickens"
+)
+_JAMO_THEN_VOWEL_LOOKALIKE = compile_pattern("abuse.jamo_vowel_lookalike", r"([\u3131-\u314e])[1l|i!]")
 _JAMO_ABBREVIATIONS = ("ㅅㅂ", "ㅆㅂ", "ㅂㅅ", "ㅄ", "ㅈㄹ", "ㅗㅗ", "ㅈㄴ", "ㄲㅈ", "ㅁㅊ", "ㅅㅂㄹㅁ")
 # "shiitake" is not an insult: the look-ahead is spelled out as the characters that may follow.
 _EN_WORDS = compile_pattern(
@@ -237,7 +239,7 @@ def is_abusive(text: str) -> bool:
         char if "\u3131" <= char <= "\u318e" else unicodedata.normalize("NFKC", char) for char in text
     ).lower()
     # A digit or Latin letter standing for the vowel ㅣ after a consonant jamo: "ㅆ1발" → "씨발".
-    normalized = _JAMO_DIGIT_VOWEL.sub(lambda m: f"{m.group(1)}ㅣ", normalized)
+    normalized = _JAMO_THEN_VOWEL_LOOKALIKE.sub(lambda m: f"{m.group(1)}ㅣ", normalized)
     composed = _compose_jamo(normalized)
     tokens = _tokens(composed)
     for first, second in zip(tokens, tokens[1:], strict=False):

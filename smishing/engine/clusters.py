@@ -8,16 +8,42 @@ one side. Pure: no Django, no I/O.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import scipy.sparse as sp
 
+from untrusted.text import MAX_TEXT_CHARS, compile_pattern
+
 NEAR_DUPLICATE_JACCARD = 0.5
-_SPACES = re.compile(r"\s+")
 # The strict form drops what a template changes from copy to copy: links, numbers, punctuation, spaces.
-_URLS = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|net|kr|me|gl|ly|io|xyz|top|shop|co)\S*", re.I)
-_NOT_LETTERS = re.compile(r"[\W\d_]+")
+# Python's \b before the bare domain becomes a consumed context character outside the `url` group: a
+# match starts where a word character follows a non-word one (or the text's start). A "." or "-" after a
+# word character never starts the leftmost match (the word before it starts an earlier one), and every
+# match runs to the next space, so the context before the next one is never consumed. Word characters are
+# letters, numbers and _ (Python's \w: no combining marks), spaces are str.isspace.
+_WORD = r"\pL\pN_"
+_NOT_SPACE = r"[^\t\n\x0b\f\r \x1c-\x1f\x85\pZ]"
+_URLS = compile_pattern(
+    "clusters.urls",
+    rf"(?P<url>(?:https?://|www\.){_NOT_SPACE}+)"
+    rf"|(?:^|[^{_WORD}])(?P<bare>[{_WORD}][{_WORD}.-]*\.(?:com|net|kr|me|gl|ly|io|xyz|top|shop|co){_NOT_SPACE}*)",
+    ignore_case=True,
+)
+
+
+def _without_urls(text: str) -> str:
+    pieces: list[str] = []
+    cursor = 0
+    for match in _URLS.finditer(text):
+        start, end = match.span("url" if match.group("url") is not None else "bare")
+        pieces.append(text[cursor:start])
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _letters(text: str) -> str:
+    """`text` without what Python's [\\W\\d_] matches: word characters other than digits and _ stay."""
+    return "".join(c for c in text if c.isalnum() and not c.isdecimal())
 
 
 def _grams(folded: str, prefix: str) -> set[str]:
@@ -28,8 +54,8 @@ def _grams(folded: str, prefix: str) -> set[str]:
 
 def _trigrams(text: str) -> tuple[set[str], set[str]]:
     lower = text.lower()
-    loose = _SPACES.sub(" ", lower).strip()
-    strict = _NOT_LETTERS.sub("", _URLS.sub("", lower))
+    loose = " ".join(lower.split())  # whitespace runs as one space, none at the ends
+    strict = _letters(_without_urls(lower) if len(lower) <= MAX_TEXT_CHARS else lower)
     return _grams(loose, "a"), _grams(strict, "b")
 
 

@@ -12,9 +12,10 @@ notices. These templates are the project's own wording of those shapes; slots ar
 from __future__ import annotations
 
 import random
-import re
 import string
 from collections.abc import Callable
+
+from untrusted.text import Match, compile_pattern, fold_digits
 
 _AD = "{ad_head}"  # "(광고)" with or without a [Web발신] tag, sometimes evasive
 _OPT = "{opt_line}"  # a free opt-out line in one of its real formats
@@ -715,16 +716,20 @@ SLOTS: dict[str, Callable[[random.Random], str]] = {
 # Characters spam senders put inside words.
 _FILLERS = [".", "_", "∨", "♥", "☆", "*", "-", "l", "ㅣ", "^", "ㆍ", "'", "?"]
 _JAMO_SPELLINGS = {"카": "ㅋr", "이": "ㅇ1", "토": "ㅌㅗ", "지": "ㅈl", "가": "ㄱr", "리": "ㄹl"}
-_HANGUL_WORD = re.compile(r"[가-힣]{2,5}")
+_HANGUL_WORD = compile_pattern("corpus_reported.hangul_word", r"[가-힣]{2,5}")
 # Sender tags, the ad marker and the opt-out line stay as they are (the rules read them).
-_PROTECTED = re.compile(r"\[[^\]]{0,12}발신\]|\(광고\)|(?:무료)?\s?(?:수신)?\s?거부\s?(?:무료\s?)?080[\d\-]*")
+_PROTECTED = compile_pattern(
+    "corpus_reported.protected",
+    r"\[[^\]]{0,12}발신\]|\(광고\)|(?:무료)?\s?(?:수신)?\s?거부\s?(?:무료\s?)?080[\d\-]*",
+)
 
 
 def obfuscate(rng: random.Random, text: str, strength: float) -> str:
     """Break up some Hangul words the way spam senders do; `strength` is the share of words touched."""
 
-    def scramble(match: re.Match[str]) -> str:
-        word = match.group(0)
+    def scramble(match: Match) -> str:
+        start, end = match.span()
+        word = match.string[start:end]
         if rng.random() > strength:
             return word
         style = rng.random()
@@ -738,11 +743,11 @@ def obfuscate(rng: random.Random, text: str, strength: float) -> str:
         i = rng.randrange(1, len(word))
         return word[:i] + rng.choice(_FILLERS) + word[i:]
 
-    protected = [m.span() for m in _PROTECTED.finditer(text)]
+    protected = [m.span() for m in _PROTECTED.finditer(fold_digits(text))]
 
-    def guarded(match: re.Match[str]) -> str:
+    def guarded(match: Match) -> str:
         if any(start <= match.start() < end for start, end in protected):
-            return match.group(0)
+            return match.string[match.start() : match.end()]
         return scramble(match)
 
     return _HANGUL_WORD.sub(guarded, text)

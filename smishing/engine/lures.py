@@ -14,11 +14,11 @@ Pure: no Django, no I/O.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from smishing.engine.types import Span
+from untrusted.text import MAX_TEXT_CHARS, Match, SafePattern, compile_pattern, fold_digits
 
 _CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _JUNGSEONG = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
@@ -170,93 +170,192 @@ def fold(message: str) -> Folded:
     return Folded("".join(out), out_origin, fillers, chained, composed, enclosed)
 
 
-def _lexicon(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of `pattern`."""
+    parts, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+# Python's \w (str.isalnum or _): letters, numbers and _, not combining marks.
+_NOT_WORD = r"[^\pL\pN_]"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A lexicon with Python's Unicode word boundaries, which RE2 lacks (its \\b is ASCII only).
+
+    `\\b` only opens or closes an alternative here. Every alternative is preceded by one consumed context
+    character (the text gets a leading space, so there always is one), which must be a non-word character
+    before a `\\b`; a closing `\\b` becomes a consumed non-word character or the end. All alternatives
+    then start one character before their finding, so the leftmost-first order is Python's, and `scan`
+    resumes at the finding's last character, the context of the next. For a whole-text match, a `\\b` at
+    an alternative's edge always holds, so `full` is the pattern without them.
+    """
+
+    scanner: SafePattern
+    full: SafePattern
+    groups: tuple[str, ...]
+
+    def finding(self, match: Match) -> str:
+        return next(group for group in self.groups if match.group(group) is not None)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each finding in `text`, as Python's finditer would give them."""
+        padded = " " + text[: MAX_TEXT_CHARS - 1]
+        found = []
+        for match in self.scanner.scan(padded, self.finding):
+            start, end = match.span(self.finding(match))
+            found.append((start - 1, end - 1))
+        return found
+
+    def fullmatch(self, text: str) -> Match | None:
+        return self.full.fullmatch(text)
+
+
+def _lexicon(name: str, pattern: str) -> Lexicon:
+    runs: list[tuple[str, str, list[str]]] = []  # (before, after, alternatives) with the same context
+    for alternative in _alternatives(pattern):
+        opens, closes = alternative.startswith(r"\b"), alternative.endswith(r"\b")
+        body = alternative.removeprefix(r"\b").removesuffix(r"\b") if opens or closes else alternative
+        if r"\b" in body:
+            raise ValueError(f"\\b inside an alternative is not supported: {alternative!r}")
+        before = _NOT_WORD if opens else "(?s:.)"
+        after = f"(?:{_NOT_WORD}|$)" if closes else ""
+        if runs and runs[-1][:2] == (before, after):
+            runs[-1][2].append(body)
+        else:
+            runs.append((before, after, [body]))
+    groups = tuple(f"g{k}" for k in range(len(runs)))
+    scanner = "|".join(
+        f"{before}(?P<{group}>{'|'.join(bodies)}){after}"
+        for group, (before, after, bodies) in zip(groups, runs, strict=True)
+    )
+    return Lexicon(
+        compile_pattern(f"lures.{name}", scanner, ignore_case=True),
+        compile_pattern(f"lures.{name}.full", pattern.replace(r"\b", ""), ignore_case=True),
+        groups,
+    )
 
 
 # Matched on the folded text. Plain alternations of literals (re2-compatible, linear time).
-LURE_LEXICONS: dict[str, re.Pattern[str]] = {
+LURE_LEXICONS: dict[str, Lexicon] = {
     "gambling": _lexicon(
+        "gambling",
         r"토토|카지노|까지노|바카라|빠카라|슬롯|먹튀|배팅|베팅|홀덤|파워볼|놀이터|환전|환젼|환죤|첫충|매충|입플|페이백|콤프|"
         r"롤링|총판|스포츠\s?분석|라이브\s?카지노|미니\s?게임|가입\s?코드|추천\s?코드|추천인\s?코드|가입\s?첫|"
-        r"돌발\s?이벤트|무한\s?매충|신규\s?가입\s?머니|꽁머니|\bcasino\b|\bslot\b|\bbet\b|\btoto\b"
+        r"돌발\s?이벤트|무한\s?매충|신규\s?가입\s?머니|꽁머니|\bcasino\b|\bslot\b|\bbet\b|\btoto\b",
     ),
-    "bonus_table": _lexicon(r"\d{1,3}\s?[+┼]\s?\d{1,3}\s+\d{1,3}\s?[+┼]\s?\d{1,3}"),
+    "bonus_table": _lexicon("bonus_table", r"\d{1,3}\s?[+┼]\s?\d{1,3}\s+\d{1,3}\s?[+┼]\s?\d{1,3}"),
     "adult": _lexicon(
+        "adult",
         r"셔츠룸|풀살롱|풀싸롱|풀살렁|가라오케|퍼블릭|하이퍼|룸살롱|초이스|미시|돌싱|유부녀|여대생|애인\s?대행|조건\s?만남|"
         r"출장\s?(?:마사지|안마)|오피|립카페|키스방|휴게텔|안마방|성인\s?(?:방송|채팅|사이트|용품)|만남\s?(?:어플|사이트)|"
-        r"섹시|19금|넣어\s?줘|외로운|화끈|야한|속궁합|엔조이|원나잇|\b060\b|06-0\d|060-"
+        r"섹시|19금|넣어\s?줘|외로운|화끈|야한|속궁합|엔조이|원나잇|\b060\b|06-0\d|060-",
     ),
     "money_lure": _lexicon(
+        "money_lure",
         r"단타|상승주|급등주|급등|종목|리딩|수익\s?(?:률|인증|보장|창출)|원금\s?보장|(?:천만원|억|만원)\s?만들기|"
         r"무료\s?체험방|체험방|주식\s?강의|코인|선물\s?(?:거래|옵션)|적중|극비|세력|작전주|매수|매도|"
         r"방영|월\s?\d{1,4}\s?(?:천|억)|부업|재택|일당|당일\s?지급|고수익|수익금|투자\s?(?:정보|상담|전문가)|"
-        r"\bbtc\b|비트코인|거래소|지갑"
+        r"\bbtc\b|비트코인|거래소|지갑",
     ),
     "lottery": _lexicon(
-        r"로또|1등\s?번호|당첨\s?번호|번호\s?(?:분석|추출|조합)|\d{1,2}\s?조합|\d등\s?(?:당첨|번호|이상)|동행\s?복권|연금\s?복권"
+        "lottery",
+        r"로또|1등\s?번호|당첨\s?번호|번호\s?(?:분석|추출|조합)|\d{1,2}\s?조합|\d등\s?(?:당첨|번호|이상)|동행\s?복권|연금\s?복권",
     ),
     "loan_lure": _lexicon(
+        "loan_lure",
         r"대부|월변|일수|당일\s?(?:대출|상품|진행|입금)|비대면\s?대출|대출\s?(?:가능|문의|진행|상담|승인)|자금\s?(?:필요|마련)|"
         r"작업\s?대출|소액\s?결제|정보\s?이용료|현금화|카드깡|상품권\s?매입|무직자|신불자|연체자|저신용|추가\s?대출|"
-        r"채무\s?통합|대환|한도\s?(?:조회|확인)"
+        r"채무\s?통합|대환|한도\s?(?:조회|확인)",
     ),
     "gov_lure": _lexicon(
+        "gov_lure",
         r"대상자|대상으로|승인\s?대상|지원\s?대상|선정\s?(?:되|대상)|미신청|신청하지\s?않|재\s?안내|신청\s?기한|마감\s?전|"
         r"정부\s?지원|정책\s?(?:자금|지원)|민생\s?(?:안정|경제)|생활\s?안정|특례\s?보증|특별\s?지원|긴급\s?(?:생계|생활|금융)|"
-        r"추경|추가\s?경정|소상공인|저소득|취약\s?계층|희망\s?플러스|재정\s?지원|정부\s?(?:특별|예산)"
+        r"추경|추가\s?경정|소상공인|저소득|취약\s?계층|희망\s?플러스|재정\s?지원|정부\s?(?:특별|예산)",
     ),
-    "loan_words": _lexicon(r"대출|자금|보증|한도|금리|융자|지원금"),
+    "loan_words": _lexicon("loan_words", r"대출|자금|보증|한도|금리|융자|지원금"),
     "recruit": _lexicon(
+        "recruit",
         r"채권\s?추심|외근|일당|당일\s?지급|주급|알바|재택|부업|구인|남녀\s?무관|나이\s?무관|초보자\s?(?:환영|가능)|"
-        r"고액\s?알바|계좌\s?(?:구함|임대|대여|삽니다)|통장\s?(?:임대|매입|대여)"
+        r"고액\s?알바|계좌\s?(?:구함|임대|대여|삽니다)|통장\s?(?:임대|매입|대여)",
     ),
     "gift_card": _lexicon(
+        "gift_card",
         r"문화\s?상품권|컬쳐\s?랜드|컬처\s?랜드|해피\s?머니|구글\s?(?:기프트|플레이\s?카드)|기프트\s?카드|기프티콘|"
-        r"상품권|편의점\s?(?:가서|에서)|gift\s?cards?|google\s?play\s?card|itunes"
+        r"상품권|편의점\s?(?:가서|에서)|gift\s?cards?|google\s?play\s?card|itunes",
     ),
-    "pin": _lexicon(r"핀\s?번호|pin\s?번호|\bpin\b|뒷\s?자리|스크래치|바코드\s?번호|카드\s?번호"),
+    "pin": _lexicon("pin", r"핀\s?번호|pin\s?번호|\bpin\b|뒷\s?자리|스크래치|바코드\s?번호|카드\s?번호"),
     "messenger_word": _lexicon(
+        "messenger_word",
         r"카톡|카카오톡|깨톡|까톡|카턱|카똑|깨똑|텔레그램|텔레|텔렘|위챗|오픈\s?채팅|오픈\s?톡|친추|친구\s?추가|선톡|"
-        r"\bid\s?[:：]|아이디|\bline\b|whatsapp|telegram"
+        r"\bid\s?[:：]|아이디|\bline\b|whatsapp|telegram",
     ),
     "pills": _lexicon(
-        r"부전\s?치료|발기|정력|비아그라|시알리스|조루|사정\s?지연|레비트라|다이어트\s?약|프로페시아"
+        "pills", r"부전\s?치료|발기|정력|비아그라|시알리스|조루|사정\s?지연|레비트라|다이어트\s?약|프로페시아"
     ),
-    "fake_docs": _lexicon(r"경력\s?수첩|경력\s?증명|졸업\s?증명|자격증\s?(?:발급|대여)|위조"),
+    "fake_docs": _lexicon("fake_docs", r"경력\s?수첩|경력\s?증명|졸업\s?증명|자격증\s?(?:발급|대여)|위조"),
     "family_person": _lexicon(
-        r"엄마|엉마|아빠|어머니|아버지|아들|딸이|딸래미|누나|언니|오빠|이모|삼촌|여보|자기야|\bmom\b|\bdad\b"
+        "family_person",
+        r"엄마|엉마|아빠|어머니|아버지|아들|딸이|딸래미|누나|언니|오빠|이모|삼촌|여보|자기야|\bmom\b|\bdad\b",
     ),
     "phone_trouble": _lexicon(
+        "phone_trouble",
         r"액정|화면\s?(?:이\s?)?(?:깨|안|나갔)|폰\s?(?:이\s?)?(?:고장|깨|망가|잃어|분실|수리|맡기|맡겼|떨어|떨어뜨|떨거|물에|침수)|"
         r"핸드폰\s?(?:이\s?)?(?:고장|깨|분실|수리|액정|떨어)|휴대폰\s?(?:이\s?)?(?:고장|깨|분실|수리|떨어)|임시\s?폰|"
-        r"인터넷\s?문자|문자\s?어플|pc\s?문자|컴퓨터로\s?문자|새\s?번호|번호\s?바뀌|폰\s?보험|인증\s?(?:을\s?)?못\s?받"
+        r"인터넷\s?문자|문자\s?어플|pc\s?문자|컴퓨터로\s?문자|새\s?번호|번호\s?바뀌|폰\s?보험|인증\s?(?:을\s?)?못\s?받",
     ),
     "family_ask": _lexicon(
+        "family_ask",
         r"답장|문자\s?(?:줘|해\s?줘|주세요|보면)|톡\s?(?:줘|해줘|주세요)|친추|친구\s?추가|신분증|주민증|주민\s?등록증|카드\s?(?:사진|번호|앞뒤)|"
         r"송금|보내\s?줘|보내줄|이체|입금|상품권|결제\s?(?:좀|해)|인증\s?번호|돈\s?(?:좀|이)|빌려|부탁\s?(?:할|하나|좀)|"
-        r"사진\s?(?:찍어|보내)|원격|앱\s?설치|링크\s?눌러"
+        r"사진\s?(?:찍어|보내)|원격|앱\s?설치|링크\s?눌러",
     ),
     "purchase": _lexicon(
+        "purchase",
         r"결제|승인|구매|주문|합계|대금|출금|해외\s?(?:직구|물류|구매)|통관|발급\s?(?:신청|완료|접수)|가입\s?(?:신청|완료|접수)|"
-        r"개통|접수\s?(?:완료|되)|purchase|order|charged|payment"
+        r"개통|접수\s?(?:완료|되)|purchase|order|charged|payment",
     ),
-    "ask_contact": _lexicon(r"문의|고객\s?센터|상담|연락|전화|신고|취소\s?(?:요청|접수|문의)|call|contact"),
+    "ask_contact": _lexicon(
+        "ask_contact", r"문의|고객\s?센터|상담|연락|전화|신고|취소\s?(?:요청|접수|문의)|call|contact"
+    ),
     "otp_notice": _lexicon(
+        "otp_notice",
         r"인증\s?번호|인증\s?코드|승인\s?번호|verification\s?code|\bcode\s?(?:is|:)|passcode|\botp\b|보안\s?코드|유효\s?시간|"
-        r"타인에게\s?(?:절대\s?)?(?:알려|노출)|입력\s?(?:해|하여|하세요)"
+        r"타인에게\s?(?:절대\s?)?(?:알려|노출)|입력\s?(?:해|하여|하세요)",
     ),
     "bank_notice": _lexicon(
-        r"잔액|입금|출금|이체|체크|누적|일시불|할부|승인\s?취소|사용\s?금액|결제\s?예정|청구"
+        "bank_notice", r"잔액|입금|출금|이체|체크|누적|일시불|할부|승인\s?취소|사용\s?금액|결제\s?예정|청구"
     ),
     "warning_notice": _lexicon(
+        "warning_notice",
         r"주의\s?(?:하시기|하세요|바랍니다)|속지\s?마|절대\s?(?:클릭|누르지|설치하지|알려주지)|피싱\s?(?:주의|예방|수법)|"
-        r"보이스\s?피싱|스미싱\s?(?:주의|예방)|사기\s?(?:주의|예방)|출처가\s?불분명|경찰청\s?112|유의\s?사항|예방\s?(?:수칙|요령)"
+        r"보이스\s?피싱|스미싱\s?(?:주의|예방)|사기\s?(?:주의|예방)|출처가\s?불분명|경찰청\s?112|유의\s?사항|예방\s?(?:수칙|요령)",
     ),
     "service_notice": _lexicon(
+        "service_notice",
         r"안내\s?드립니다|알려\s?드립니다|감사합니다|이용해\s?주셔서|개인\s?정보|약관|휴면|분리\s?보관|수신\s?동의|"
         r"예정입니다|완료되었습니다|접수되었습니다|배송\s?(?:예정|완료|출발)|도착\s?예정|납부|고지|명세서|청구서|"
-        r"예약|진료|수업|학부모|교회|성당|동호회|모임|회의|일정"
+        r"예약|진료|수업|학부모|교회|성당|동호회|모임|회의|일정",
     ),
 }
 # Lexicons whose hidden (folded-only) matches are reported as obfuscated banned content.
@@ -386,16 +485,23 @@ LURE_DENSE = (
 )
 
 
+_AMOUNT = compile_pattern("lures.amount", r"\d[\d,]{2,}\s?원|\d[\d,]{3,}")
+# Python's Unicode \b after "com" as a consumed non-word character (only whether it matches is read).
+_LINK_ENDING = compile_pattern("lures.link_ending", rf"\.(?:com|net|kr|me)|com(?:{_NOT_WORD}|$)")
+_LANDLINE = compile_pattern("lures.landline", r"0(?:2|[3-6][1-5])")
+
+
 @dataclass
 class LureResult:
     hits: list[tuple[str, tuple[Span, ...], dict[str, str]]]
     dense: dict[str, float]
 
 
-def _spans(folded: Folded, message: str, pattern: re.Pattern[str]) -> list[Span]:
-    return [
-        folded.span(message, m.start(), m.end()) for m in pattern.finditer(folded.text) if m.end() > m.start()
-    ]
+def _spans(folded: Folded, message: str, lexicon: Lexicon) -> list[Span]:
+    # \d is ASCII in RE2: digits folded one for one, so offsets hold. A folded text can outgrow the
+    # message (NFKC expands some characters); only its first MAX_TEXT_CHARS - 1 characters are read.
+    found = lexicon.spans(fold_digits(folded.text))
+    return [folded.span(message, start, end) for start, end in found if end > start]
 
 
 def lures(
@@ -425,7 +531,7 @@ def lures(
     for name in _BANNED:
         for span in found[name]:
             # Found only once folded: the raw text hides it.
-            if LURE_LEXICONS[name].fullmatch(span.text.lower()) is None:
+            if LURE_LEXICONS[name].fullmatch(fold_digits(span.text.lower())[:MAX_TEXT_CHARS]) is None:
                 hidden.append(span)
     if hidden:
         hit("obfuscated_words", hidden[:2], word=hidden[0].text)
@@ -470,7 +576,7 @@ def lures(
         and not found["otp_notice"]
         and len(message) <= 180
     ):
-        amount = re.search(r"\d[\d,]{2,}\s?원|\d[\d,]{3,}", message)
+        amount = _AMOUNT.search(fold_digits(message))
         if amount:
             hit(
                 "purchase_callback",
@@ -483,7 +589,7 @@ def lures(
         marks = [
             Span.of(message, i, i + 1) for i, c in enumerate(message) if _is_enclosed(c) or _is_fullwidth(c)
         ]
-        if risky_links or re.search(r"\.(?:com|net|kr|me)|com\b", folded.text):
+        if risky_links or _LINK_ENDING.search(fold_digits(folded.text[:MAX_TEXT_CHARS])):
             hit("obfuscated_link", marks[:2])
 
     dense: dict[str, float] = {f"lure_{name}": float(len(spans)) for name, spans in found.items()}
@@ -495,7 +601,7 @@ def lures(
         obf_hidden=float(len(hidden)),
         phone_050=float(sum(1 for _, d in phones if d.startswith("050"))),
         phone_060=float(len(phone_060)),
-        phone_landline=float(sum(1 for _, d in phones if re.match(r"0(?:2|[3-6][1-5])", d) is not None)),
+        phone_landline=float(sum(1 for _, d in phones if _LANDLINE.match(fold_digits(d)) is not None)),
         len_bucket_long=float(len(message) > 300),
     )
     return LureResult(hits, dense)
