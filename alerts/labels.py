@@ -18,9 +18,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alerts.models import Label, Transaction
+from alerts.models import Alert, Label, Transaction
 from audit.services import AuditEntry, audit_record_many
 
+# The QA verdict that a dismissal was wrong (cases.QaReview.Outcome.DISAGREE; a test keeps them equal).
+QA_OVERTURNED = "disagree"
 LATE_SOURCES = (Label.Source.CHARGEBACK, Label.Source.LATE_REPORT)
 
 
@@ -232,8 +234,6 @@ def labels_as_of(*, cutoff: datetime, rows: Sequence[tuple[int, str, tuple[Any, 
     - test traffic (external ids with a configured prefix) and duplicate traffic (a payment already
       seen under another id).
     """
-    from cases.models import QaReview
-
     ids = [r[0] for r in rows]
     excluded: dict[str, int] = {
         "known_after_cutoff": 0,
@@ -248,9 +248,8 @@ def labels_as_of(*, cutoff: datetime, rows: Sequence[tuple[int, str, tuple[Any, 
         if len(examples[reason]) < 20:
             examples[reason].append(tx_id)
 
-    overturned = set(
-        QaReview.objects.filter(outcome=QaReview.Outcome.DISAGREE).values_list("alert_id", flat=True)
-    )
+    # Read through the alert's reverse relation: alerts sits below cases and never imports it.
+    overturned = set(Alert.objects.filter(qa_review__outcome=QA_OVERTURNED).values_list("id", flat=True))
     latest: dict[int, tuple[bool, str]] = {}
     late: set[int] = set()
     for start in range(0, len(ids), 20_000):

@@ -183,3 +183,10 @@ def test_a_cycle_hidden_by_a_lazy_import_is_found():
 def test_relative_and_absolute_imports_are_resolved(source, expected):
     known = {"alerts.push", "alerts.models", "audit.services"}
     assert imports_of(source, module="alerts.services", known=known) == expected
+
+
+def test_the_qa_overturned_value_alerts_reads_is_the_cases_value() -> None:
+    from alerts.labels import QA_OVERTURNED
+    from cases.models import QaReview
+
+    assert QaReview.Outcome.DISAGREE.value == QA_OVERTURNED
