@@ -69,10 +69,17 @@ def test_no_generated_request_gets_a_server_error_or_writes_half(
 
     def check(case: object, call: Callable[[], object]) -> None:
         nonlocal total
-        total += 1
         path = case.operation.path  # type: ignore[attr-defined]
         before = _counts() if path in WRITES else None
-        response = call()
+        try:
+            response = call()
+        except ValueError as error:
+            # The HTTP client itself refuses some generated URLs (a path parameter such as "[" makes
+            # urllib read a bracketed host): nothing reached the server, so there is nothing to judge.
+            if "IPv4 or IPv6" in str(error) or "Invalid URL" in str(error):
+                return
+            raise
+        total += 1
         status = response.status_code  # type: ignore[attr-defined]
         label = f"{case.operation.method.upper()} {path} {status}"  # type: ignore[attr-defined]
         answers[(path, status // 100)] += 1
