@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from django.utils import timezone
@@ -44,19 +45,7 @@ def stream_from_db(*, progress: Callable[[str], None] | None = None) -> Labelled
         .iterator(chunk_size=20_000)
     )
     for when, amount, cid, mid, category, channel, country, born, account, phone, fraud in rows:
-        events.append(
-            fx.TxEvent(
-                ts=fx.local_seconds(when),
-                amount=float(amount),
-                customer_key=str(cid),
-                merchant_key=str(mid) if mid else None,
-                category=category or ("transfer" if account else None),
-                channel=channel,
-                country=country,
-                birth_date=born,
-                beneficiary=account or phone or None,
-            )
-        )
+        events.append(_event(when, amount, cid, mid, category, channel, country, born, account, phone))
         labels.append(fraud)
         if progress and len(events) % 100_000 == 0:
             progress(f"read {len(events):,} transactions")
@@ -235,19 +224,7 @@ def training_set_build(
     ):
         ids.append(tx_id)
         refs.append((tx_id, external_id, (cid, mid, amount, when, account, phone)))
-        events.append(
-            fx.TxEvent(
-                ts=fx.local_seconds(when),
-                amount=float(amount),
-                customer_key=str(cid),
-                merchant_key=str(mid) if mid else None,
-                category=category or ("transfer" if account else None),
-                channel=channel,
-                country=country,
-                birth_date=born,
-                beneficiary=account or phone or None,
-            )
-        )
+        events.append(_event(when, amount, cid, mid, category, channel, country, born, account, phone))
     if progress:
         progress(f"read {len(events):,} transactions up to {cutoff:%Y-%m-%d %H:%M}")
     known = labels_as_of(cutoff=cutoff, rows=refs)
@@ -298,4 +275,30 @@ def training_set_build(
         eval_transaction_ids=[ids[i] for i in eval_pos],
         eval_days=float(eval_days),
         lineage=lineage,
+    )
+
+
+def _event(
+    when: Any,
+    amount: Any,
+    cid: Any,
+    mid: Any,
+    category: Any,
+    channel: Any,
+    country: Any,
+    born: Any,
+    account: Any,
+    phone: Any,
+) -> fx.TxEvent:
+    """One stored transaction's columns as the feature engine's event (training and lineage alike)."""
+    return fx.TxEvent(
+        ts=fx.local_seconds(when),
+        amount=float(amount),
+        customer_key=str(cid),
+        merchant_key=str(mid) if mid else None,
+        category=category or ("transfer" if account else None),
+        channel=channel,
+        country=country,
+        birth_date=born,
+        beneficiary=account or phone or None,
     )
