@@ -3,7 +3,9 @@
   "use strict";
   var table = document.getElementById("my-submissions");
   if (!table || !table.dataset.ws || !window.smishingSocket) { return; }
-  window.smishingSocket(table.dataset.ws, function (data) {
+  // `since`: the page's render time, so a reconnect also brings changes older than the catch-up window.
+  var path = table.dataset.ws + (table.dataset.since ? "?since=" + encodeURIComponent(table.dataset.since) : "");
+  window.smishingSocket(path, function (data) {
     if (data.type !== "submission.state") { return; }
     var row = table.querySelector('tr[data-submission="' + String(Number(data.id)) + '"]');
     if (!row) { return; }
