@@ -87,7 +87,9 @@ def model_train(
     return xgb.train(merged, dtrain, num_boost_round=rounds)
 
 
-def threshold_choose(labels: np.ndarray, scores: np.ndarray, *, low: float = 0.01, high: float = 0.9) -> float:
+def threshold_choose(
+    labels: np.ndarray, scores: np.ndarray, *, low: float = 0.01, high: float = 0.9
+) -> float:
     """The score cut with the best F1 on held-out data, kept within [low, high].
 
     The candidates are a grid over [low, high] and every held-out fraud's own score in it (F1 only

@@ -34,7 +34,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from django.utils import timezone as django_timezone
 
 from alerts.models import Account, Alert
 from alerts.schemas import TransactionIn
@@ -45,7 +44,13 @@ from cases.evidence import case_evidence_add
 from cases.models import Case, CustomerContact, QaReview, RefundRequest
 from cases.qa import qa_review_record
 from cases.refunds import refund_payout_send, refund_request_approve, refund_request_reject
-from cases.services import case_close, case_contact_record, case_decide, case_note_add, case_start_investigation
+from cases.services import (
+    case_close,
+    case_contact_record,
+    case_decide,
+    case_note_add,
+    case_start_investigation,
+)
 from cases.triage import TriageRefused, alert_claim, alert_dismiss, alert_escalate, alert_snooze
 
 HOUR = timedelta(hours=1)
@@ -69,12 +74,12 @@ def replay_clock(moment: datetime) -> Iterator[None]:
         def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
             return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
 
-    original = django_timezone.datetime  # type: ignore[attr-defined]
-    django_timezone.datetime = ReplayedDatetime  # type: ignore[attr-defined]
+    original = timezone.datetime  # type: ignore[attr-defined]
+    timezone.datetime = ReplayedDatetime  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        django_timezone.datetime = original  # type: ignore[attr-defined]
+        timezone.datetime = original  # type: ignore[attr-defined]
 
 
 @dataclass(order=True)
@@ -223,7 +228,9 @@ class WorkingWeek:
             return
         self.plan(claim_at, lambda: alert_claim(alert_id=alert.pk, actor=analyst))
         if fate == "escalate":
-            self.plan(claim_at + self._minutes(10, 90), lambda: self._escalate(alert.pk, analyst, fraud=False))
+            self.plan(
+                claim_at + self._minutes(10, 90), lambda: self._escalate(alert.pk, analyst, fraud=False)
+            )
             return
         code = DISMISS_ROTATION[alert.pk % len(DISMISS_ROTATION)]
         self.plan(
@@ -288,7 +295,9 @@ class WorkingWeek:
             ),
         )
         outcome = (
-            CustomerContact.Outcome.REACHED_CONFIRMED_FRAUD if fraud else CustomerContact.Outcome.REACHED_GENUINE
+            CustomerContact.Outcome.REACHED_CONFIRMED_FRAUD
+            if fraud
+            else CustomerContact.Outcome.REACHED_GENUINE
         )
         summary = "고객 통화: 본인 거래 아님, 카드 분실 신고 접수" if fraud else "고객 통화: 본인 결제 확인"
         contact_at = now + self._minutes(120, 8 * 60)
@@ -307,7 +316,9 @@ class WorkingWeek:
         # Some cases are still being investigated when the demo opens, whatever their age.
         if self.rng.random() < 0.2:
             return
-        self.plan(contact_at + self._minutes(30, 16 * 60), lambda: self._decide(case_id, analyst, fraud=fraud))
+        self.plan(
+            contact_at + self._minutes(30, 16 * 60), lambda: self._decide(case_id, analyst, fraud=fraud)
+        )
 
     def _evidence(self, case_id: int, analyst: User) -> None:
         body = (
@@ -326,7 +337,9 @@ class WorkingWeek:
         case = Case.objects.get(pk=case_id)
         if not fraud:
             case_decide(case_id=case_id, actor=analyst, is_fraud=False, reason="고객 본인 거래로 확인")
-            self.plan(timezone.now() + self._minutes(30, 240), lambda: case_close(case_id=case_id, actor=analyst))
+            self.plan(
+                timezone.now() + self._minutes(30, 240), lambda: case_close(case_id=case_id, actor=analyst)
+            )
             return
         total = sum(a.transaction.amount for a in case.alerts.select_related("transaction"))
         account = (
@@ -398,7 +411,9 @@ class WorkingWeek:
             )
 
 
-def demo_smishing_texts(*, mule_accounts: Sequence[str], mule_phones: Sequence[str], seed: int) -> list[tuple[str, str]]:
+def demo_smishing_texts(
+    *, mule_accounts: Sequence[str], mule_phones: Sequence[str], seed: int
+) -> list[tuple[str, str]]:
     """Reports employees forward in the demo: three campaigns of near-duplicates and a few singles.
 
     Each pair is (text, the label an analyst gives it). Some name the simulator's mule accounts and
@@ -433,9 +448,15 @@ def demo_smishing_texts(*, mule_accounts: Sequence[str], mule_phones: Sequence[s
             )
         )
     texts += [
-        ("[부고] 故 김영수님께서 별세하셨기에 삼가 알려드립니다. 장례식장 안내 http://bit.ly/3xBuGo", "smishing"),
+        (
+            "[부고] 故 김영수님께서 별세하셨기에 삼가 알려드립니다. 장례식장 안내 http://bit.ly/3xBuGo",
+            "smishing",
+        ),
         ("(광고) 한빛마트 주말 특가! 과일 전 품목 20% 할인. 무료수신거부 080-123-4567", "ad"),
-        ("[한빛카드] 김*은님 12/01 14:22 승인 12,500원 일시불 누리몰. 본인 결제가 아니면 1588-0000", "normal"),
+        (
+            "[한빛카드] 김*은님 12/01 14:22 승인 12,500원 일시불 누리몰. 본인 결제가 아니면 1588-0000",
+            "normal",
+        ),
         ("☆고수익 보장☆ 하루 30분 부업으로 월 500만원! 카톡 ID: money77 으로 문의", "spam"),
     ]
     return texts

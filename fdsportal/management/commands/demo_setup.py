@@ -53,7 +53,10 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=1500)
         parser.add_argument("--days", type=int, default=45)
         parser.add_argument(
-            "--live-days", type=int, default=LIVE_DAYS, help="last days of the history replayed as live traffic"
+            "--live-days",
+            type=int,
+            default=LIVE_DAYS,
+            help="last days of the history replayed as live traffic",
         )
         parser.add_argument("--port", default="8000")
         parser.add_argument(
@@ -64,11 +67,20 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, customers: int, days: int, live_days: int, port: str, smishing_per_template: int, **options
+        self,
+        *args,
+        customers: int,
+        days: int,
+        live_days: int,
+        port: str,
+        smishing_per_template: int,
+        **options,
     ) -> None:
         self.smishing_per_template = smishing_per_template
         if customers < 20 or days < 3 or not 1 <= live_days < days:
-            raise CommandError("--customers must be at least 20, --days at least 3, 1 <= --live-days < --days")
+            raise CommandError(
+                "--customers must be at least 20, --days at least 3, 1 <= --live-days < --days"
+            )
         started = time.monotonic()
         self._took()
         roles.roles_sync()
@@ -220,7 +232,10 @@ class Command(BaseCommand):
         call_command(
             "smishing_bootstrap",
             "--per-template",
-            str(self.smishing_per_template), stdout=report, stderr=self.stderr)
+            str(self.smishing_per_template),
+            stdout=report,
+            stderr=self.stderr,
+        )
         held_out = json.loads(report.getvalue()).get("held_out") or {}
         self.stderr.write(
             f"  held-out templates: accuracy {held_out.get('accuracy')}, macro-F1 {held_out.get('macro_f1')}"
