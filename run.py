@@ -8,7 +8,7 @@
     python3 run.py lint    # ruff check, ruff format --check and mypy: what CI runs beside the tests
 
 `demo` options: --setup-only, --customers N (1500), --days N (45), --live-days N (7), --port N
-(8000, or $FDS_PORT). The live feed's pace is $FDS_DEMO_RATE (transactions per second, default
+(8000, or $FDS_PORT), --smishing-per-template N (10; fewer trains the first smishing model faster). The live feed's pace is $FDS_DEMO_RATE (transactions per second, default
 "natural": the simulated customers' own pace) and its alert cadence $FDS_DEMO_ALERT_EVERY (seconds
 between alerts, LOW-HIGH, default 10-30; 0 turns it off).
 
@@ -44,8 +44,10 @@ def ensure_venv(extras: str) -> None:
         sys.exit("fdsportal needs Python 3.11 or newer")
     stamp = VENV / f".installed-{extras or 'base'}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
-        return
+    # The dev install holds everything the base one does.
+    for done in (stamp, *([VENV / ".installed-dev"] if not extras else [])):
+        if done.exists() and done.read_text() == digest and PYTHON.exists():
+            return
     if not PYTHON.exists():
         say("creating .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -75,7 +77,14 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 def demo_options(args: list[str]) -> dict[str, str]:
     """`demo`'s options: --setup-only and --customers/--days/--live-days/--port N."""
-    options = {"setup_only": "", "customers": "1500", "days": "45", "live_days": "7", "port": ""}
+    options = {
+        "setup_only": "",
+        "customers": "1500",
+        "days": "45",
+        "live_days": "7",
+        "port": "",
+        "smishing_per_template": "10",
+    }
     rest = list(args)
     while rest:
         arg = rest.pop(0)
@@ -141,6 +150,8 @@ def demo(args: list[str]) -> int:
             options["days"],
             "--live-days",
             options["live_days"],
+            "--smishing-per-template",
+            options["smishing_per_template"],
         )
         if options["setup_only"]:
             say("demo state ready; `python3 run.py demo` starts the servers, `python3 run.py manage …` runs")

@@ -58,7 +58,9 @@ DISMISS_ROTATION = ("customer_confirmed", "known_pattern", "merchant_trusted", "
 OTHER_DISMISSAL = "고객이 해외 출장 중 본인 결제임을 앱에서 확인"
 # What happens to a large refund (above the four-eyes threshold), in turn: most are paid, some wait
 # for the approver, one in five is rejected. Small refunds are approved by the threshold at once.
-LARGE_REFUND_FATES = ("paid", "waiting", "paid", "rejected", "waiting")
+LARGE_REFUND_FATES = ("waiting", "paid", "rejected", "paid", "waiting")
+# Whether a case investigated is decided or still open to a decision when the demo opens, in turn.
+CASE_FATES = ("decide", "stay", "decide", "decide", "decide")
 
 
 @contextmanager
@@ -128,6 +130,7 @@ class WorkingWeek:
         self._seq = itertools.count()
         self._truth: dict[int, str | None] = {}  # transaction id -> fraud pattern (None: genuine)
         self._large_refunds = itertools.cycle(LARGE_REFUND_FATES)
+        self._case_fates = itertools.cycle(CASE_FATES)
         self._genuine_fates = itertools.cycle(
             ["dismiss"] * 6 + ["snooze"] + ["dismiss"] * 5 + ["escalate"] + ["dismiss"] * 4 + ["leave"]
         )
@@ -314,7 +317,7 @@ class WorkingWeek:
         if fraud:
             self.plan(contact_at + self._minutes(5, 30), lambda: self._evidence(case_id, analyst))
         # Some cases are still being investigated when the demo opens, whatever their age.
-        if self.rng.random() < 0.2:
+        if next(self._case_fates) == "stay":
             return
         self.plan(
             contact_at + self._minutes(30, 16 * 60), lambda: self._decide(case_id, analyst, fraud=fraud)
