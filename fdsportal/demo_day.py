@@ -21,6 +21,7 @@ of each transaction): it stands in for what their calls and investigations would
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import random
@@ -88,7 +89,7 @@ def replay_clock(moment: datetime) -> Iterator[None]:
 class Step:
     at: datetime
     seq: int
-    run: Callable[[], None] = field(compare=False)
+    run: Callable[[], object] = field(compare=False)
 
 
 @dataclass
@@ -137,7 +138,7 @@ class WorkingWeek:
 
     # -- the timeline -------------------------------------------------------------------------------
 
-    def plan(self, at: datetime, run: Callable[[], None]) -> None:
+    def plan(self, at: datetime, run: Callable[[], object]) -> None:
         heapq.heappush(self._steps, Step(at, next(self._seq), run))
 
     def _run_due(self, until: datetime) -> None:
@@ -186,7 +187,7 @@ class WorkingWeek:
         span = (self.now - start).total_seconds()
         for text, label in texts:
             at = start + timedelta(seconds=self.rng.uniform(0.05, 0.9) * span)
-            self.plan(at, lambda text=text, label=label: self._smishing_report(text, label))
+            self.plan(at, functools.partial(self._smishing_report, text, label))
 
     def finish(self) -> None:
         """Run what is left up to now (steps planned by the last batch or the smishing reports)."""

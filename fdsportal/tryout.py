@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -275,9 +277,9 @@ def demo_logins() -> dict[str, str]:
     return logins
 
 
-def guide_for_user(user: object) -> Guide | None:
+def guide_for_user(user: AbstractBaseUser | AnonymousUser) -> Guide | None:
     """The guide of the user's role (the first group that has one)."""
-    names = (
-        set(user.groups.values_list("name", flat=True)) if getattr(user, "is_authenticated", False) else set()
-    )
+    if not user.is_authenticated or not isinstance(user, User):
+        return None
+    names = set(user.groups.values_list("name", flat=True))
     return next((guide for guide in GUIDES if guide.role in names), None)
