@@ -60,6 +60,8 @@ OTHER_DISMISSAL = "고객이 해외 출장 중 본인 결제임을 앱에서 확
 # What happens to a large refund (above the four-eyes threshold), in turn: most are paid, some wait
 # for the approver, one in five is rejected. Small refunds are approved by the threshold at once.
 LARGE_REFUND_FATES = ("waiting", "paid", "rejected", "paid", "waiting")
+# The newest alerts nobody has looked at yet when the demo opens, however quiet the last hours were.
+UNREAD_NEWEST = 3
 # Whether a case investigated is decided or still open to a decision when the demo opens, in turn.
 CASE_FATES = ("decide", "stay", "decide", "decide", "decide")
 
@@ -132,6 +134,7 @@ class WorkingWeek:
         self._truth: dict[int, str | None] = {}  # transaction id -> fraud pattern (None: genuine)
         self._large_refunds = itertools.cycle(LARGE_REFUND_FATES)
         self._case_fates = itertools.cycle(CASE_FATES)
+        self._unread: list[Alert] = []
         self._genuine_fates = itertools.cycle(
             ["dismiss"] * 6 + ["snooze"] + ["dismiss"] * 5 + ["escalate"] + ["dismiss"] * 4 + ["leave"]
         )
@@ -177,7 +180,13 @@ class WorkingWeek:
             self.report.scored_batches += 1
             self.report.alerts += len(result.alert_ids)
             for alert in Alert.objects.filter(pk__in=result.alert_ids).select_related("transaction"):
-                self._plan_alert(alert)
+                # Planned once UNREAD_NEWEST newer alerts exist, not before the replayed hour: the
+                # newest ones stay unread, and the timeline never runs backwards.
+                if alert.status != Alert.Status.NEW:
+                    continue  # attached to an open alert or case: it follows its parent
+                self._unread.append(alert)
+                if len(self._unread) > UNREAD_NEWEST:
+                    self._plan_alert(self._unread.pop(0), not_before=clock)
         self._run_due(self.now)
         self.report.steps_after_now = len(self._steps)
         return self.report
@@ -202,12 +211,12 @@ class WorkingWeek:
     def _minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))
 
-    def _plan_alert(self, alert: Alert) -> None:
+    def _plan_alert(self, alert: Alert, *, not_before: datetime) -> None:
         if alert.status != Alert.Status.NEW:
             return  # attached to an open alert or case: it follows its parent
         created = alert.created_at
         analyst = self._analyst()
-        claim_at = created + self._minutes(5, 120)
+        claim_at = max(created + self._minutes(5, 120), not_before)
         pattern = self._truth.get(alert.transaction_id)
         if pattern is not None:
             self.plan(claim_at, lambda: alert_claim(alert_id=alert.pk, actor=analyst))
