@@ -135,6 +135,7 @@ class WorkingWeek:
         self._large_refunds = itertools.cycle(LARGE_REFUND_FATES)
         self._case_fates = itertools.cycle(CASE_FATES)
         self._unread: list[Alert] = []
+        self._qa_turns = itertools.cycle((False, True))
         self._genuine_fates = itertools.cycle(
             ["dismiss"] * 6 + ["snooze"] + ["dismiss"] * 5 + ["escalate"] + ["dismiss"] * 4 + ["leave"]
         )
@@ -259,7 +260,8 @@ class WorkingWeek:
             reason_text=OTHER_DISMISSAL if code == "other" else "",
         )
         review = QaReview.objects.filter(alert_id=alert_id).first()
-        if review is not None and self.rng.random() < 0.5:
+        # Every other sample is reviewed (a day or two later); the others wait for compliance.
+        if review is not None and next(self._qa_turns):
             self.plan(
                 timezone.now() + self._minutes(12 * 60, 40 * 60),
                 lambda: self._qa_review(review.pk),
