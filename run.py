@@ -2,8 +2,15 @@
 """fdsportal's two entry points; needs only Python 3.11+.
 
     python3 run.py demo    # set up everything and run the live dashboard with demo data
+    python3 run.py demo --setup-only   # prepare the demo state (and var/demo.env) without servers
+    python3 run.py manage COMMAND …    # manage.py with the demo's settings (after a demo set-up)
     python3 run.py test    # set up everything and run the test suite (extra args go to pytest)
     python3 run.py lint    # ruff check, ruff format --check and mypy: what CI runs beside the tests
+
+`demo` options: --setup-only, --customers N (1500), --days N (45), --live-days N (7), --port N
+(8000, or $FDS_PORT), --smishing-per-template N (10; fewer trains the first smishing model faster). The live feed's pace is $FDS_DEMO_RATE (transactions per second, default
+"natural": the simulated customers' own pace) and its alert cadence $FDS_DEMO_ALERT_EVERY (seconds
+between alerts, LOW-HIGH, default 10-30; 0 turns it off).
 
 Both create `.venv` and install the project into it on first use (again only when pyproject.toml
 changes). With DATABASE_URL / REDIS_URL set they use those services; without, the demo runs on a
@@ -37,8 +44,10 @@ def ensure_venv(extras: str) -> None:
         sys.exit("fdsportal needs Python 3.11 or newer")
     stamp = VENV / f".installed-{extras or 'base'}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
-        return
+    # The dev install holds everything the base one does.
+    for done in (stamp, *([VENV / ".installed-dev"] if not extras else [])):
+        if done.exists() and done.read_text() == digest and PYTHON.exists():
+            return
     if not PYTHON.exists():
         say("creating .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -66,7 +75,34 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
 
 
-def demo() -> int:
+def demo_options(args: list[str]) -> dict[str, str]:
+    """`demo`'s options: --setup-only and --customers/--days/--live-days/--port N."""
+    options = {
+        "setup_only": "",
+        "customers": "1500",
+        "days": "45",
+        "live_days": "7",
+        "port": "",
+        "smishing_per_template": "10",
+    }
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--setup-only":
+            options["setup_only"] = "1"
+            continue
+        key = arg.removeprefix("--").replace("-", "_")
+        if not arg.startswith("--") or key not in options or key == "setup_only" or not rest:
+            sys.exit(f"run.py demo: unknown option {arg!r} (see python3 run.py)")
+        value = rest.pop(0)
+        if not value.isdigit():
+            sys.exit(f"run.py demo: {arg} needs a whole number, not {value!r}")
+        options[key] = value
+    return options
+
+
+def demo(args: list[str]) -> int:
+    options = demo_options(args)
     VAR.mkdir(parents=True, exist_ok=True)
     env = base_env()
     # The demo is a local, single-user set-up: a development key and plain-HTTP cookies are fine here.
@@ -91,7 +127,8 @@ def demo() -> int:
             else f"SQLite {VAR / 'fdsportal.sqlite3'}"
         )
     )
-    port = env.get("FDS_PORT", "8000")
+    port = options["port"] or env.get("FDS_PORT", "8000")
+    customers = options["customers"]
     from fdsportal.launcher import ProcessGroup, beat_command, web_command, worker_command
 
     group = ProcessGroup(env=env, cwd=ROOT, logs=VAR / "logs")
@@ -102,7 +139,24 @@ def demo() -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         manage(env, "migrate", "--no-input", "-v", "0")
-        manage(env, "demo_setup", "--port", port)
+        manage(
+            env,
+            "demo_setup",
+            "--port",
+            port,
+            "--customers",
+            customers,
+            "--days",
+            options["days"],
+            "--live-days",
+            options["live_days"],
+            "--smishing-per-template",
+            options["smishing_per_template"],
+        )
+        if options["setup_only"]:
+            say("demo state ready; `python3 run.py demo` starts the servers, `python3 run.py manage …` runs")
+            say("manage.py commands with the demo's settings (var/demo.env)")
+            return 0
         token = (VAR / "demo-ingest-token").read_text().strip()
         group.start("web", web_command(port=int(port)), append=True)
         group.start("worker", worker_command(concurrency=2, name="fds@%h", queues="celery"), append=True)
@@ -127,13 +181,15 @@ def demo() -> int:
                 "--token",
                 token,
                 "--rate",
-                env.get("FDS_DEMO_RATE", "3"),
+                env.get("FDS_DEMO_RATE", "natural"),
+                "--alert-every",
+                env.get("FDS_DEMO_ALERT_EVERY", "10-30"),
                 "--seed",
                 "7",
                 "--customers",
-                "1500",
+                customers,
                 "--merchants",
-                "300",
+                str(max(200, int(customers) // 5)),
             ],
             append=True,
         )
@@ -149,6 +205,9 @@ def demo() -> int:
     except KeyboardInterrupt:
         say("stopping")
         return 0
+    except subprocess.CalledProcessError as exc:
+        say(f"demo set-up failed (exit {exc.returncode}); see the messages above")
+        return 1
     finally:
         # A second Ctrl-C or SIGTERM (a process manager repeating itself) must not cut the clean-up short.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -193,14 +252,25 @@ def lint() -> int:
     return 0
 
 
+def manage_command(args: list[str]) -> int:
+    """manage.py with the demo's settings: manage.py reads var/demo.env (written by the set-up)."""
+    env = base_env()
+    if not (VAR / "demo.env").exists() and not env.get("DJANGO_SECRET_KEY"):
+        say("no demo settings yet: run `python3 run.py demo --setup-only` first")
+        return 2
+    return subprocess.call([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT)
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "lint"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "lint", "manage"}:
         print(__doc__)
         return 2
     command = sys.argv[1]
-    reexec_in_venv("" if command == "demo" else "dev")
+    reexec_in_venv("dev" if command in {"test", "lint"} else "")
     if command == "demo":
-        return demo()
+        return demo(sys.argv[2:])
+    if command == "manage":
+        return manage_command(sys.argv[2:])
     if command == "lint":
         return lint()
     return test(sys.argv[2:])

@@ -26,6 +26,7 @@ import heapq
 import math
 import random
 from bisect import bisect
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -946,30 +947,58 @@ class Simulator:
             row["is_fraud"] = pattern is not None
             yield SimEvent(row, pattern)
 
-    def stream(self, start: datetime, *, rate: float = 20.0) -> Iterator[SimEvent]:
-        """An endless time-ordered stream of about `rate` transactions per second from `start`.
+    def stream(self, start: datetime, *, rate: float | None = 20.0) -> Iterator[SimEvent]:
+        """An endless time-ordered stream from `start`: about `rate` transactions per second, or with
+        `rate=None` at the population's own pace (the rhythms of the history, hour by hour).
 
         Rows carry no `is_fraud` (live traffic is unlabelled); the pattern is the event's second item.
         `occurred_at` advances with simulated time, so a caller that paces by it stays close to the
-        wall clock when `start` is now. Who transacts follows the rhythms of the current hour; the
-        total rate stays constant so a demo shows steady traffic day and night.
+        wall clock when `start` is now. Who transacts follows the rhythms of the current hour; with a
+        fixed rate the total stays constant so a demo shows steady traffic day and night. A fixed rate
+        far above the population's pace makes every customer buy more often than in its history: the
+        model's velocity features then see everyone in a hurry (see `natural_rate`).
         """
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
-        if rate <= 0:
+        if rate is not None and rate <= 0:
             raise ValueError("rate must be positive")
         start_ts = float(start.timestamp())
-        rate = float(rate)
         tag = datetime.fromtimestamp(start_ts, KST).strftime("%Y%m%d%H%M%S")
         rng = random.Random(f"fdsportal-sim:{self.seed}:stream:{start_ts!r}:{rate!r}")
         self.population()
-        genuine_rate = rate * (1.0 - self.fraud_rate)
-        # Ticks short enough that one holds at most a few thousand transactions, dividing the slot.
-        tick = max([d for d in range(1, SLOT + 1) if SLOT % d == 0 and d * rate <= 2_000] or [1])
-        events = self._run(rng, start_ts, None, tick, genuine_rate, genuine_rate * SLOT, True)
+        if rate is None:
+            events = self._run(rng, start_ts, None, 60, None, self._mean_genuine_per_slot(), True)
+        else:
+            rate = float(rate)
+            genuine_rate = rate * (1.0 - self.fraud_rate)
+            # Ticks short enough that one holds at most a few thousand transactions, dividing the slot.
+            tick = max([d for d in range(1, SLOT + 1) if SLOT % d == 0 and d * rate <= 2_000] or [1])
+            events = self._run(rng, start_ts, None, tick, genuine_rate, genuine_rate * SLOT, True)
         for n, (_ts, row, pattern) in enumerate(events, start=1):
             row["external_id"] = f"sim-{self.seed}-live{tag}-{n}"
             yield SimEvent(row, pattern)
+
+    def natural_rate(self) -> float:
+        """The population's mean pace in transactions per second (genuine and fraudulent together)."""
+        self.population()
+        return self._mean_genuine_per_slot() / SLOT / (1.0 - self.fraud_rate)
+
+    def incident(self, pattern: str, at: datetime, *, rng: random.Random, id_prefix: str) -> list[SimEvent]:
+        """One fraud incident of `pattern` starting at `at`, as rows in time order (ids from `id_prefix`).
+
+        The live demo injects these on a cadence (`AlertCadence`); the victims and the rows are the
+        pattern's own generator's (`FRAUD_GENERATORS`), exactly as in the history."""
+        if pattern not in PATTERNS:
+            raise ValueError(f"unknown fraud pattern {pattern!r}")
+        self.population()
+        if not self._victims[pattern]:
+            return []
+        events = []
+        for n, (ts, row) in enumerate(self._incident(rng, pattern, at.timestamp()), start=1):
+            row["occurred_at"] = datetime.fromtimestamp(ts, KST)
+            row["external_id"] = f"{id_prefix}-{n}"
+            events.append(SimEvent(row, pattern))
+        return events
 
     def _run(
         self,
@@ -1207,6 +1236,85 @@ class Simulator:
         UNUSUAL_MERCHANT: _fraud_unusual_merchant,
         AMOUNT_SPIKE: _fraud_amount_spike,
     }
+
+
+# ---------------------------------------------------------------------------------------------------
+# The live demo's alert cadence
+
+
+class AlertCadence:
+    """When a live demo injects its next fraud incident, and of which pattern.
+
+    The aim is what a visitor sees: a new alert every `low`–`high` seconds. After each alert seen
+    (`alert_seen`, from any source: an injected incident or the stream's own traffic) the next gap is
+    drawn; when it passes without an alert, an incident is injected (`due`, `next_pattern`), and again
+    every `retry_after` seconds while none of them has raised an alert yet (not every incident crosses
+    the threshold, exactly as in the history). Patterns come in shuffled rounds of every pattern, the
+    seed case's (a minor's card in someone else's hands) twice, so each round shows the whole mix.
+    Pure: no clock of its own, every time is passed in.
+    """
+
+    def __init__(
+        self,
+        *,
+        low: float,
+        high: float,
+        start: float,
+        seed: int = 0,
+        retry_after: float = 6.0,
+        patterns: tuple[str, ...] = (*PATTERNS, SEED_CASE),
+    ) -> None:
+        if not 0 < low <= high:
+            raise ValueError("the alert cadence needs 0 < low <= high seconds")
+        self.low = low
+        self.high = high
+        self.retry_after = retry_after
+        self.rng = random.Random(f"fdsportal-alert-cadence:{seed}")
+        self.patterns = patterns
+        self._round: list[str] = []
+        self.last_alert = start
+        self.last_injection: float | None = None
+        self.gap = self._draw_gap()
+        self.injected: Counter[str] = Counter()
+
+    def _draw_gap(self) -> float:
+        return self.rng.uniform(self.low, self.high)
+
+    def alert_seen(self, at: float) -> None:
+        """An alert was raised at `at` (seconds, any clock the caller uses consistently)."""
+        if at > self.last_alert:
+            self.last_alert = at
+            self.gap = self._draw_gap()
+            self.last_injection = None
+
+    def due(self, now: float) -> bool:
+        if now < self.last_alert + self.gap:
+            return False
+        return self.last_injection is None or now >= self.last_injection + self.retry_after
+
+    def next_pattern(self, now: float, *, active: tuple[str, ...] | None = None) -> str:
+        """The pattern to inject now (call when `due`); records the injection.
+
+        `active` limits the choice to the patterns that happen at this time of the week (the seed
+        case only in school hours): the round keeps the others for later."""
+        allowed = [p for p in self.patterns if active is None or p in active] or list(self.patterns)
+        if not any(p in allowed for p in self._round):
+            self._round = list(self.patterns)
+            self.rng.shuffle(self._round)
+        pattern = next(p for p in reversed(self._round) if p in allowed)
+        self._round.reverse()
+        self._round.remove(pattern)
+        self._round.reverse()
+        self.last_injection = now
+        self.injected[pattern] += 1
+        return pattern
+
+
+def patterns_active(at: datetime) -> tuple[str, ...]:
+    """The fraud patterns whose time profile is above zero at `at` (Seoul's week)."""
+    local = at.astimezone(KST)
+    slot = local.weekday() * SLOTS_PER_DAY + (local.hour * 3_600 + local.minute * 60) // SLOT
+    return tuple(p for p in PATTERNS if FRAUD_WEEK_PROFILES[p][slot] > 0)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from fdsportal.api import api
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("try/", views.tryout_index, name="tryout_index"),
+    path("try/<slug:slug>/", views.tryout, name="tryout"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("lockouts/", views.lockouts, name="lockouts"),

@@ -93,3 +93,38 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
         return database_unavailable_response(request)
     return defaults.server_error(request)
+
+
+@require_GET
+def tryout_index(request: HttpRequest) -> HttpResponse:
+    """The "what to try" guides: the signed-in user's role first, every role listed."""
+    from fdsportal.tryout import GUIDES, guide_for_user
+
+    guide = guide_for_user(request.user)
+    if guide is not None:
+        return redirect("tryout", slug=guide.slug)
+    return render(request, "tryout/index.html", {"guides": GUIDES})
+
+
+@require_GET
+def tryout(request: HttpRequest, slug: str) -> HttpResponse:
+    """One role's walk through the demo, with links to the real pages and the login to use."""
+    from fdsportal.tryout import GUIDE_BY_SLUG, GUIDES, demo_logins, guide_steps
+
+    guide = GUIDE_BY_SLUG.get(slug)
+    if guide is None:
+        return HttpResponse(_("No such guide."), status=404)
+    logins = demo_logins()
+    return render(
+        request,
+        "tryout/guide.html",
+        {
+            "guide": guide,
+            "guides": GUIDES,
+            "steps": guide_steps(guide),
+            "login": guide.login if guide.login in logins else "",
+            "password": logins.get(guide.login, ""),
+            "second_login": "analyst2" if guide.slug == "analyst" and "analyst2" in logins else "",
+            "second_password": logins.get("analyst2", "") if guide.slug == "analyst" else "",
+        },
+    )

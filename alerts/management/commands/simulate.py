@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import http.client
+import itertools
 import json
 import os
+import random
 import signal
 import threading
 import time
@@ -21,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from pydantic import ValidationError
 
 from alerts.schemas import TransactionIn
-from alerts.simulator import KST, PATTERNS, SimEvent, Simulator
+from alerts.simulator import KST, PATTERNS, AlertCadence, SimEvent, Simulator, patterns_active
 
 HISTORY_CHUNK = 5_000
 # Statuses worth retrying: the server is busy, restarting or timed out; the request itself is fine.
@@ -155,30 +158,53 @@ class LiveFeed:
         duration: float | None,
         batch_size: int,
         report_every: float,
+        inject: Callable[[datetime], list[SimEvent]] | None = None,
     ) -> FeedStats:
-        """Send events when their simulated time comes, until stopped or `duration` seconds passed."""
+        """Send events when their simulated time comes, until stopped or `duration` seconds passed.
+
+        `inject`, called once a loop with the current simulated moment, may return extra events (an
+        injected incident, in time order from that moment); they are sent in turn with the stream's."""
         started = self.clock()
         anchor = started  # monotonic time that corresponds to sim_start
         sim0 = sim_start.timestamp()
         deadline = started + duration if duration else None
         next_report = started + report_every
-        upcoming = next(events)
+        extra: list[tuple[float, int, SimEvent]] = []  # injected events by simulated time
+        order = itertools.count()
+        streamed = next(events)
+
+        def upcoming() -> SimEvent:
+            if extra and extra[0][0] <= streamed.row["occurred_at"].timestamp():
+                return extra[0][2]
+            return streamed
+
+        def advance() -> None:
+            nonlocal streamed
+            if extra and extra[0][0] <= streamed.row["occurred_at"].timestamp():
+                heapq.heappop(extra)
+            else:
+                streamed = next(events)
+
         while not self.stop.is_set():
             now = self.clock()
             if deadline is not None and now >= deadline:
                 break
-            due = anchor + (upcoming.row["occurred_at"].timestamp() - sim0)
+            if inject is not None:
+                for event in inject(datetime.fromtimestamp(sim0 + (now - anchor), KST)):
+                    heapq.heappush(extra, (event.row["occurred_at"].timestamp(), next(order), event))
+            due = anchor + (upcoming().row["occurred_at"].timestamp() - sim0)
             if now - due > MAX_LAG:
                 anchor += now - due
                 due = now
             batch: list[SimEvent] = []
             wall_now = time.time()
             while due <= now and len(batch) < batch_size:
+                event = upcoming()
+                advance()
                 # Live rows happen now: stamp the wall-clock moment the event was due (≤ now).
-                upcoming.row["occurred_at"] = datetime.fromtimestamp(wall_now - (now - due), KST)
-                batch.append(upcoming)
-                upcoming = next(events)
-                due = anchor + (upcoming.row["occurred_at"].timestamp() - sim0)
+                event.row["occurred_at"] = datetime.fromtimestamp(wall_now - (now - due), KST)
+                batch.append(event)
+                due = anchor + (upcoming().row["occurred_at"].timestamp() - sim0)
             if batch:
                 self.post(batch)
             else:
@@ -188,6 +214,64 @@ class LiveFeed:
                 self.log(self.stats.line(self.clock() - started))
                 next_report = self.clock() + report_every  # after a long retry: one line, not a burst
         return self.stats
+
+
+def cadence_parse(value: str) -> tuple[float, float]:
+    """`--alert-every 10-30` (or `20`): the seconds between alerts the demo aims for; `0` is off."""
+    low_text, _, high_text = value.partition("-")
+    try:
+        low = float(low_text)
+        high = float(high_text) if high_text else low
+    except ValueError as exc:
+        raise CommandError(f"--alert-every {value!r}: give seconds as LOW-HIGH, e.g. 10-30 (0: off)") from exc
+    if low == 0 and high == 0:
+        return 0.0, 0.0
+    if not 0 < low <= high <= 3_600:
+        raise CommandError(f"--alert-every {value!r}: need 0 < LOW <= HIGH <= 3600 seconds")
+    return low, high
+
+
+def latest_alert_at() -> float | None:
+    """When the newest alert in this installation's database was raised (epoch seconds), if any."""
+    from alerts.models import Alert
+
+    latest = Alert.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    return latest.timestamp() if latest is not None else None
+
+
+class CadenceInjector:
+    """Feeds `AlertCadence` the newest alert from the database and turns its decisions into incidents."""
+
+    def __init__(
+        self,
+        sim: Simulator,
+        cadence: AlertCadence,
+        *,
+        tag: str,
+        latest: Callable[[], float | None] = latest_alert_at,
+        check_every: float = 1.0,
+    ) -> None:
+        self.sim = sim
+        self.cadence = cadence
+        self.tag = tag
+        self.latest = latest
+        self.check_every = check_every
+        self.rng = random.Random(f"fdsportal-inject:{tag}")
+        self._checked = 0.0
+        self._n = 0
+
+    def __call__(self, moment: datetime) -> list[SimEvent]:
+        now = time.time()
+        if now - self._checked >= self.check_every:
+            self._checked = now
+            seen = self.latest()
+            if seen is not None:
+                self.cadence.alert_seen(seen)
+        if not self.cadence.due(now):
+            return []
+        pattern = self.cadence.next_pattern(now, active=patterns_active(moment))
+        self._n += 1
+        return self.sim.incident(pattern, moment, rng=self.rng, id_prefix=f"{self.tag}-inj{self._n}")
 
 
 class Command(BaseCommand):
@@ -218,7 +302,17 @@ class Command(BaseCommand):
             default=os.environ.get("FDS_API_TOKEN", ""),
             help="service token (default: $FDS_API_TOKEN)",
         )
-        stream.add_argument("--rate", type=float, default=20.0, help="transactions per second")
+        stream.add_argument(
+            "--rate",
+            default="20",
+            help="transactions per second, or 'natural': the simulated customers' own pace (as in the history)",
+        )
+        stream.add_argument(
+            "--alert-every",
+            default="0",
+            help="LOW-HIGH seconds: inject a fraud incident whenever no alert appeared for a random gap in "
+            "that range (reads the newest alert from the database); 0 (default) is off",
+        )
         stream.add_argument(
             "--duration", type=float, default=0.0, help="seconds to run (default: until stopped)"
         )
@@ -336,7 +430,8 @@ class Command(BaseCommand):
         fraud_rate: float,
         url: str,
         token: str,
-        rate: float,
+        rate: str,
+        alert_every: str,
         duration: float,
         batch: int,
         timeout: float,
@@ -345,8 +440,15 @@ class Command(BaseCommand):
     ) -> None:
         if not token:
             raise CommandError("--token (or $FDS_API_TOKEN) is required")
-        if rate <= 0:
-            raise CommandError("--rate must be positive")
+        pace: float | None = None
+        if rate != "natural":
+            try:
+                pace = float(rate)
+            except ValueError as exc:
+                raise CommandError("--rate must be a number of transactions per second or 'natural'") from exc
+            if not pace > 0:
+                raise CommandError("--rate must be positive")
+        low, high = cadence_parse(alert_every)
         if not url.startswith(("http://", "https://")):
             raise CommandError("--url must start with http:// or https://")
         stop = threading.Event()
@@ -361,18 +463,25 @@ class Command(BaseCommand):
         feed = LiveFeed(url=url, token=token, timeout=timeout, stop=stop, log=self._say)
         sim = Simulator(seed, customers=customers, merchants=merchants, fraud_rate=fraud_rate)
         start = datetime.now(KST)
+        shown = f"{pace:g}" if pace is not None else f"{sim.natural_rate():.2f} (the customers' own pace)"
+        cadence_text = f", an alert every {low:g}-{high:g} s" if high else ""
         self._say(
-            f"streaming about {rate:g} tx/s to {feed.endpoint} ({customers:,} customers, seed {seed}, "
-            f"fraud rate {fraud_rate:.2%}); Ctrl-C stops"
+            f"streaming about {shown} tx/s to {feed.endpoint} ({customers:,} customers, seed {seed}, "
+            f"fraud rate {fraud_rate:.2%}{cadence_text}); Ctrl-C stops"
         )
+        inject = None
+        if high:
+            cadence = AlertCadence(low=low, high=high, start=time.time(), seed=seed)
+            inject = CadenceInjector(sim, cadence, tag=f"sim-{seed}-{start:%Y%m%d%H%M%S}")
         started = time.monotonic()
         try:
             stats = feed.run(
-                sim.stream(start, rate=rate),
+                sim.stream(start, rate=pace),
                 sim_start=start,
                 duration=duration or None,
                 batch_size=batch,
                 report_every=report_every,
+                inject=inject,
             )
         except FeedRefused as exc:
             raise CommandError(str(exc)) from exc

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 from datetime import datetime, timedelta
 from io import StringIO
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from access.services import api_token_create
 from alerts.customer_master import MasterCustomerIn, customer_master_import
@@ -21,7 +24,7 @@ from alerts.schemas import TransactionIn
 from alerts.services import transactions_ingest, transactions_score
 from alerts.simulator import Simulator, seed_case_transactions
 from alerts.training import model_fit, stream_from_db
-from fdsportal import roles
+from fdsportal import demo_day, roles
 
 DEMO_USERS = (
     ("analyst", roles.FRAUD_ANALYST),
@@ -35,19 +38,51 @@ DEMO_SEED = 7
 CHUNK = 5000
 
 
+LIVE_DAYS = 7
+
+
 class Command(BaseCommand):
     help = (
         "Prepare the local demo (safe to repeat): a user per role, an ingest token for the simulator, "
-        "simulated history, a first FDS model and a first smishing model."
+        "simulated history, a first FDS model and a first smishing model, and a working week: the last "
+        "days scored as live traffic and worked by the demo's analysts (alerts, cases, refunds, QA, "
+        "smishing labels and campaigns). Writes var/demo.env so manage.py runs with the demo's settings."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=1500)
         parser.add_argument("--days", type=int, default=45)
+        parser.add_argument(
+            "--live-days",
+            type=int,
+            default=LIVE_DAYS,
+            help="last days of the history replayed as live traffic",
+        )
         parser.add_argument("--port", default="8000")
+        parser.add_argument(
+            "--smishing-per-template",
+            type=int,
+            default=10,
+            help="generated messages per template for the first smishing model (fewer: faster, weaker)",
+        )
 
-    def handle(self, *args, customers: int, days: int, port: str, **options) -> None:
+    def handle(
+        self,
+        *args,
+        customers: int,
+        days: int,
+        live_days: int,
+        port: str,
+        smishing_per_template: int,
+        **options,
+    ) -> None:
+        self.smishing_per_template = smishing_per_template
+        if customers < 20 or days < 3 or not 1 <= live_days < days:
+            raise CommandError(
+                "--customers must be at least 20, --days at least 3, 1 <= --live-days < --days"
+            )
         started = time.monotonic()
+        self._took()
         roles.roles_sync()
         logins = self._users()
         token_file = settings.VAR_DIR / "demo-ingest-token"
@@ -58,16 +93,30 @@ class Command(BaseCommand):
             token_file.write_text(key)
             token_file.chmod(0o600)
         simulator = Simulator(DEMO_SEED, customers=customers, merchants=max(200, customers // 5))
+        state = _state_read()
+        if state.get("stage") == "replaying":
+            raise CommandError(
+                "an earlier demo set-up stopped half-way through the working week; remove "
+                f"{settings.VAR_DIR} (and the demo database if DATABASE_URL names one) and run it again"
+            )
         if not Transaction.objects.exists():
-            self._history(simulator, days)
-        if not ModelVersion.objects.filter(is_active=True).exists():
+            self._working_week(simulator, days=days, live_days=live_days)
+        elif not ModelVersion.objects.filter(is_active=True).exists():
             self._train()
         self._seed_case()
-        self._smishing(simulator)
+        self._smishing_model()
         (settings.VAR_DIR / "demo-logins.txt").write_text(
             "\n".join(f"{name:<11} {password:<18} ({role})" for name, password, role in logins) + "\n"
         )
+        demo_env_write(settings.VAR_DIR)
         self.stdout.write(f"demo ready in {time.monotonic() - started:.0f} s")
+
+    def _took(self) -> str:
+        """Wall and CPU time since the last call: the set-up's stages, as it prints them."""
+        wall, cpu = time.monotonic(), time.process_time()
+        last_wall, last_cpu = getattr(self, "_clock", (wall, cpu))
+        self._clock = (wall, cpu)
+        return f"{wall - last_wall:.1f} s, {cpu - last_cpu:.1f} s CPU"
 
     def _users(self) -> list[tuple[str, str, str]]:
         saved = settings.VAR_DIR / "demo-logins.txt"
@@ -90,32 +139,53 @@ class Command(BaseCommand):
             logins.append((name, password, roles.ROLE_LABELS[role]))
         return logins
 
-    def _history(self, simulator: Simulator, days: int) -> None:
+    def _working_week(self, simulator: Simulator, *, days: int, live_days: int) -> None:
+        """History up to `live_days` ago as imported history, the first model trained on it, then the
+        rest replayed as live traffic and worked (fdsportal.demo_day)."""
         end = datetime.now(KST).replace(minute=0, second=0, microsecond=0)
         start = end - timedelta(days=days)
+        live_from = end - timedelta(days=live_days)
         self.stderr.write(f"simulating {days} days of history for {simulator.n_customers} customers…")
-        batch: list[TransactionIn] = []
-        total = 0
+        self._took()
         records = [MasterCustomerIn.model_validate(r) for r in simulator.population().master_records()]
-        for first in range(0, len(records), 2000):
-            customer_master_import(records=records[first : first + 2000], source="system:demo_setup")
-
-        def flush() -> None:
-            nonlocal total
-            result = transactions_ingest(
-                rows=batch, source="demo-history", historical=True, enqueue=False, accept_labels=True
-            )
-            transactions_score(transaction_ids=result.created_ids)  # fold into the behaviour state now
-            total += len(result.created_ids)
-            batch.clear()
-
-        for row in simulator.history(start, days):
-            batch.append(TransactionIn.model_validate(row))
-            if len(batch) >= CHUNK:
-                flush()
-        if batch:
-            flush()
-        self.stderr.write(f"  {total:,} historical transactions stored")
+        history, live = demo_day.week_events(list(simulator.history_events(start, days)), live_from=live_from)
+        _state_write({"stage": "replaying", "end": end.isoformat()})
+        staff = demo_day.DemoStaff(
+            analysts=[User.objects.get(username="analyst"), User.objects.get(username="analyst2")],
+            senior=User.objects.get(username="senior"),
+            compliance=User.objects.get(username="compliance"),
+            employee=User.objects.get(username="employee"),
+        )
+        # The older history, the customer master and the first model belong to the week's start.
+        with demo_day.replay_clock(live_from):
+            for first in range(0, len(records), 2000):
+                customer_master_import(records=records[first : first + 2000], source="system:demo_setup")
+            total = 0
+            for first in range(0, len(history), CHUNK):
+                rows = [TransactionIn.model_validate(e.row) for e in history[first : first + CHUNK]]
+                result = transactions_ingest(
+                    rows=rows, source="demo-history", historical=True, enqueue=False, accept_labels=True
+                )
+                transactions_score(transaction_ids=result.created_ids)  # fold into the behaviour state now
+                total += len(result.created_ids)
+            self.stderr.write(f"  {total:,} historical transactions stored ({self._took()})")
+            self._train()
+            self.stderr.write(f"  ({self._took()})")
+            self._smishing_model()
+            self.stderr.write(f"  ({self._took()})")
+        self.stderr.write(f"replaying the last {live_days} days as live traffic, worked by the demo's staff…")
+        week = demo_day.WorkingWeek(staff=staff, now=timezone.now(), seed=DEMO_SEED, log=self.stderr.write)
+        population = simulator.population()
+        week.smishing_reports(
+            demo_day.demo_smishing_texts(
+                mule_accounts=population.mule_accounts, mule_phones=population.mule_phones, seed=DEMO_SEED
+            ),
+            start=live_from,
+        )
+        report = week.replay(live, source="demo-live-week")
+        week.finish()
+        self.stderr.write(f"  {report.line()} ({self._took()})")
+        _state_write({"stage": "done", "end": end.isoformat()})
 
     def _train(self) -> None:
         self.stderr.write("training the first FDS model…")
@@ -152,35 +222,56 @@ class Command(BaseCommand):
             result = transactions_score(transaction_ids=payment.created_ids)
             self.stderr.write(f"seed case scored: {len(result.alert_ids)} alert(s)")
 
-    def _smishing(self, simulator: Simulator) -> None:
-        from smishing.intake import submission_create
-        from smishing.models import SmishingModelVersion, Submission
+    def _smishing_model(self) -> None:
+        from smishing.models import SmishingModelVersion
 
-        if not SmishingModelVersion.objects.filter(is_active=True).exists():
-            self.stderr.write("training the first smishing model…")
-            report = StringIO()
-            call_command("smishing_bootstrap", "--per-template", "10", stdout=report, stderr=self.stderr)
-            held_out = json.loads(report.getvalue()).get("held_out") or {}
-            self.stderr.write(
-                f"  held-out templates: accuracy {held_out.get('accuracy')}, macro-F1 {held_out.get('macro_f1')}"
-            )
-        if Submission.objects.exists():
+        if SmishingModelVersion.objects.filter(is_active=True).exists():
             return
-        # Reports that name some of the simulator's mule accounts and phones: transfers to them in the
-        # live stream then carry the smishing cross-signal reason in the FDS.
-        employee = User.objects.get(username="employee")
-        population = simulator.population()
-        texts = [
-            f"[Web발신] [KB국민은행] 고객님 계좌가 범죄에 연루되어 보호 조치가 필요합니다. 안전계좌 국민 {account} "
-            f"(예금주 금융보호센터)로 즉시 이체 바랍니다. 문의 {phone}"
-            for account, phone in zip(
-                population.mule_accounts[:4], population.mule_phones[:4] * 2, strict=False
-            )
-        ] + [
-            "엄마 나 폰 액정 깨져서 임시폰으로 문자해. 급하게 문화상품권 사야 하는데 이 번호로 답장줘 "
-            + population.mule_phones[0],
-            "[부고] 故 김영수님께서 별세하셨기에 삼가 알려드립니다. 장례식장 안내 http://bit.ly/3xBuGo",
-        ]
-        for text in texts:
-            submission_create(user=employee, text=text, consent=True)
-        self.stderr.write(f"{len(texts)} smishing reports queued")
+        self.stderr.write("training the first smishing model…")
+        report = StringIO()
+        call_command(
+            "smishing_bootstrap",
+            "--per-template",
+            str(self.smishing_per_template),
+            stdout=report,
+            stderr=self.stderr,
+        )
+        held_out = json.loads(report.getvalue()).get("held_out") or {}
+        self.stderr.write(
+            f"  held-out templates: accuracy {held_out.get('accuracy')}, macro-F1 {held_out.get('macro_f1')}"
+        )
+
+
+def _state_path() -> Path:
+    return settings.VAR_DIR / "demo-state.json"
+
+
+def _state_read() -> dict[str, str]:
+    try:
+        return json.loads(_state_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _state_write(state: dict[str, str]) -> None:
+    _state_path().write_text(json.dumps(state))
+
+
+# The settings the demo runs with, for manage.py run by hand afterwards (see manage.py). Never the
+# Redis URL: the embedded server's port changes from run to run, and without one tasks run inline.
+DEMO_ENV_KEYS = ("DATABASE_URL", "FDS_SECURE_COOKIES", "FDS_STATIC_FINDERS")
+
+
+def demo_env_write(var_dir: Path) -> Path:
+    """Write var/demo.env: the demo's settings as KEY=value lines (var/ is never committed)."""
+    lines = [
+        "# Written by `manage.py demo_setup`: the demo's settings, read by manage.py when",
+        "# DJANGO_SECRET_KEY is not set. Delete this file to stop manage.py from using them.",
+        f"FDS_VAR_DIR={var_dir}",
+        "FDS_INSECURE_DEV_KEY=true",
+    ]
+    lines += [f"{key}={os.environ[key]}" for key in DEMO_ENV_KEYS if os.environ.get(key)]
+    path = var_dir / "demo.env"
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
