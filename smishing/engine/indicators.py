@@ -148,13 +148,16 @@ _CONFUSABLES = str.maketrans(
 
 _DOT = r"(?:\.|\[\.\]|\(\.\))"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
-_PATH = r"(?:[/?#][^\s<>\"'\u3131-\u318e\uac00-\ud7a3]*)?"
+# A path is ASCII: symbols glued to a link in reported messages (■, ※, ▶, ○) end it.
+_PATH = r"(?:[/?#][!#-&(-;=?-~]*)?"
+# Host characters: ASCII letters, digits and hyphens, or Hangul and other letters of an IDN host.
+_HOST_CHAR = r"[A-Za-z0-9\-_\u3131-\u318e\uac00-\ud7a3\x{00C0}-\x{024F}\x{0370}-\x{04FF}]"
 _IPV4 = rf"(?:\d{{1,3}}{_DOT}){{3}}\d{{1,3}}"
 # Look-behind and look-ahead are written as consumed context outside the named group `url`; the
 # scanner resumes at the group's end (see untrusted.text).
 _URL_WITH_SCHEME = compile_pattern(
     "indicators.url_with_scheme",
-    rf"(?:h(?:tt|xx)ps?|ftp)://(?P<host>[^\s/?#<>\"'\[\]()]+(?:{_DOT}[^\s/?#<>\"'\[\]()]+)*)(?::\d{{2,5}})?{_PATH}",
+    rf"(?:h(?:tt|xx)ps?|ftp)://(?P<host>{_HOST_CHAR}+(?:{_DOT}{_HOST_CHAR}+)*)(?::\d{{2,5}})?{_PATH}",
     ignore_case=True,
 )
 _URL_BARE = compile_pattern(
@@ -282,7 +285,9 @@ _AT_HANDLE = compile_pattern("indicators.at_handle", r"(?:^|[^\w.@])@(?P<h>[A-Za
 _TELEGRAM_WORD = compile_pattern(
     "indicators.telegram_word", r"텔레|telegram|텔렘|\btg\b|DM", ignore_case=True
 )
-_NOT_HANDLES = frozenset({"id", "pw", "talk", "com", "http", "https", "www", "open", "chat", "channel"})
+_NOT_HANDLES = frozenset(
+    {"id", "pw", "talk", "com", "http", "https", "www", "open", "chat", "channel", "code", "login", "link"}
+)
 
 
 @dataclass(frozen=True)
@@ -558,6 +563,16 @@ def lookalike_of(host: str) -> str | None:
     folded_host = host.translate(_CONFUSABLES).replace("rn", "m").replace("vv", "w")
     folded_domain = registered_domain(folded_host)
     candidate_brand = _brand(folded_domain)
+    # The brand's own name, letter for letter, on another ordinary suffix is the brand's own domain
+    # (naver.me, amazon.co.uk, kakaobank.io): brands register their name widely, while a look-alike
+    # adds to it, edits it or swaps letters. On a TLD scammers favour it still counts as a look-alike.
+    own_brands = {_brand(official) for official in OFFICIAL_DOMAINS}
+    if (
+        folded_host == host
+        and _brand(domain) in own_brands
+        and domain.rsplit(".", 1)[-1] not in RISKY_TLDS
+    ):
+        return None
     for official in OFFICIAL_DOMAINS:
         brand = _brand(official)
         if len(brand) < 4:

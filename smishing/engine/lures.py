@@ -132,7 +132,13 @@ def fold(message: str) -> Folded:
             while j < n and j - i < 3 and not _is_syllable(merged[j]) and not merged[j].isspace():
                 j += 1
             run = merged[i:j]
-            if 0 < len(run) <= 2 and j < n and _is_syllable(merged[j]) and not all(c.isdigit() for c in run):
+            if (
+                0 < len(run) <= 2
+                and j < n
+                and _is_syllable(merged[j])
+                and not all(c.isdigit() for c in run)
+                and not any(c in "()" for c in run)
+            ):
                 single_before = i < 2 or not _is_syllable(merged[i - 2])
                 single_after = j + 1 >= n or not _is_syllable(merged[j + 1])
                 # Between two words of two or more syllables, punctuation, formal separators and
@@ -267,14 +273,14 @@ LURE_LEXICONS: dict[str, Lexicon] = {
     "adult": _lexicon(
         "adult",
         r"셔츠룸|풀살롱|풀싸롱|풀살렁|가라오케|퍼블릭|하이퍼|룸살롱|초이스|미시|돌싱|유부녀|여대생|애인\s?대행|조건\s?만남|"
-        r"출장\s?(?:마사지|안마)|오피|립카페|키스방|휴게텔|안마방|성인\s?(?:방송|채팅|사이트|용품)|만남\s?(?:어플|사이트)|"
+        r"출장\s?(?:마사지|안마)|오피\s?(?:걸|방|예약|출장)|립카페|키스방|휴게텔|안마방|성인\s?(?:방송|채팅|사이트|용품)|만남\s?(?:어플|사이트)|"
         r"섹시|19금|넣어\s?줘|외로운|화끈|야한|속궁합|엔조이|원나잇|\b060\b|06-0\d|060-",
     ),
     "money_lure": _lexicon(
         "money_lure",
         r"단타|상승주|급등주|급등|종목|리딩|수익\s?(?:률|인증|보장|창출)|원금\s?보장|(?:천만원|억|만원)\s?만들기|"
-        r"무료\s?체험방|체험방|주식\s?강의|코인|선물\s?(?:거래|옵션)|적중|극비|세력|작전주|매수|매도|"
-        r"방영|월\s?\d{1,4}\s?(?:천|억)|부업|재택|일당|당일\s?지급|고수익|수익금|투자\s?(?:정보|상담|전문가)|"
+        r"무료\s?체험방|체험방|주식\s?강의|코인|선물\s?(?:거래|옵션)|적중|극비|세력|작전주|매수\s?(?:추천|타이밍|신호)|"
+        r"방영|월\s?\d{1,4}\s?(?:천|억)|부업|재택\s?(?:알바|부업|업무|근무)|일당\s?\d|당일\s?지급|고수익|수익금|투자\s?(?:정보|상담|전문가)|"
         r"\bbtc\b|비트코인|거래소|지갑",
     ),
     "lottery": _lexicon(
@@ -284,7 +290,7 @@ LURE_LEXICONS: dict[str, Lexicon] = {
     "loan_lure": _lexicon(
         "loan_lure",
         r"대부|월변|일수|당일\s?(?:대출|상품|진행|입금)|비대면\s?대출|대출\s?(?:가능|문의|진행|상담|승인)|자금\s?(?:필요|마련)|"
-        r"작업\s?대출|소액\s?결제|정보\s?이용료|현금화|카드깡|상품권\s?매입|무직자|신불자|연체자|저신용|추가\s?대출|"
+        r"작업\s?대출|소액\s?결제\s?(?:현금|대납)|정보\s?이용료\s?(?:현금|대납)|현금화|카드깡|상품권\s?매입|무직자|신불자|연체자|저신용|추가\s?대출|"
         r"채무\s?통합|대환|한도\s?(?:조회|확인)",
     ),
     "gov_lure": _lexicon(
@@ -296,7 +302,7 @@ LURE_LEXICONS: dict[str, Lexicon] = {
     "loan_words": _lexicon("loan_words", r"대출|자금|보증|한도|금리|융자|지원금"),
     "recruit": _lexicon(
         "recruit",
-        r"채권\s?추심|외근|일당|당일\s?지급|주급|알바|재택|부업|구인|남녀\s?무관|나이\s?무관|초보자\s?(?:환영|가능)|"
+        r"채권\s?추심|외근|일당\s?\d|당일\s?지급|주급|알바|재택\s?(?:알바|부업|업무|근무)|부업|구인|남녀\s?무관|나이\s?무관|초보자\s?(?:환영|가능)|"
         r"고액\s?알바|계좌\s?(?:구함|임대|대여|삽니다)|통장\s?(?:임대|매입|대여)",
     ),
     "gift_card": _lexicon(
@@ -311,7 +317,7 @@ LURE_LEXICONS: dict[str, Lexicon] = {
         r"\bid\s?[:：]|아이디|\bline\b|whatsapp|telegram",
     ),
     "pills": _lexicon(
-        "pills", r"부전\s?치료|발기|정력|비아그라|시알리스|조루|사정\s?지연|레비트라|다이어트\s?약|프로페시아"
+        "pills", r"부전\s?치료|발기\s?(?:부전|력|강화|개선|제)|정력|비아그라|시알리스|조루|사정\s?지연|레비트라|다이어트\s?약|프로페시아"
     ),
     "fake_docs": _lexicon("fake_docs", r"경력\s?수첩|경력\s?증명|졸업\s?증명|자격증\s?(?:발급|대여)|위조"),
     "family_person": _lexicon(

@@ -38,7 +38,7 @@ from untrusted.text import compile_pattern
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
 _FORMAT = 1
 # Bumped when features, rules or training change, so a retrain on the same data gets a new version.
-ENGINE_REVISION = "2026.12.1"
+ENGINE_REVISION = "2026.12.2"
 ProgressCallback = Callable[[float, str], None]
 
 
