@@ -162,7 +162,7 @@ _URL_WITH_SCHEME = compile_pattern(
 )
 _URL_BARE = compile_pattern(
     "indicators.url_bare",
-    rf"(?:^|[^A-Za-z0-9@.\-/_:])(?P<url>(?P<host>(?:{_LABEL}{_DOT})+(?:xn--[a-z0-9\-]+|[a-z]{{2,24}}))(?::\d{{2,5}})?{_PATH})",
+    rf"(?:^|[^A-Za-z0-9@.\-/_:]|[^\x00-\x7f][.:]|[가-힣]\s?:)(?P<url>(?P<host>(?:{_LABEL}{_DOT})+(?:xn--[a-z0-9\-]+|[a-z]{{2,24}}))(?::\d{{2,5}})?{_PATH})",
     ignore_case=True,
 )
 _IP_BARE = compile_pattern(

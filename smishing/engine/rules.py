@@ -38,6 +38,7 @@ _LEXICON_PATTERNS: dict[str, str] = {
     "agency": _lexicon(
         r"국민건강보험(?:공단)?|건강보험(?:공단)?|건강검진|국세청|홈택스|정부24|경찰청|검찰청|법원|도로교통공단|교통민원|"
         r"과태료|범칙금|행정안전부|행안부|관세청|질병관리청|국민연금|근로복지공단|한국전력|주민센터|보건소|\bIRS\b|HMRC|"
+        r"보험\s?공단|건강\s?보험\s?센터|이파인|교\s?통\s?24|처벌\s?통지서|위반\s?(?:통지서|운행|운전)|신체\s?검사|"
         r"\bDMV\b|toll (?:notice|payment)|tax refund|government"
     ),
     "delivery": _lexicon(
@@ -105,7 +106,7 @@ _LEXICON_PATTERNS: dict[str, str] = {
     ),
     "bank": _lexicon(
         r"국민은행|KB국민|신한은행|우리은행|하나은행|농협|기업은행|IBK|카카오뱅크|케이뱅크|토스뱅크|새마을금고|저축은행|"
-        r"캐피탈|\bbank\b"
+        r"캐피탈|KB|NH|우리금융|하나금융|신한금융|교보|증권|\bbank\b"
     ),
     "loan": _lexicon(r"대출|한도|저금리|대환|정부\s?지원|햇살론|서민\s?금융|특례|\bloans?\b|low interest"),
     "app_install": _lexicon(
@@ -123,6 +124,14 @@ _LEXICON_PATTERNS: dict[str, str] = {
     "otp": _lexicon(
         r"(?:인증\s?번호|승인\s?번호|OTP|verification code|passcode|security code|일회용\s?코드|인증\s?코드|코드|\bcode)\D{0,12}\d{4,8}|"
         r"<#>\s?\d{3}"
+    ),
+    "ad_review": _lexicon(
+        r"심의필|준법\s?감시인?\s?(?:확인|심의)|심의\s?번호|여신\s?금융\s?협회|생명\s?보험\s?협회|손해\s?보험\s?협회|"
+        r"금융\s?투자\s?협회|예금자\s?보호|상품\s?설명서|약관을?\s?확인"
+    ),
+    "support_pitch": _lexicon(
+        r"정부|정책|서민|긴급|민생|특례|지원\s?(?:대상|상품|정책|사업)|재정|한시적|채무\s?통합|대환|소진\s?시|"
+        r"대상자|미신청|재\s?안내"
     ),
     "scam_warning": _lexicon(
         r"스미싱|보이스\s?피싱|메신저\s?피싱|피싱\s?(?:주의|예방|수법|피해|사기)|사칭\s?(?:문자|사기|스미싱|피싱|주의)|"
@@ -677,7 +686,15 @@ def analyse(text: str) -> Analysis:
             [p.span for p in callback_phones[:1]] or [m.span for m in messengers[:1]] or url_spans[:1]
         )
         hit("prosecutor_callback", [*_first(lex["prosecutor"], 2), *callback_target])
-    if lex["bank"] and lex["loan"] and (risky_urls or messengers or (callback_phones and not marker_start)):
+    # A bank's name with a loan and a "government support / selected / debt consolidation" pitch but no
+    # review number is the impersonation shape even in ad form; lawful lender ads carry their review
+    # number (여신금융협회 심의필, 준법감시인 확인필).
+    pitched = len({s.text for s in lex["support_pitch"]}) >= 2 and not lex["ad_review"]
+    if (
+        lex["bank"]
+        and lex["loan"]
+        and (risky_urls or messengers or (callback_phones and not marker_start) or pitched)
+    ):
         target = url_spans[:1] or [m.span for m in messengers[:1]] or [p.span for p in callback_phones[:1]]
         hit("bank_loan_lure", [*_first(lex["bank"], 1), *_first(lex["loan"], 1), *target])
     if lex["app_install"] and (context_links or any(info.is_apk for _, info in urls)):
