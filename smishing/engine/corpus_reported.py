@@ -297,6 +297,21 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "noncompliant_shop",
+        "spam",
+        [
+            "[Web발신]안녕하세요. {shop} {region}점입니다. {season} 신상품 {pct}% 할인 행사합니다.(한정수량) 매장에 방문해 주세요. 감사합니다.",
+            "[Web발신]SK 번이/기변 {phone_model} {n_small}/{n_small} KT 번이/기변 {phone_model} {n_small}/{n_small} LG {phone_model} {n_small}/{n_small} 기존 구매 고객 추가 할인 {mobile}",
+            "안녕하세요~ {apt_name} {name} 실장입니다~ 방문해 주셔서 감사합니다~ 이번 주말 꼭 다시 오셔서 잔여세대 확인하세요~ 방문 시 전화 주세요 {mobile}",
+            "[Web발신]고객님들 잘 지내셨나요?^^ 올해도 {farm}에서 인사드립니다 제철 {fruit} 주문 받아요 선착순 마감 대표 {mobile}",
+            "[{shop}] 직수입 건강식품 딱 {n_small}0세트 {pct}% 할인! 서둘러 연락 주세요~ {name} 실장 {mobile}",
+            "[Web발신]♥최대 {n_small}0만 당일 지급♥ 인터넷·TV 이동 문의 {p070}",
+            "({shop} 광고) 선착순 예약 {n_small}명 남음 ▶ {n_small}개월 {price2} ▶ 상품권 증정 상담 문자 예약 {mobile}",
+            "[Web발신]{region} {shop} 입니다 {season} 이벤트 ※ 전품목 {pct}% 세일 ※ 사은품 증정 예약 {landline}",
+            "[Web발신]{telco} {region}점 {name} 점장입니다! 이달의 행사폰 안내 출고가 {amount} 실구매가 {amount2}원 상담 {mobile}",
+        ],
+    ),
+    (
         "pills_docs",
         "spam",
         [
@@ -667,8 +682,25 @@ def _obf_stock(rng: random.Random) -> str:
 SLOTS: dict[str, Callable[[random.Random], str]] = {
     "bank_brand": _r(["KB국민", "NH농협", "IBK기업은행", "우리금융", "하나금융", "신한", "KB", "교보증권"]),
     "bank_brand_spaced": _r(["Ｋ Ｂ 국 민", "N H 농 협", "I B K", "우 리 은 행"]),
-    "violation": _r(["신호등 위반운행", "어린이 보호구역 과속 운행", "횡단보도 정지선 위반", "차량 위반운전", "주정차 위반"]),
-    "stock_hook": _r(["증권가 최전선 소스 공유 매수 타점 공개", "오늘 당일실현 500 → 1530", "3억 프로젝트 안전한 곳에서 시작", "매집 수량 꼭 쥐고 계세요 주포 매집 단가 공개", "무료 VIP 정보 나스닥 항생 전문 상담", "정부 정책 단독 수혜주 폭등 예고"]),
+    "violation": _r(
+        [
+            "신호등 위반운행",
+            "어린이 보호구역 과속 운행",
+            "횡단보도 정지선 위반",
+            "차량 위반운전",
+            "주정차 위반",
+        ]
+    ),
+    "stock_hook": _r(
+        [
+            "증권가 최전선 소스 공유 매수 타점 공개",
+            "오늘 당일실현 500 → 1530",
+            "3억 프로젝트 안전한 곳에서 시작",
+            "매집 수량 꼭 쥐고 계세요 주포 매집 단가 공개",
+            "무료 VIP 정보 나스닥 항생 전문 상담",
+            "정부 정책 단독 수혜주 폭등 예고",
+        ]
+    ),
     "exchange_name": _r(["페이에셋", "퓨처스원", "글로벌선물"]),
     "mom": _r(_MOMS),
     "broke": _r(_BROKE),

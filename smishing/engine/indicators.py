@@ -165,6 +165,13 @@ _URL_BARE = compile_pattern(
     rf"(?:^|[^A-Za-z0-9@.\-/_:]|[^\x00-\x7f][.:]|[가-힣]\s?:)(?P<url>(?P<host>(?:{_LABEL}{_DOT})+(?:xn--[a-z0-9\-]+|[a-z]{{2,24}}))(?::\d{{2,5}})?{_PATH})",
     ignore_case=True,
 )
+# Gambling senders write hosts in Hangul on a Latin or Hangul TLD ("칠월대박.com", "리뉴얼.컴",
+# "에볼루.웹.한국"); a bare Hangul host before such an ending is a link too (an IDN).
+_HANGUL_HOST = compile_pattern(
+    "indicators.hangul_host",
+    r"(?:^|[^가-힣A-Za-z0-9.])(?P<url>(?P<host>[가-힣]{1,12}(?:\.[가-힣]{1,6})?\.(?:com|net|kr|컴|한국|닷컴)))(?:[^A-Za-z가-힣]|$)",
+    ignore_case=True,
+)
 _IP_BARE = compile_pattern(
     "indicators.ip_bare",
     rf"(?:^|[^\d.])(?P<url>(?P<host>{_IPV4})(?::\d{{2,5}})?{_PATH})(?:[^\d.]|$)",
@@ -412,6 +419,10 @@ def _find_urls(text: str) -> list[tuple[int, int]]:
                     continue
             if not overlaps(start, end):
                 found.append((start, end))
+    for match in _HANGUL_HOST.scan(text, "url"):
+        start, end = match.span("url")
+        if not overlaps(start, end):
+            found.append((start, end))
     return sorted(found)
 
 
@@ -567,11 +578,7 @@ def lookalike_of(host: str) -> str | None:
     # (naver.me, amazon.co.uk, kakaobank.io): brands register their name widely, while a look-alike
     # adds to it, edits it or swaps letters. On a TLD scammers favour it still counts as a look-alike.
     own_brands = {_brand(official) for official in OFFICIAL_DOMAINS}
-    if (
-        folded_host == host
-        and _brand(domain) in own_brands
-        and domain.rsplit(".", 1)[-1] not in RISKY_TLDS
-    ):
+    if folded_host == host and _brand(domain) in own_brands and domain.rsplit(".", 1)[-1] not in RISKY_TLDS:
         return None
     for official in OFFICIAL_DOMAINS:
         brand = _brand(official)

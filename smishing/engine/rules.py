@@ -71,7 +71,8 @@ _LEXICON_PATTERNS: dict[str, str] = {
     ),
     "ad_words": _lexicon(
         r"할인|이벤트|특가|혜택|세일|무료\s?체험|오픈|신규\s?가입|프로모션|적립|최대\s?\d+\s?%|(?:^|\D)(?P<hit1>\d+\s?%)|선착순|한정|출시|분양|"
-        r"모집|고수익|무료|추천|구매|주문|매장|sale|discount|offer|promo|free|deal|% off|subscribe"
+        r"모집|고수익|무료|추천|구매|주문|매장|사은품|공동\s?구매|출고가|실구매가|초특가|잔여\s?세대|급매|"
+        r"sale|discount|offer|promo|free|deal|% off|subscribe"
     ),
     "gambling": _lexicon(
         r"토토|바카라|카지노|슬롯|사설|배팅|베팅|먹튀|첫충|매충|홀덤|파워볼|스포츠\s?분석|충전\s?보너스|casino|betting|\bslots?\b"
@@ -180,6 +181,9 @@ OPT_OUT = compile_pattern(
     rf"{_NUMBER_080}\s?(?:번\s?)?(?:으로|로)?\s?{_OPT_WORD}(?:\s?무료)?|"
     r"(?:reply|text|txt|send)\s+STOP|opt[\s-]?out|unsubscribe",
     ignore_case=True,
+)
+CONSENT_NOTICE = compile_pattern(
+    "rules.consent_notice", r"광고성\s?정보|수신\s?동의|마케팅\s?(?:정보\s?)?(?:수신|제공)\s?동의"
 )
 _WEAK_FAMILY_REQUEST = compile_pattern(
     "rules.weak_family_request", r"답장|reply|text me|연락\s?줘", ignore_case=True
@@ -633,8 +637,19 @@ def analyse(text: str) -> Analysis:
         first_marker = (marker_any + evasive)[0]
         hit("ad_no_optout", [Span.of(text, first_marker.start(), first_marker.end())])
     ad_word_kinds = {s.text for s in lex["ad_words"]}
-    contact = bool(urls or phones or messengers)
-    if has_hangul and not marker_any and not evasive and len(ad_word_kinds) >= 2 and contact:
+    # Unmarked ads ask you to call or message; a link alone is what service notices carry too.
+    # Notices about ad consent (정보통신망법 §50 ⑧ asks senders to reconfirm it) talk about ads
+    # without being one.
+    consent_notice = bool(CONSENT_NOTICE.search(text))
+    if (
+        has_hangul
+        and not marker_any
+        and not evasive
+        and not warning_form
+        and not consent_notice
+        and len(ad_word_kinds) >= 2
+        and (phones or messengers)
+    ):
         hit("ad_marker_missing", _first(lex["ad_words"], 2))
     if marker_start and opt_out_end:
         opt = [m for m in opt_outs if len(stripped) - m.end() <= 40][-1]
@@ -689,7 +704,7 @@ def analyse(text: str) -> Analysis:
     # A bank's name with a loan and a "government support / selected / debt consolidation" pitch but no
     # review number is the impersonation shape even in ad form; lawful lender ads carry their review
     # number (여신금융협회 심의필, 준법감시인 확인필).
-    pitched = len({s.text for s in lex["support_pitch"]}) >= 2 and not lex["ad_review"]
+    pitched = bool(marker_start) and len({s.text for s in lex["support_pitch"]}) >= 2 and not lex["ad_review"]
     if (
         lex["bank"]
         and lex["loan"]
@@ -738,7 +753,10 @@ def analyse(text: str) -> Analysis:
         1
         for info in plain
         if len(_brand_label(info.registered_domain)) >= 2
-        and any(w in _brand_label(info.registered_domain) or _brand_label(info.registered_domain) in w for w in words)
+        and any(
+            w in _brand_label(info.registered_domain) or _brand_label(info.registered_domain) in w
+            for w in words
+        )
     )
     credential_ask = bool(
         (lex["personal_data"] or lex["account"]) and (risky_urls or lex["send_verb"]) and not lex["otp"]
