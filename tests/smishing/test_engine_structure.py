@@ -109,3 +109,14 @@ def test_a_labelling_batch_takes_the_closest_calls_but_one_per_cluster_and_sprea
     assert sorted(diverse_batch([0.9, 0.8, 0.7], [1, 1, 1], [0, 0, 0], 3)) == [0, 1, 2]
     with pytest.raises(ValueError):
         diverse_batch([0.5], [1, 2], [0], 1)
+
+
+def test_an_encoded_blob_is_not_language_to_judge_but_a_code_or_link_still_is() -> None:
+    from smishing.engine.model import _Prepared
+
+    def blob(text: str) -> bool:
+        return _Prepared(text, use_kiwi=False, ngram_range=(2, 4)).too_short
+
+    assert blob("QmFzZTY0IGVuY29kZWQgdGV4dCB3aXRoIG5vIG1lYW5pbmcgYXQgYWxs")
+    assert not blob("Your Google verification code is 583920")
+    assert not blob("https://kakaobank-secure-login-verify.top/a")
