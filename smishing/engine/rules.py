@@ -748,7 +748,7 @@ def analyse(text: str) -> Analysis:
     outside = text
     for ind, _ in urls:
         outside = outside.replace(ind.value, " ")
-    words = {m.group(0).lower() for m in _LATIN_WORD.finditer(outside)}
+    words = {(m.group(0) or "").lower() for m in _LATIN_WORD.finditer(outside)}
     own = sum(
         1
         for info in plain
