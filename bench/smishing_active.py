@@ -5,8 +5,9 @@ fifth is held out for scoring; the rest is the pool, its labels hidden. Each rou
 the next batch from the pool (revealing those labels), a model is fitted on the labels revealed so far,
 and macro-F1 on the held-out fifth is recorded. Two orders are compared:
 
-- `uncertainty`: the labelling queue's order, 1 − (top probability − second), from the current model
-  (the shipped default model before the first label);
+- `uncertainty`: the labelling queue's order (`smishing/engine/active.py`): the closest calls,
+  1 − (top probability − second), from the current model (the shipped default model before the first
+  label), at most one per near-duplicate cluster and an equal share per predicted class in each batch;
 - `random`: a shuffled pool.
 
 The model refitted each round is the engine's text and rule features with a logistic layer (the first
@@ -36,6 +37,7 @@ from sklearn.linear_model import SGDClassifier  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from smishing.engine import features  # noqa: E402
+from smishing.engine.active import diverse_batch, margin_uncertainty  # noqa: E402
 from smishing.engine.clusters import grouped_folds  # noqa: E402
 from smishing.engine.model import _Prepared  # noqa: E402
 from smishing.engine.rules import DENSE_FEATURES  # noqa: E402
@@ -76,11 +78,6 @@ def probabilities(model: SGDClassifier, x: sp.csr_matrix) -> np.ndarray:
     return full
 
 
-def uncertainty(p: np.ndarray) -> np.ndarray:
-    top = np.sort(p, axis=1)[:, ::-1]
-    return 1.0 - (top[:, 0] - top[:, 1])
-
-
 def replay(
     order: str,
     x: sp.csr_matrix,
@@ -88,6 +85,7 @@ def replay(
     pool: list[int],
     held: list[int],
     prior: np.ndarray,
+    clusters: list[int],
     *,
     batch: int,
     budget: int,
@@ -103,8 +101,13 @@ def replay(
     model = None
     while remaining and len(revealed) < budget:
         if order == "uncertainty":
-            ranks = uncertainty(current[remaining])
-            picked_positions = set(np.argsort(-ranks, kind="stable")[:batch].tolist())
+            positions = diverse_batch(
+                margin_uncertainty(current[remaining].tolist()),
+                [clusters[r] for r in remaining],
+                current[remaining].argmax(axis=1).tolist(),
+                batch,
+            )
+            picked_positions = set(positions)
             picked = [remaining[i] for i in sorted(picked_positions)]
             remaining = [r for i, r in enumerate(remaining) if i not in picked_positions]
         else:
@@ -153,11 +156,20 @@ def main() -> None:
 
     curves: dict[str, dict[int, list[float]]] = {"uncertainty": {}, "random": {}}
     for seed in range(args.seeds):
-        _clusters, folds = grouped_folds(texts, [r["label"] for r in rows], folds=5, threshold=0.3, seed=seed)
+        clusters, folds = grouped_folds(texts, [r["label"] for r in rows], folds=5, threshold=0.3, seed=seed)
         pool, held = folds[0]
         for order in curves:
             for count, score in replay(
-                order, x, y, pool, held, prior, batch=args.batch, budget=args.budget, seed=seed
+                order,
+                x,
+                y,
+                pool,
+                held,
+                prior,
+                list(clusters),
+                batch=args.batch,
+                budget=args.budget,
+                seed=seed,
             ).items():
                 curves[order].setdefault(count, []).append(score)
     mean = {

@@ -13,6 +13,13 @@ per-class precision/recall/F1, figures per language, smishing and risky recall, 
 normal + ad, unknown rate, ECE, grounding rate and the confusion matrix, for each set-up.
 
     .venv/bin/python bench/smishing_real.py [--data ../shared/data/kisa-sms-2022/labelled.csv] [--folds 5]
+
+Set-up (b) trains one model per fold; on a busy machine its folds can run as separate processes and be
+pooled afterwards (same folds, same figures as one run):
+
+    .venv/bin/python bench/smishing_real.py --setups with_real --only-folds 0 1 --verdicts-out var/b01.jsonl
+    .venv/bin/python bench/smishing_real.py --setups with_real --only-folds 2 3 4 --verdicts-out var/b234.jsonl
+    .venv/bin/python bench/smishing_real.py --setups with_real --pool var/b01.jsonl var/b234.jsonl
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from smishing.engine.clusters import grouped_folds  # noqa: E402
 from smishing.engine.evaluation import metrics_from_verdicts  # noqa: E402
 from smishing.engine.model import SmishingModel  # noqa: E402
 from smishing.engine.training import REAL_WEIGHT, train_default, train_with_real  # noqa: E402
-from smishing.engine.types import Verdict  # noqa: E402
+from smishing.engine.types import Reason, Span, Verdict  # noqa: E402
 
 
 def shared_dir() -> Path:
@@ -55,6 +62,39 @@ def predict(model: SmishingModel, texts: list[str]) -> list[Verdict]:
     for start in range(0, len(texts), 256):
         verdicts.extend(model.predict(texts[start : start + 256]))
     return verdicts
+
+
+def verdict_to(verdict: Verdict) -> dict[str, Any]:
+    """What the figures need of a verdict (label, probability, distribution, reasons with evidence)."""
+    return {
+        "label": verdict.label,
+        "probability": verdict.probability,
+        "probabilities": verdict.probabilities,
+        "reasons": [
+            {
+                "code": r.code,
+                "weight": r.weight,
+                "text_ko": r.text_ko,
+                "text_en": r.text_en,
+                "evidence": [[s.start, s.end, s.text] for s in r.evidence],
+            }
+            for r in verdict.reasons
+        ],
+    }
+
+
+def verdict_from(item: dict[str, Any]) -> Verdict:
+    reasons = tuple(
+        Reason(
+            r["code"],
+            r["weight"],
+            r["text_ko"],
+            r["text_en"],
+            tuple(Span(start, end, text) for start, end, text in r["evidence"]),
+        )
+        for r in item["reasons"]
+    )
+    return Verdict(item["label"], item["probability"], item["probabilities"], reasons, ())
 
 
 KEYS = (
@@ -158,6 +198,11 @@ def main() -> None:
     parser.add_argument(
         "--reuse-default", type=Path, default=None, help="load (or save) the default model at this path"
     )
+    parser.add_argument("--only-folds", type=int, nargs="+", default=None, help="(b): train only these folds")
+    parser.add_argument("--verdicts-out", type=Path, default=None, help="(b): write the folds' verdicts here")
+    parser.add_argument(
+        "--pool", type=Path, nargs="+", default=None, help="(b): pool verdict files, no training"
+    )
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"{args.data}: no such file (set FDS_SHARED_DIR or pass --data)")
@@ -204,10 +249,34 @@ def main() -> None:
         if args.errors:
             errors_write(args.errors, "default", rows, verdicts)
         features.morpheme_memo_save(args.morpheme_cache)
-    if "with_real" in args.setups:
+    if "with_real" in args.setups and args.pool:
+        pooled_rows: list[Verdict | None] = [None] * len(rows)
+        seconds_pooled: list[float] = []
+        for path in args.pool:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                item = json.loads(line)
+                if "seconds" in item:
+                    seconds_pooled.append(item["seconds"])
+                    continue
+                pooled_rows[item["row"]] = verdict_from(item["verdict"])
+        missing = sum(1 for v in pooled_rows if v is None)
+        if missing:
+            sys.exit(f"{missing} rows have no verdict: pool the files of every fold")
+        verdicts = [v for v in pooled_rows if v is not None]
+        output["with_real"] = {
+            "real_weight": args.real_weight,
+            "train_seconds_per_fold": round(sum(seconds_pooled) / max(1, len(seconds_pooled)), 1),
+            **summary(rows, verdicts),
+        }
+        if args.errors:
+            errors_write(args.errors, "with_real", rows, verdicts)
+    elif "with_real" in args.setups:
         pooled: list[Verdict | None] = [None] * len(rows)
         seconds = []
-        for fit, held in folds:
+        out = args.verdicts_out.open("w", encoding="utf-8") if args.verdicts_out else None
+        for number, (fit, held) in enumerate(folds):
+            if args.only_folds is not None and number not in args.only_folds:
+                continue
             started = time.monotonic()
             model, report, _held = train_with_real(
                 texts=[texts[i] for i in fit],
@@ -219,7 +288,19 @@ def main() -> None:
             seconds.append(time.monotonic() - started)
             for i, verdict in zip(held, predict(model, [texts[i] for i in held]), strict=True):
                 pooled[i] = verdict
+                if out:
+                    out.write(
+                        json.dumps({"row": i, "verdict": verdict_to(verdict)}, ensure_ascii=False) + "\n"
+                    )
+            if out:
+                out.write(json.dumps({"seconds": seconds[-1]}) + "\n")
+                out.flush()
             features.morpheme_memo_save(args.morpheme_cache)
+        if out:
+            out.close()
+        if args.only_folds is not None:
+            print(json.dumps(output, ensure_ascii=False))
+            return
         verdicts = [v for v in pooled if v is not None]
         output["with_real"] = {
             "real_weight": args.real_weight,

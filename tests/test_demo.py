@@ -32,6 +32,7 @@ SKIPPED: tuple[tuple[str, str], ...] = (
     ("python3 run.py demo", "starts the web server, workers and feed, and runs until stopped"),
     ("python3 run.py test", "the test suite itself"),
     (".venv/bin/python bench/", "a benchmark: minutes to hours, with databases and servers of its own"),
+    ("nice -n 10 .venv/bin/python bench/", "a benchmark, run at low priority: minutes to hours"),
     ("uvicorn ", "a web server: runs until stopped"),
     ("celery ", "a Celery worker or beat: runs until stopped"),
     (

@@ -11,6 +11,8 @@ import random
 import string
 from collections.abc import Callable
 
+from smishing.engine.corpus_lawful import LAWFUL_TEMPLATES, opt_line
+from smishing.engine.corpus_lawful import SLOTS as LAWFUL_SLOTS
 from smishing.engine.corpus_reported import REPORTED_TEMPLATES, obfuscate, truncate
 from smishing.engine.corpus_reported import SLOTS as REPORTED_SLOTS
 from smishing.engine.types import Example
@@ -758,7 +760,14 @@ def _noise(rng: random.Random, text: str, label: str) -> str:
     return text
 
 
-_ALL_SLOTS: dict[str, Callable[[random.Random], str]] = {**_SLOTS, **REPORTED_SLOTS}
+# Every class draws its opt-out line from the same wide set of forms, so the form says nothing about
+# the class; what the ad offers does.
+_ALL_SLOTS: dict[str, Callable[[random.Random], str]] = {
+    **_SLOTS,
+    **REPORTED_SLOTS,
+    **LAWFUL_SLOTS,
+    "opt_line": opt_line,
+}
 
 
 def render(template: str, rng: random.Random) -> str:
@@ -769,7 +778,7 @@ def generate_corpus(*, seed: int = 0, per_template: int = 30) -> list[Example]:
     """Messages for every template, `per_template` each, deterministic for a seed. Pure."""
     rng = random.Random(seed)
     examples: list[Example] = []
-    for kind, label, templates in [*TEMPLATES, *REPORTED_TEMPLATES]:
+    for kind, label, templates in [*TEMPLATES, *REPORTED_TEMPLATES, *LAWFUL_TEMPLATES]:
         for index, template in enumerate(templates):
             template_id = f"{kind}-{index:02d}"
             for _ in range(per_template):

@@ -155,6 +155,61 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "Amazon: your order of ${usd} is being processed. Not you? Call {intl} to cancel.",
         ],
     ),
+    (
+        "bank_loan_adform",
+        "smishing",
+        [
+            "{ad_head}『{bank_brand}』 {season}철 건강 유의하시길 바라며 안내드립니다. 정부가 지원하는 채무통합 상품이 한도 소진 시까지 한시적으로 시행됩니다.\n[상품내용]\n1. 최대 {loan_max}\n2. 연 {rate}% 고정\n담당자 {mobile}\n{opt_line}",
+            "{ad_head}({bank_brand}){date}대출신청고객님{loan_max}年{rate}%~사용가능하세요{opt_line}",
+            "{ad_head}【 {bank_brand_spaced} 】 안내문 당행에서 {date}까지 시행되는 긴급 서민 지원 상품입니다. 자금 소진 시 조기 마감됩니다. 상담 {p070} {opt_line}",
+            "{ad_head}{bank_brand} 승인한도 : {loan_max} 연금리 : {rate}% [담당자] 번호 {mobile} *문의가 많아 통화가 어렵습니다 카톡으로 문의주세요 {opt_line}",
+            "{ad_head}[{year} {gov_program} 우대금리 대출 지원사업 공고] 서민 경제 회복을 위한 특례지원 대출을 시행하고 있습니다. 지원 대상이시나 미신청으로 확인되어 재안내드립니다. 문의 {landline} {opt_line}",
+        ],
+    ),
+    (
+        "courier_glued",
+        "smishing",
+        [
+            "{intl_head}[{courier}]부재중 택배 보관중입니다.{url_short_ko}",
+            "{intl_head}[{courier}]주소 오류로 보류되었습니다.재배송 요청은 아래로 문의하세요.{url_short_ko}",
+            "[{courier}] 주문하신 물건 도착 예정입니다.{url_short}",
+            "{intl_head}[{courier}] 미수취 물품 안내로 연락드립니다 아래 담당자 클릭하셔서 문의주세요 {url_weird}",
+            "{intl_head}{courier} 기사 {name}입니다. 주소 기재 오류로 반송 예정입니다. 아래 링크로 톡주세요. {url_short}",
+        ],
+    ),
+    (
+        "family_number",
+        "smishing",
+        [
+            "{mom} 안바쁘면 이번호로 문자줘",
+            "{mom} 나 번호 바꿨어 이번호로 톡 추가하고 문자 줘~",
+            "{mom} 난데 당분간 이번호 사용할 거니까 여기로 문자줘",
+            "{mom} 나 폰 통화하다 떨어뜨렸어 이번호로 문자줘~",
+            "{mom} 주민증 사진이나 면허증 사진 찍어서 이번호로 보내줘..",
+            "{mom}~ 휴대폰 AS 맡겨서 통화가 안돼 컴퓨터 문자로 보냈는데 문자 들어갔어?",
+        ],
+    ),
+    (
+        "fine_notice_link",
+        "smishing",
+        [
+            "[Web발신]{violation} 처벌통지서 {url_weird}",
+            "[Web발신][교통민원24(이파인)]{violation} 통지서 발송완료 {url_weird}",
+            "[Web발신][{agency}]{notice_doc} 발송완료 내용확인:{url_weird}",
+            "{intl_head}{violation} 과태료 고지서 확인 {url_short}",
+        ],
+    ),
+    (
+        "stock_adform",
+        "spam",
+        [
+            "{ad_head}{stock_hook} {url_short} {opt_line}",
+            "{ad_head}{amount_plain}원 → {amount_big}원 당일 {pct}% ↑ {url_weird}{opt_line}",
+            "[Web발신]{stock_hook} 문의 {url_short}",
+            "{ad_head}{exchange_name} 해외선물 미니 가입 즉시 지원금 {amount_plain}원 레버리지 최대 {n_small}배 {opt_line}",
+            "{ad_head}VIP 정보 1주간 무료 공유 퀴즈 이벤트 정답 남겨주세요 {opt_line}",
+        ],
+    ),
     # ------------------------------------------------------------------ illegal spam
     (
         "gambling_obf",
@@ -239,6 +294,21 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "{shop}입니다 가게를 새 단장했어요 ㅎㅎ 단체 모임 예약 받습니다 편하게 오세요!! {region}",
             "[{ad_evasive}] {shop} 전 품목 {pct}% 할인 {mobile}",
             "# 광고 # {shop} 오픈 특가 {pct}% 할인 문의 {mobile}",
+        ],
+    ),
+    (
+        "noncompliant_shop",
+        "spam",
+        [
+            "[Web발신]안녕하세요. {shop} {region}점입니다. {season} 신상품 {pct}% 할인 행사합니다.(한정수량) 매장에 방문해 주세요. 감사합니다.",
+            "[Web발신]SK 번이/기변 {phone_model} {n_small}/{n_small} KT 번이/기변 {phone_model} {n_small}/{n_small} LG {phone_model} {n_small}/{n_small} 기존 구매 고객 추가 할인 {mobile}",
+            "안녕하세요~ {apt_name} {name} 실장입니다~ 방문해 주셔서 감사합니다~ 이번 주말 꼭 다시 오셔서 잔여세대 확인하세요~ 방문 시 전화 주세요 {mobile}",
+            "[Web발신]고객님들 잘 지내셨나요?^^ 올해도 {farm}에서 인사드립니다 제철 {fruit} 주문 받아요 선착순 마감 대표 {mobile}",
+            "[{shop}] 직수입 건강식품 딱 {n_small}0세트 {pct}% 할인! 서둘러 연락 주세요~ {name} 실장 {mobile}",
+            "[Web발신]♥최대 {n_small}0만 당일 지급♥ 인터넷·TV 이동 문의 {p070}",
+            "({shop} 광고) 선착순 예약 {n_small}명 남음 ▶ {n_small}개월 {price2} ▶ 상품권 증정 상담 문자 예약 {mobile}",
+            "[Web발신]{region} {shop} 입니다 {season} 이벤트 ※ 전품목 {pct}% 세일 ※ 사은품 증정 예약 {landline}",
+            "[Web발신]{telco} {region}점 {name} 점장입니다! 이달의 행사폰 안내 출고가 {amount} 실구매가 {amount2}원 상담 {mobile}",
         ],
     ),
     (
@@ -610,6 +680,28 @@ def _obf_stock(rng: random.Random) -> str:
 
 
 SLOTS: dict[str, Callable[[random.Random], str]] = {
+    "bank_brand": _r(["KB국민", "NH농협", "IBK기업은행", "우리금융", "하나금융", "신한", "KB", "교보증권"]),
+    "bank_brand_spaced": _r(["Ｋ Ｂ 국 민", "N H 농 협", "I B K", "우 리 은 행"]),
+    "violation": _r(
+        [
+            "신호등 위반운행",
+            "어린이 보호구역 과속 운행",
+            "횡단보도 정지선 위반",
+            "차량 위반운전",
+            "주정차 위반",
+        ]
+    ),
+    "stock_hook": _r(
+        [
+            "증권가 최전선 소스 공유 매수 타점 공개",
+            "오늘 당일실현 500 → 1530",
+            "3억 프로젝트 안전한 곳에서 시작",
+            "매집 수량 꼭 쥐고 계세요 주포 매집 단가 공개",
+            "무료 VIP 정보 나스닥 항생 전문 상담",
+            "정부 정책 단독 수혜주 폭등 예고",
+        ]
+    ),
+    "exchange_name": _r(["페이에셋", "퓨처스원", "글로벌선물"]),
     "mom": _r(_MOMS),
     "broke": _r(_BROKE),
     "reply": _r(_REPLY),

@@ -148,18 +148,28 @@ _CONFUSABLES = str.maketrans(
 
 _DOT = r"(?:\.|\[\.\]|\(\.\))"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
-_PATH = r"(?:[/?#][^\s<>\"'\u3131-\u318e\uac00-\ud7a3]*)?"
+# A path is ASCII: symbols glued to a link in reported messages (■, ※, ▶, ○) end it.
+_PATH = r"(?:[/?#][!#-&(-;=?-~]*)?"
+# Host characters: ASCII letters, digits and hyphens, or Hangul and other letters of an IDN host.
+_HOST_CHAR = r"[A-Za-z0-9\-_\u3131-\u318e\uac00-\ud7a3\x{00C0}-\x{024F}\x{0370}-\x{04FF}]"
 _IPV4 = rf"(?:\d{{1,3}}{_DOT}){{3}}\d{{1,3}}"
 # Look-behind and look-ahead are written as consumed context outside the named group `url`; the
 # scanner resumes at the group's end (see untrusted.text).
 _URL_WITH_SCHEME = compile_pattern(
     "indicators.url_with_scheme",
-    rf"(?:h(?:tt|xx)ps?|ftp)://(?P<host>[^\s/?#<>\"'\[\]()]+(?:{_DOT}[^\s/?#<>\"'\[\]()]+)*)(?::\d{{2,5}})?{_PATH}",
+    rf"(?:h(?:tt|xx)ps?|ftp)://(?P<host>{_HOST_CHAR}+(?:{_DOT}{_HOST_CHAR}+)*)(?::\d{{2,5}})?{_PATH}",
     ignore_case=True,
 )
 _URL_BARE = compile_pattern(
     "indicators.url_bare",
-    rf"(?:^|[^A-Za-z0-9@.\-/_:])(?P<url>(?P<host>(?:{_LABEL}{_DOT})+(?:xn--[a-z0-9\-]+|[a-z]{{2,24}}))(?::\d{{2,5}})?{_PATH})",
+    rf"(?:^|[^A-Za-z0-9@.\-/_:]|[^\x00-\x7f][.:]|[가-힣]\s?:)(?P<url>(?P<host>(?:{_LABEL}{_DOT})+(?:xn--[a-z0-9\-]+|[a-z]{{2,24}}))(?::\d{{2,5}})?{_PATH})",
+    ignore_case=True,
+)
+# Gambling senders write hosts in Hangul on a Latin or Hangul TLD ("칠월대박.com", "리뉴얼.컴",
+# "에볼루.웹.한국"); a bare Hangul host before such an ending is a link too (an IDN).
+_HANGUL_HOST = compile_pattern(
+    "indicators.hangul_host",
+    r"(?:^|[^가-힣A-Za-z0-9.])(?P<url>(?P<host>[가-힣]{1,12}(?:\.[가-힣]{1,6})?\.(?:com|net|kr|컴|한국|닷컴)))(?:[^A-Za-z가-힣]|$)",
     ignore_case=True,
 )
 _IP_BARE = compile_pattern(
@@ -282,7 +292,9 @@ _AT_HANDLE = compile_pattern("indicators.at_handle", r"(?:^|[^\w.@])@(?P<h>[A-Za
 _TELEGRAM_WORD = compile_pattern(
     "indicators.telegram_word", r"텔레|telegram|텔렘|\btg\b|DM", ignore_case=True
 )
-_NOT_HANDLES = frozenset({"id", "pw", "talk", "com", "http", "https", "www", "open", "chat", "channel"})
+_NOT_HANDLES = frozenset(
+    {"id", "pw", "talk", "com", "http", "https", "www", "open", "chat", "channel", "code", "login", "link"}
+)
 
 
 @dataclass(frozen=True)
@@ -407,6 +419,10 @@ def _find_urls(text: str) -> list[tuple[int, int]]:
                     continue
             if not overlaps(start, end):
                 found.append((start, end))
+    for match in _HANGUL_HOST.scan(text, "url"):
+        start, end = match.span("url")
+        if not overlaps(start, end):
+            found.append((start, end))
     return sorted(found)
 
 
@@ -558,6 +574,12 @@ def lookalike_of(host: str) -> str | None:
     folded_host = host.translate(_CONFUSABLES).replace("rn", "m").replace("vv", "w")
     folded_domain = registered_domain(folded_host)
     candidate_brand = _brand(folded_domain)
+    # The brand's own name, letter for letter, on another ordinary suffix is the brand's own domain
+    # (naver.me, amazon.co.uk, kakaobank.io): brands register their name widely, while a look-alike
+    # adds to it, edits it or swaps letters. On a TLD scammers favour it still counts as a look-alike.
+    own_brands = {_brand(official) for official in OFFICIAL_DOMAINS}
+    if folded_host == host and _brand(domain) in own_brands and domain.rsplit(".", 1)[-1] not in RISKY_TLDS:
+        return None
     for official in OFFICIAL_DOMAINS:
         brand = _brand(official)
         if len(brand) < 4:

@@ -38,11 +38,14 @@ from untrusted.text import compile_pattern
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
 _FORMAT = 1
 # Bumped when features, rules or training change, so a retrain on the same data gets a new version.
-ENGINE_REVISION = "2026.12.1"
+ENGINE_REVISION = "2026.12.2"
 ProgressCallback = Callable[[float, str], None]
 
 
 _NOT_LETTER_OR_DIGIT = compile_pattern("model.not_letter_or_digit", r"(?:[^\pL\pN\pM]|[\u3131-\u318e])+")
+
+
+_NOT_LANGUAGE = compile_pattern("model.not_language", r"[A-Za-z0-9+/=_\-]{24,}")
 
 
 def _collapse_repeats(text: str) -> str:
@@ -62,7 +65,13 @@ class _Prepared:
         # Left after cleaning: letters and digits, without stray jamo ("ㅋㅋㅋ") and repeats.
         cleaned = _collapse_repeats(_NOT_LETTER_OR_DIGIT.sub("", text))
         signals = bool(self.analysis.indicators or self.analysis.hits)
-        self.too_short = len(cleaned) < 4 or (len(cleaned) < 6 and not signals)
+        self.too_short = (
+            len(cleaned) < 4
+            or (len(cleaned) < 6 and not signals)
+            # One long run of Latin letters and digits with no word breaks and nothing the rules read
+            # (an encoded blob, a key) is not language the model can judge.
+            or (not signals and _NOT_LANGUAGE.fullmatch(text.strip()) is not None)
+        )
         self.morphs = morphemes(text) if use_kiwi and not self.too_short else []
         self.tokens = text_tokens(
             text,

@@ -38,6 +38,7 @@ _LEXICON_PATTERNS: dict[str, str] = {
     "agency": _lexicon(
         r"국민건강보험(?:공단)?|건강보험(?:공단)?|건강검진|국세청|홈택스|정부24|경찰청|검찰청|법원|도로교통공단|교통민원|"
         r"과태료|범칙금|행정안전부|행안부|관세청|질병관리청|국민연금|근로복지공단|한국전력|주민센터|보건소|\bIRS\b|HMRC|"
+        r"보험\s?공단|건강\s?보험\s?센터|이파인|교\s?통\s?24|처벌\s?통지서|위반\s?(?:통지서|운행|운전)|신체\s?검사|"
         r"\bDMV\b|toll (?:notice|payment)|tax refund|government"
     ),
     "delivery": _lexicon(
@@ -70,7 +71,8 @@ _LEXICON_PATTERNS: dict[str, str] = {
     ),
     "ad_words": _lexicon(
         r"할인|이벤트|특가|혜택|세일|무료\s?체험|오픈|신규\s?가입|프로모션|적립|최대\s?\d+\s?%|(?:^|\D)(?P<hit1>\d+\s?%)|선착순|한정|출시|분양|"
-        r"모집|고수익|무료|추천|구매|주문|매장|sale|discount|offer|promo|free|deal|% off|subscribe"
+        r"모집|고수익|무료|추천|구매|주문|매장|사은품|공동\s?구매|출고가|실구매가|초특가|잔여\s?세대|급매|"
+        r"sale|discount|offer|promo|free|deal|% off|subscribe"
     ),
     "gambling": _lexicon(
         r"토토|바카라|카지노|슬롯|사설|배팅|베팅|먹튀|첫충|매충|홀덤|파워볼|스포츠\s?분석|충전\s?보너스|casino|betting|\bslots?\b"
@@ -99,12 +101,13 @@ _LEXICON_PATTERNS: dict[str, str] = {
         r"본인\s?(?:이\s?)?(?:아닐|아니|미사용|요청이\s?아닌)|아닐\s?(?:경우|시)|not you|did not|didn't|unauthori[sz]ed"
     ),
     "prosecutor": _lexicon(
-        r"검찰|검사|수사관|경찰|사이버\s?수사대|금감원|금융감독원|구속|영장|안전\s?계좌|대포\s?통장|명의\s?도용|"
-        r"사건\s?(?:에\s?)?연루|범죄\s?연루|출석\s?요구|소환|수사|police|prosecutor|arrest warrant"
+        r"검찰|검사\s?(?:실|님|측|사칭)|담당\s?검사|수사관|경찰|사이버\s?수사대|금감원|금융감독원|구속|(?:^|[^수])(?P<hit1>영장)|"
+        r"안전\s?계좌|대포\s?통장|명의\s?도용|사건\s?(?:에\s?)?연루|범죄\s?연루|출석\s?요구|소환|수사\s?(?:기관|팀|과|중|협조)|"
+        r"police|prosecutor|arrest warrant"
     ),
     "bank": _lexicon(
         r"국민은행|KB국민|신한은행|우리은행|하나은행|농협|기업은행|IBK|카카오뱅크|케이뱅크|토스뱅크|새마을금고|저축은행|"
-        r"캐피탈|\bbank\b"
+        r"캐피탈|KB|NH|우리금융|하나금융|신한금융|교보|증권|\bbank\b"
     ),
     "loan": _lexicon(r"대출|한도|저금리|대환|정부\s?지원|햇살론|서민\s?금융|특례|\bloans?\b|low interest"),
     "app_install": _lexicon(
@@ -120,7 +123,21 @@ _LEXICON_PATTERNS: dict[str, str] = {
         r"소멸\s?예정|반송\s?예정|긴급|urgent|immediately|within \d+ hours|final notice|expires? today"
     ),
     "otp": _lexicon(
-        r"(?:인증\s?번호|승인\s?번호|OTP|verification code|passcode|security code)\D{0,12}\d{4,8}"
+        r"(?:인증\s?번호|승인\s?번호|OTP|verification code|passcode|security code|일회용\s?코드|인증\s?코드|코드|\bcode)\D{0,12}\d{4,8}|"
+        r"<#>\s?\d{3}"
+    ),
+    "ad_review": _lexicon(
+        r"심의필|준법\s?감시인?\s?(?:확인|심의)|심의\s?번호|여신\s?금융\s?협회|생명\s?보험\s?협회|손해\s?보험\s?협회|"
+        r"금융\s?투자\s?협회|예금자\s?보호|상품\s?설명서|약관을?\s?확인"
+    ),
+    "support_pitch": _lexicon(
+        r"정부|정책|서민|긴급|민생|특례|지원\s?(?:대상|상품|정책|사업)|재정|한시적|채무\s?통합|대환|소진\s?시|"
+        r"대상자|미신청|재\s?안내"
+    ),
+    "scam_warning": _lexicon(
+        r"스미싱|보이스\s?피싱|메신저\s?피싱|피싱\s?(?:주의|예방|수법|피해|사기)|사칭\s?(?:문자|사기|스미싱|피싱|주의)|"
+        r"주의\s?(?:하시기|하세요|바랍니다|가\s?필요)|속지\s?마|절대\s?(?:클릭|누르지|설치하지|알려주지|요구하지)|"
+        r"출처가?\s?(?:불분명|불명확)|예방\s?(?:수칙|요령)|피해\s?(?:예방|신고)|phishing|scam alert|never ask"
     ),
     "appointment": _lexicon(r"예약|진료|내원|방문\s?일|appointment|reminder|일정\s?안내"),
     # An organisation a lure can hide behind: a sender tag in brackets, or a bank, card, courier,
@@ -141,8 +158,11 @@ LEXICONS: dict[str, SafePattern] = {
     for name, pattern in _LEXICON_PATTERNS.items()
 }
 
+# Transport tags ([Web발신], [MMS], …) are added by the network or the phone, not by the sender.
 AD_MARKER_START = compile_pattern(
-    "rules.ad_marker_start", r"^\s*(?:\[\s?web\s?발신\s?\]\s*)?\(광고\)", ignore_case=True
+    "rules.ad_marker_start",
+    r"^\s*(?:\[\s?(?:web\s?발신|mms|lms|sms|rcs)\s?\]\s*){0,2}\(광고\)",
+    ignore_case=True,
 )
 AD_MARKER_ANY = compile_pattern("rules.ad_marker_any", r"\(광고\)")
 # A parenthesised 광고 with any space inside is evasive; the exact "(광고)" is the lawful marker.
@@ -151,11 +171,19 @@ AD_MARKER_EVASIVE = compile_pattern(
     r"\(\s*광\s*[.\-·/_,*ㆍ]\s*고\s*\)|\(\s*광\s+고\s*\)|\[\s*광\s*고\s*\]|<\s*광\s*고\s*>|【\s*광\s*고\s*】|"
     r"\(광ㄱ\)|\(광\)|\(\s+광\s*고\s*\)|\(광\s+고\s*\)|\(광고\s+\)|\(\s*廣告\s*\)",
 )
+# A free opt-out in the forms lawful senders write it: "무료수신거부 080…", "[무료수신거부] 080…",
+# "거부080…", "수신거부 콜백번호: 080…", "080…으로 수신거부", "080… 차단무료". 080 numbers are free to call.
+_OPT_WORD = r"(?:무료\s?)?(?:문자\s?)?(?:수신\s?)?(?:거부|차단|해지)"
+_NUMBER_080 = r"080[\s\-.)]?\d{3,4}[\s\-.]?\d{4}"
 OPT_OUT = compile_pattern(
     "rules.opt_out",
-    r"(?:무료\s?(?:수신\s?)?(?:거부|차단|해지)|수신\s?거부|무료거부)\s*[:：]?\s*(?:☎\s*)?"
-    r"080[\s\-.]?\d{3,4}[\s\-.]?\d{4}|(?:reply|text|txt|send)\s+STOP|opt[\s-]?out|unsubscribe",
+    rf"{_OPT_WORD}\s?(?:무료\s?)?(?:콜백\s?번호\s?|번호\s?)?[\s:：|\[\]☎()]{{0,4}}{_NUMBER_080}|"
+    rf"{_NUMBER_080}\s?(?:번\s?)?(?:으로|로)?\s?{_OPT_WORD}(?:\s?무료)?|"
+    r"(?:reply|text|txt|send)\s+STOP|opt[\s-]?out|unsubscribe",
     ignore_case=True,
+)
+CONSENT_NOTICE = compile_pattern(
+    "rules.consent_notice", r"광고성\s?정보|수신\s?동의|마케팅\s?(?:정보\s?)?(?:수신|제공)\s?동의"
 )
 _WEAK_FAMILY_REQUEST = compile_pattern(
     "rules.weak_family_request", r"답장|reply|text me|연락\s?줘", ignore_case=True
@@ -393,6 +421,13 @@ RULE_SPECS: dict[str, RuleSpec] = {
             "It pressures you with a deadline or a penalty.",
         ),
         RuleSpec(
+            "scam_warning_notice",
+            "normal",
+            0.5,
+            "사기 수법을 알리고 주의를 당부하는 예방 안내문 형식입니다.",
+            "It reads as an anti-fraud warning that describes scams and asks you to be careful.",
+        ),
+        RuleSpec(
             "ad_compliant",
             "ad",
             0.6,
@@ -482,10 +517,23 @@ DENSE_FEATURES: tuple[str, ...] = (
     "risk_smishing",
     "risk_spam",
     "all_urls_official",
+    "url_kr_registered",
+    "url_generic_tld",
+    "url_own_domain",
+    "opt_out_any",
+    "lawful_ad_form",
+    "warning_form",
+    "credential_ask",
     *LURE_DENSE,
 )
+_GENERIC_TLDS = frozenset({"com", "net", "org", "co", "biz"})
+_LATIN_WORD = compile_pattern("rules.latin_word", r"[A-Za-z]{2,}")
 # Too weak on their own to count towards the summed risk features.
 _WEAK_RULES = frozenset({"url_unknown", "intl_sender", "urgency_pressure", "url_risky_tld"})
+
+
+def _brand_label(domain: str) -> str:
+    return domain.split(".", 1)[0].lower()
 
 
 def analyse(text: str) -> Analysis:
@@ -540,16 +588,32 @@ def analyse(text: str) -> Analysis:
     url_spans = [ind.span for ind in risky_urls]
     first_url = url_spans[:1]
 
-    if risky_urls and (lex["obituary"] or lex["wedding"]):
+    # The lawful ad form ((광고) first, free opt-out last; 정보통신망법 §50) and the anti-fraud warning
+    # form are read first: in them, coupon, delivery, login or agency words next to a link are the
+    # advertiser's or the warner's own content, not an impersonation lure. A lure that imitates a
+    # notice does not announce itself as an ad, and the strong link signals (look-alike, IP, .apk)
+    # fire whatever the form.
+    marker_start = AD_MARKER_START.search(text)
+    stripped = text.rstrip()
+    opt_outs = [m for m in OPT_OUT.finditer(text)]
+    opt_out_end = any(len(stripped) - m.end() <= 40 for m in opt_outs)
+    lawful_ad_form = bool(marker_start and opt_out_end)
+    warnings = lex["scam_warning"]
+    warning_form = len({s.text for s in warnings}) >= 2
+    context_links = bool(risky_urls) and not lawful_ad_form and not warning_form
+
+    if context_links and (lex["obituary"] or lex["wedding"]):
         hit("obituary_wedding_link", [*_first(lex["obituary"] + lex["wedding"], 1), *first_url])
-    if risky_urls and lex["agency"]:
+    if context_links and lex["agency"]:
         hit("agency_unofficial_link", [*_first(lex["agency"], 1), *first_url])
-    if risky_urls and lex["delivery"]:
+    if context_links and lex["delivery"]:
         hit("delivery_link", [*_first(lex["delivery"], 1), *first_url])
-    if risky_urls and lex["benefit"]:
+    if context_links and lex["benefit"]:
         hit("benefit_link", [*_first(lex["benefit"], 1), *first_url])
-    if risky_urls and lex["account"]:
+    if context_links and lex["account"]:
         hit("account_takeover_link", [*_first(lex["account"], 1), *first_url])
+    if warning_form:
+        hit("scam_warning_notice", _first(warnings, 2))
 
     strong_request = [s for s in lex["family_request"] if not _WEAK_FAMILY_REQUEST.fullmatch(s.text)]
     if lex["family"] and (lex["phone_trouble"] or (strong_request and (messengers or lex["personal_data"]))):
@@ -562,12 +626,8 @@ def analyse(text: str) -> Analysis:
         hit("messenger_lure", [m.span for m in messengers[:3]], handle=messengers[0].value)
 
     # Ad-marker compliance (정보통신망법 §50).
-    marker_start = AD_MARKER_START.search(text)
     marker_any = list(AD_MARKER_ANY.finditer(text))
     evasive = list(AD_MARKER_EVASIVE.finditer(text))
-    stripped = text.rstrip()
-    opt_outs = [m for m in OPT_OUT.finditer(text)]
-    opt_out_end = any(len(stripped) - m.end() <= 25 for m in opt_outs)
     has_hangul = bool(_HANGUL_SYLLABLE.search(text))
     for match in evasive:
         hit("ad_marker_evasive", [Span.of(text, match.start(), match.end())], marker=match.group(0) or "")
@@ -577,11 +637,22 @@ def analyse(text: str) -> Analysis:
         first_marker = (marker_any + evasive)[0]
         hit("ad_no_optout", [Span.of(text, first_marker.start(), first_marker.end())])
     ad_word_kinds = {s.text for s in lex["ad_words"]}
-    contact = bool(urls or phones or messengers)
-    if has_hangul and not marker_any and not evasive and len(ad_word_kinds) >= 2 and contact:
+    # Unmarked ads ask you to call or message; a link alone is what service notices carry too.
+    # Notices about ad consent (정보통신망법 §50 ⑧ asks senders to reconfirm it) talk about ads
+    # without being one.
+    consent_notice = bool(CONSENT_NOTICE.search(text))
+    if (
+        has_hangul
+        and not marker_any
+        and not evasive
+        and not warning_form
+        and not consent_notice
+        and len(ad_word_kinds) >= 2
+        and (phones or messengers)
+    ):
         hit("ad_marker_missing", _first(lex["ad_words"], 2))
     if marker_start and opt_out_end:
-        opt = [m for m in opt_outs if len(stripped) - m.end() <= 25][-1]
+        opt = [m for m in opt_outs if len(stripped) - m.end() <= 40][-1]
         hit(
             "ad_compliant",
             [
@@ -622,6 +693,7 @@ def analyse(text: str) -> Analysis:
         )
     if (
         lex["prosecutor"]
+        and not warning_form
         and (callback_phones or messengers or risky_urls)
         and (lex["callback"] or lex["personal_data"] or len({s.text for s in lex["prosecutor"]}) >= 2)
     ):
@@ -629,12 +701,20 @@ def analyse(text: str) -> Analysis:
             [p.span for p in callback_phones[:1]] or [m.span for m in messengers[:1]] or url_spans[:1]
         )
         hit("prosecutor_callback", [*_first(lex["prosecutor"], 2), *callback_target])
-    if lex["bank"] and lex["loan"] and (risky_urls or messengers or (callback_phones and not marker_start)):
+    # A bank's name with a loan and a "government support / selected / debt consolidation" pitch but no
+    # review number is the impersonation shape even in ad form; lawful lender ads carry their review
+    # number (여신금융협회 심의필, 준법감시인 확인필).
+    pitched = bool(marker_start) and len({s.text for s in lex["support_pitch"]}) >= 2 and not lex["ad_review"]
+    if (
+        lex["bank"]
+        and lex["loan"]
+        and (risky_urls or messengers or (callback_phones and not marker_start) or pitched)
+    ):
         target = url_spans[:1] or [m.span for m in messengers[:1]] or [p.span for p in callback_phones[:1]]
         hit("bank_loan_lure", [*_first(lex["bank"], 1), *_first(lex["loan"], 1), *target])
-    if lex["app_install"] and (risky_urls or any(info.is_apk for _, info in urls)):
+    if lex["app_install"] and (context_links or any(info.is_apk for _, info in urls)):
         hit("app_install", [*_first(lex["app_install"], 1), *first_url])
-    if lex["personal_data"] and lex["send_verb"] and not lex["otp"]:
+    if lex["personal_data"] and lex["send_verb"] and not lex["otp"] and not warning_form:
         hit("personal_data_request", [*_first(lex["personal_data"], 1), *_first(lex["send_verb"], 1)])
     # Real service centres answer on 15xx/16xx/18xx lines; a "not you? call us" on 070, a mobile or a
     # foreign number is the classic call-back lure.
@@ -661,6 +741,26 @@ def analyse(text: str) -> Analysis:
     for code, evidence, params in lure.hits:
         hit(code, evidence, **params)
 
+    # Link structure that transfers across senders: Korean-registered domains (.kr needs a Korean
+    # registrant), plain generic TLDs, and a link to the sender's own name (a brand written in the
+    # text, "hy" … "hy.co.kr", "KT" … "kt.com", is the advertiser's own site).
+    plain = [info for _, info in urls if not info.is_shortener and not info.is_ip]
+    outside = text
+    for ind, _ in urls:
+        outside = outside.replace(ind.value, " ")
+    words = {(m.group(0) or "").lower() for m in _LATIN_WORD.finditer(outside)}
+    own = sum(
+        1
+        for info in plain
+        if len(_brand_label(info.registered_domain)) >= 2
+        and any(
+            w in _brand_label(info.registered_domain) or _brand_label(info.registered_domain) in w
+            for w in words
+        )
+    )
+    credential_ask = bool(
+        (lex["personal_data"] or lex["account"]) and (risky_urls or lex["send_verb"]) and not lex["otp"]
+    )
     letters = [c for c in text if c.isalpha()]
     latin = [c for c in letters if c.isascii()]
     fired = {h.code for h in hits}
@@ -697,6 +797,13 @@ def analyse(text: str) -> Analysis:
         ),
         risk_spam=sum(RULE_SPECS[c].strength for c in fired if RULE_SPECS[c].argues_for == "spam"),
         all_urls_official=float(bool(urls) and all(info.is_official for _, info in urls)),
+        url_kr_registered=float(sum(1 for info in plain if info.registered_domain.endswith(".kr"))),
+        url_generic_tld=float(sum(1 for info in plain if info.tld in _GENERIC_TLDS)),
+        url_own_domain=float(own),
+        opt_out_any=float(len(opt_outs)),
+        lawful_ad_form=float(lawful_ad_form),
+        warning_form=float(warning_form),
+        credential_ask=float(credential_ask and not warning_form),
         impersonation_lure=float(
             bool(lex["organisation"]) and bool(risky_urls or messengers or direct_lines)
         ),

@@ -131,3 +131,40 @@ def test_clusters_join_only_near_duplicates() -> None:
     ]
     clusters = near_duplicate_clusters(texts)
     assert clusters[0] == clusters[1] != clusters[2]
+
+
+LAWFUL_ADS = [
+    # a long MMS flat sale with a price list and a model-house number
+    "(광고)▣ 한솔 리버파크 ▣\n초역세권 대단지\n■ 총 612세대 (전용 84㎡)\n■ 계약금 5% / 중도금 전액 무이자\n"
+    "▶ 청약 일정: 3/4~3/6\n▶ 견본주택: 시청역 2번 출구\n분양문의 1688-2231\n무료수신거부 080-221-3344",
+    # a compact golf-membership broker line with the opt-out glued on
+    "(광고)솔숲CC 회원권 매도매수 상담 명의개서 대행 무료거부0801112233",
+    # an insurer's agent, with the opt-out written as a sentence
+    "[Web발신](광고)[한빛생명 이수진 보험상담사 상품안내] 수술비와 입원비를 함께 보장하는 건강보험입니다. "
+    "상담 010-2211-3344 준법감시인 확인필 제2025-0112호 문자수신을 원하지 않으시면 080-900-1234으로 수신거부 요청하여 주시기 바랍니다.",
+    # a shop's prize-draw survey with a shortener: coupon words next to a link are the ad's own content
+    "(광고)마루가구 설문 참여하면 추첨으로 50만원 경품! (~9/30) bit.ly/3aBcDeF 무료수신거부 080-345-6789",
+]
+
+
+@pytest.mark.parametrize("text", LAWFUL_ADS)
+def test_compliant_ads_in_their_real_shapes_are_ads(default_model: SmishingModel, text: str) -> None:
+    verdict = default_model.predict([text])[0]
+    assert verdict.label == "ad", (verdict.label, verdict.probabilities)
+
+
+GENUINE_NOTICES = [
+    "[Web발신][KT] 안심문자 서비스 가입 결과 안내 고객님께서는 「안심문자」에 가입하셨습니다. 이용요금: 월 1,100원(부가세 포함)",
+    "[Web발신]○ 최근 택배사를 사칭한 스미싱이 기승을 부리고 있습니다. 출처가 불분명한 URL은 누르지 마세요. "
+    "검찰·금감원은 현금을 요구하지 않습니다. -경찰청-",
+    "[국제발신]Microsoft 계정 일회용 코드: 5512093",
+    "[Web발신]2025년 새빛교회 <새해 기도제목 제출> https://naver.me/AbCdEfGh",
+]
+
+
+@pytest.mark.parametrize("text", GENUINE_NOTICES)
+def test_genuine_notices_with_scam_vocabulary_or_links_are_not_accused(
+    default_model: SmishingModel, text: str
+) -> None:
+    verdict = default_model.predict([text])[0]
+    assert verdict.label not in ("smishing", "spam"), (verdict.label, verdict.probabilities)
