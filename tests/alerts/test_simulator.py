@@ -419,9 +419,11 @@ def test_stream_refuses_to_run_without_a_token() -> None:
 
 @pytest.mark.parametrize("api_server", [[401]], indirect=True)
 def test_stream_stops_loudly_when_the_api_refuses_the_token(api_server: _RecordingServer) -> None:
+    # A refused token ends the stream at its first batch; the long duration only keeps a slow machine
+    # from reaching the end before that first batch is sent.
     with pytest.raises(CommandError, match="401"):
         call_command(
-            "simulate", "stream", "--url", api_server.url, "--token", "fds_wrong", "--duration", "5",
+            "simulate", "stream", "--url", api_server.url, "--token", "fds_wrong", "--duration", "60",
             stdout=StringIO(),
         )  # fmt: skip
     assert len(api_server.requests) == 1  # no hammering with a token that cannot work
