@@ -20,10 +20,16 @@ from django.utils.translation import gettext as _
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from alerts.drift import reference_build
-from alerts.features import FEATURE_NAMES
 from alerts.models import ModelVersion, Retraining, Transaction
 from alerts.push import retraining_push_on_commit
-from alerts.scoring import DEFAULT_PARAMS, DEFAULT_ROUNDS, FdsModel, model_train, threshold_choose
+from alerts.scoring import (
+    DEFAULT_PARAMS,
+    DEFAULT_ROUNDS,
+    FdsModel,
+    feature_columns,
+    model_train,
+    threshold_choose,
+)
 from alerts.training import training_set_build
 from audit.services import audit_record
 
@@ -104,7 +110,11 @@ def gate_check(*, challenger: dict[str, Any], champion: dict[str, Any] | None) -
 
 
 def _loadable(version: ModelVersion) -> FdsModel | None:
-    if tuple(version.feature_names) != FEATURE_NAMES:
+    """The version's model, or None when it needs a feature the engine no longer computes. A model
+    trained before features were added still loads: it reads its own columns of the engine's rows."""
+    try:
+        feature_columns(version.feature_names)
+    except ValueError:
         return None
     return FdsModel.loads(
         bytes(version.artifact),
