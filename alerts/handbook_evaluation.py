@@ -421,11 +421,14 @@ def benchmark_single(
     history_days: int | None = None,
     params: dict[str, Any] | None = None,
     rounds: int = DEFAULT_ROUNDS,
+    cache_dir: Path | None = None,
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """The book's single split with the project's default model. Reads only."""
     started = time.perf_counter()
-    prepared = data_prepare(frame, [window], history_days=history_days, progress=progress)
+    prepared = data_prepare(
+        frame, [window], history_days=history_days, cache_dir=cache_dir, progress=progress
+    )
     data = fold_data(prepared, window)
     progress(f"training on {len(data.train_y):,} rows, testing on {len(data.test_y):,}")
     metrics = fold_evaluate(data, params=params or {}, rounds=[rounds], seed=seed)[rounds]
@@ -487,6 +490,7 @@ def benchmark_prequential(
     history_days: int | None = None,
     settings: Sequence[dict[str, Any]] | None = None,
     rounds_grid: Sequence[int] = GRID_ROUNDS,
+    cache_dir: Path | None = None,
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """Chapter 5.3's protocol: choose the setting on validation folds, then report the test folds.
@@ -499,7 +503,9 @@ def benchmark_prequential(
     tests, validations = prequential_windows(
         train_starts, train_days=train_days, delay_days=delay_days, test_days=test_days
     )
-    prepared = data_prepare(frame, tests + validations, history_days=history_days, progress=progress)
+    prepared = data_prepare(
+        frame, tests + validations, history_days=history_days, cache_dir=cache_dir, progress=progress
+    )
 
     scores: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for n, window in enumerate(validations, 1):

@@ -58,7 +58,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cache-dir",
             default=None,
-            help="keep the replayed features here (e.g. var/bench-cache) so that later runs skip the replay",
+            help="keep the replayed features of the whole file here (e.g. var/bench-cache) so that later "
+            "runs of any protocol skip the replay",
         )
         parser.add_argument(
             "--history-days",
@@ -115,6 +116,7 @@ class Command(BaseCommand):
                     test_days=options["test_days"],
                     seed=options["seed"],
                     history_days=history,
+                    cache_dir=cache,
                     progress=progress,
                 )
             else:
@@ -126,6 +128,7 @@ class Command(BaseCommand):
                     window,
                     seed=options["seed"],
                     history_days=history,
+                    cache_dir=cache,
                     progress=progress,
                     rounds=options["rounds"] or DEFAULT_ROUNDS,
                 )
