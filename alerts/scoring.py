@@ -117,9 +117,10 @@ def model_train(
     params: dict[str, Any] | None = None,
     rounds: int = DEFAULT_ROUNDS,
     seed: int = 0,
+    feature_names: Sequence[str] = FEATURE_NAMES,
 ) -> xgb.Booster:
     merged = {**DEFAULT_PARAMS, **(params or {}), "seed": seed}
-    dtrain = xgb.DMatrix(matrix, label=labels, feature_names=list(FEATURE_NAMES), missing=np.nan)
+    dtrain = xgb.DMatrix(matrix, label=labels, feature_names=list(feature_names), missing=np.nan)
     return xgb.train(merged, dtrain, num_boost_round=rounds)
 
 

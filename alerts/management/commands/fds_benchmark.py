@@ -56,6 +56,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--train-weeks", type=int, default=12, help="weeks a challenger trains on (loop)")
         parser.add_argument(
+            "--loop-weeks",
+            choices=("test", "validation"),
+            default="test",
+            help="the loop on the book's four test weeks, or on the four validation weeks before them "
+            "(where choices are made; use --train-weeks 7 or less)",
+        )
+        parser.add_argument(
+            "--without",
+            default="",
+            help="comma-separated features the loop leaves out (an ablation), e.g. amount_spikes_7d,amount_spikes_14d",
+        )
+        parser.add_argument(
             "--cache-dir",
             default=None,
             help="keep the replayed features of the whole file here (e.g. var/bench-cache) so that later "
@@ -103,6 +115,10 @@ class Command(BaseCommand):
                 result = handbook_evaluation.benchmark_retraining_loop(
                     frame,
                     train_weeks=options["train_weeks"],
+                    train_starts=handbook_evaluation.LOOP_VALIDATION_TRAIN_STARTS
+                    if options["loop_weeks"] == "validation"
+                    else handbook_evaluation.PREQUENTIAL_TRAIN_STARTS,
+                    without=[name.strip() for name in options["without"].split(",") if name.strip()],
                     delay_days=options["delay_days"],
                     seed=options["seed"],
                     cache_dir=cache,
