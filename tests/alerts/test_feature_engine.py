@@ -33,7 +33,7 @@ def test_merchant_fraud_ages_read_only_labels_older_than_the_delay() -> None:
         TxEvent(ts=day * DAY + 9 * HOUR, amount=30.0, customer_key=f"C{day}", merchant_key="M")
         for day in range(30)
     ]
-    labels = [10 <= day <= 13 for day in range(30)]
+    labels: list[bool | None] = [10 <= day <= 13 for day in range(30)]
     rows, _, _ = replay(events, labels=labels, label_delay_days=7)
     first, last = "merchant_fraud_first_age", "merchant_fraud_last_age"
     # Day 17: day 10's label is not 8 days old yet, so nothing is known.
