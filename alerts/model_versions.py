@@ -58,11 +58,12 @@ def model_shadow() -> tuple[int, FdsModel] | None:
 def models_live() -> tuple[tuple[int, FdsModel] | None, tuple[int, FdsModel] | None]:
     """The active model and the challenger in shadow, as model_active() and model_shadow() return
     them, from one query: a scoring batch needs both and asks once."""
-    rows = list(
-        ModelVersion.objects.filter(Q(is_active=True) | Q(is_shadow=True)).values(
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in ModelVersion.objects.filter(Q(is_active=True) | Q(is_shadow=True)).values(
             "id", "name", "threshold", "is_active", "is_shadow"
         )
-    )
+    ]
     active = _active_model.get(next((r for r in rows if r["is_active"]), None))
     shadow = _shadow_model.get(next((r for r in rows if r["is_shadow"]), None))
     return (

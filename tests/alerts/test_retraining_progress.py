@@ -49,7 +49,7 @@ async def test_a_finished_run_pushes_its_outcome(senior):
     assert (await watcher.connect())[0]
     assert (await watcher.receive_json_from(timeout=3))["status"] == "queued"
     await sync_to_async(lifecycle.retraining_run)(retraining_id=job.pk)
-    states = []
+    states: list[dict] = []
     while not states or states[-1]["status"] == "running":
         states.append(await watcher.receive_json_from(timeout=5))
     assert states[-1]["status"] == "failed" and "no labels" in states[-1]["error"]
