@@ -12,7 +12,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from alerts.push import alert_feed_group, alert_row_payload
+from alerts.push import alert_feed_group, alert_row_payload, retraining_group, retraining_state
 from alerts.selectors import alert_ids_since, alert_rows, alerts_newest, alerts_since
 
 log = logging.getLogger(__name__)
@@ -172,3 +172,58 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
 
     async def alert_rows(self, event: dict) -> None:
         await self._send_rows("push", event["rows"])
+
+
+def _retraining_state(retraining_id: int) -> dict | None:
+    from alerts.models import Retraining
+
+    job = Retraining.objects.filter(pk=retraining_id).first()
+    return retraining_state(job) if job is not None else None
+
+
+class RetrainingConsumer(AsyncJsonWebsocketConsumer):
+    """`ws/alerts/models/retrain/<id>/`: one retraining run's progress, pushed by the worker.
+
+    Protocol: on connect the server sends the stored state ({"type": "retraining.state", ...}, the
+    same object the status URL serves), then every change the worker pushes. Joining the group comes
+    before reading the state, so a change between the two is never lost. The page polls the status
+    URL while this socket is down (Redis gone, a proxy dropping it) and stops when it is back.
+    """
+
+    group: str | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        retraining_id = int(self.scope["url_route"]["kwargs"]["retraining_id"])
+        if (
+            user is None
+            or not user.is_authenticated
+            or not await sync_to_async(user.has_perm)("alerts.view_modelversion")
+            or await database_sync_to_async(_retraining_state)(retraining_id) is None
+        ):
+            await self.close(code=REFUSED)
+            return
+        try:
+            await self.channel_layer.group_add(retraining_group(retraining_id), self.channel_name)
+            self.group = retraining_group(retraining_id)
+        except Exception as exc:  # Redis down: the stored state now, the page's polling after that
+            log.warning("retraining page could not join its group (%s)", exc)
+        await self.accept()
+        state = await database_sync_to_async(_retraining_state)(retraining_id)
+        if state is not None:
+            await self.send_json(state)
+        if self.group is None:
+            await self.close()  # the page falls back to polling and tries the socket again later
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+            except Exception as exc:
+                log.warning("retraining page could not leave its group (%s)", exc)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        await self.send_json({"type": "error", "error": "this socket is read-only"})
+
+    async def retraining_state(self, event: dict) -> None:
+        await self.send_json(event)

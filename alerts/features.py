@@ -29,6 +29,8 @@ BENEFICIARY_CAP = 100
 NAN = float("nan")
 # Merchant risk reads 30-day windows that end up to a label delay back: keep room for long delays.
 MERCHANT_DAYS_KEPT = 64
+SPIKE_RATIO = 3.0
+SPIKE_DAYS = 14
 
 CHANNEL_CODES = {"card_present": 0, "online": 1, "mobile": 2, "atm": 3, "transfer": 4}
 # The merchant categories, in the order of their feature code: the one list. The model's choices
@@ -87,6 +89,14 @@ FEATURE_NAMES: tuple[str, ...] = (
     "merchant_risk_7d",
     "merchant_cnt_30d",
     "merchant_risk_30d",
+    # Days since the first and the latest known fraud of the merchant's current fraud streak (known
+    # labels only, within 30 days): a compromise that started long ago is likely over; NaN without one.
+    "merchant_fraud_first_age",
+    "merchant_fraud_last_age",
+    # Earlier transactions of the customer in the last 7 / 14 days at SPIKE_RATIO times their mean
+    # amount then: one outlier is a big purchase, several in a fortnight look like a card in other hands.
+    "amount_spikes_7d",
+    "amount_spikes_14d",
 )
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
@@ -146,6 +156,7 @@ class CustomerState:
         d.setdefault("categories", {})
         d.setdefault("beneficiaries", {})
         d.setdefault("countries", {})
+        d.setdefault("spikes", [])  # times of the amount spikes of the last SPIKE_DAYS days, sorted
         self.data = d
 
 
@@ -168,6 +179,19 @@ class MerchantState:
         bucket = self.data["days"].setdefault(ts // DAY, [0, 0])
         bucket[1] += 1
         self.memo = None
+
+
+def _fraud_ages(days: Mapping[int, list], today: int, last: int, span: int) -> tuple[float, float]:
+    """Days from `today` back to the earliest and the latest day with a known fraud among the `span`
+    days ending at day `last`; NaN, NaN when there is none."""
+    first = latest = None
+    for day, bucket in days.items():
+        if bucket[1] and last - span < day <= last:
+            first = day if first is None or day < first else first
+            latest = day if latest is None or day > latest else latest
+    if first is None or latest is None:
+        return NAN, NAN
+    return float(today - first), float(today - latest)
 
 
 def _windows(days: Mapping[int, list], last: int, spans: tuple[int, ...]) -> list[list[float]]:
@@ -252,6 +276,11 @@ def compute_features(
     last = c["last_ts"]
     since_last = float(ts - last) if last is not None and ts >= last else NAN
 
+    spikes = c["spikes"]
+    spikes_end = bisect.bisect_left(spikes, ts)
+    spikes_7d = float(spikes_end - bisect.bisect_right(spikes, ts - 7 * DAY))
+    spikes_14d = float(spikes_end - bisect.bisect_right(spikes, ts - SPIKE_DAYS * DAY))
+
     if tx.merchant_key is not None:
         new_merchant = 0.0 if tx.merchant_key in c["merchants"] else 1.0
     else:
@@ -275,9 +304,10 @@ def compute_features(
             risk = []
             for count, frauds in _windows(merchant.data["days"], end - 1, (1, 7, 30)):
                 risk += [count, frauds / count if count else 0.0]
+            risk += _fraud_ages(merchant.data["days"], day, end - 1, 30)
             merchant.memo = (day, risk)
     else:
-        risk = [NAN] * 6
+        risk = [NAN] * 8
 
     return [
         amount,
@@ -310,6 +340,8 @@ def compute_features(
         float(CHANNEL_CODES.get(tx.channel, -1)),
         float(CATEGORY_CODES[tx.category]) if tx.category in CATEGORY_CODES else NAN,
         *risk,
+        spikes_7d,
+        spikes_14d,
     ]
 
 
@@ -328,6 +360,11 @@ def update_state(tx: TxEvent, customer: CustomerState, merchant: MerchantState |
     day = ts // DAY
     amount = float(tx.amount)
 
+    if c["n"] and amount >= SPIKE_RATIO * c["amt_sum"] / c["n"] > 0:
+        spikes = c["spikes"]
+        bisect.insort(spikes, ts)
+        newest_spike = spikes[-1]
+        del spikes[: bisect.bisect_right(spikes, newest_spike - SPIKE_DAYS * DAY)]
     n = c["n"] + 1
     c["n"] = n
     c["amt_sum"] += amount

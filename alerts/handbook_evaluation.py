@@ -36,6 +36,9 @@ MIN_HISTORY_DAYS = 30
 BOOK_TRAIN_START = date(2018, 7, 25)
 # Chapter 5.3: the four test folds, and validation folds one delay + test week earlier.
 PREQUENTIAL_TRAIN_STARTS = (date(2018, 7, 25), date(2018, 8, 1), date(2018, 8, 8), date(2018, 8, 15))
+# The retraining loop's validation weeks: four weeks whose labels are all known before the first test
+# week's cut-off (their last test day is 2018-07-31), where choices about the loop are made.
+LOOP_VALIDATION_TRAIN_STARTS = (date(2018, 6, 20), date(2018, 6, 27), date(2018, 7, 4), date(2018, 7, 11))
 BASELINE = {
     "source": (
         "Le Borgne, Siblini, Lebichot, Bontempi: Reproducible Machine Learning for Credit Card Fraud "
@@ -421,11 +424,14 @@ def benchmark_single(
     history_days: int | None = None,
     params: dict[str, Any] | None = None,
     rounds: int = DEFAULT_ROUNDS,
+    cache_dir: Path | None = None,
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """The book's single split with the project's default model. Reads only."""
     started = time.perf_counter()
-    prepared = data_prepare(frame, [window], history_days=history_days, progress=progress)
+    prepared = data_prepare(
+        frame, [window], history_days=history_days, cache_dir=cache_dir, progress=progress
+    )
     data = fold_data(prepared, window)
     progress(f"training on {len(data.train_y):,} rows, testing on {len(data.test_y):,}")
     metrics = fold_evaluate(data, params=params or {}, rounds=[rounds], seed=seed)[rounds]
@@ -487,6 +493,7 @@ def benchmark_prequential(
     history_days: int | None = None,
     settings: Sequence[dict[str, Any]] | None = None,
     rounds_grid: Sequence[int] = GRID_ROUNDS,
+    cache_dir: Path | None = None,
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """Chapter 5.3's protocol: choose the setting on validation folds, then report the test folds.
@@ -499,7 +506,9 @@ def benchmark_prequential(
     tests, validations = prequential_windows(
         train_starts, train_days=train_days, delay_days=delay_days, test_days=test_days
     )
-    prepared = data_prepare(frame, tests + validations, history_days=history_days, progress=progress)
+    prepared = data_prepare(
+        frame, tests + validations, history_days=history_days, cache_dir=cache_dir, progress=progress
+    )
 
     scores: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for n, window in enumerate(validations, 1):
@@ -591,9 +600,13 @@ def benchmark_retraining_loop(
     params: dict[str, Any] | None = None,
     rounds: int = DEFAULT_ROUNDS,
     cache_dir: Path | None = None,
+    without: Sequence[str] = (),
     progress: Progress = _quiet,
 ) -> dict[str, Any]:
     """The product's weekly retraining loop on the book's four prequential test weeks.
+
+    `train_starts` LOOP_VALIDATION_TRAIN_STARTS runs it on the validation weeks instead (with at most
+    7 training weeks: the file starts 2018-04-01). `without` leaves features out, for ablations.
 
     Each week, at the cut-off (test start minus the label delay: only labels of earlier days are
     known) a challenger is trained on the `train_weeks` weeks that end one week before the cut-off;
@@ -608,12 +621,26 @@ def benchmark_retraining_loop(
     span = (train_weeks + 2) * 7
     warm = [Window(tests[0].train_start - timedelta(days=span), 7, delay_days, 7)]
     prepared = data_prepare(frame, warm + tests, history_days=None, cache_dir=cache_dir, progress=progress)
+    unknown = sorted(set(without) - set(FEATURE_NAMES))
+    if unknown:
+        raise ValueError(f"no such features: {unknown}")
+    used = [i for i, name in enumerate(FEATURE_NAMES) if name not in set(without)]
+    if len(used) < len(FEATURE_NAMES):
+        prepared.features = prepared.features[:, used]
+    used_names = [FEATURE_NAMES[i] for i in used]
     labels = prepared.frame["TX_FRAUD"].to_numpy()
 
     def train(first_day: int, end_day: int) -> Any:
         rows = _rows_between(prepared, first_day, end_day)
         progress(f"training on {_day_text(first_day)}..{_day_text(end_day - 1)} ({len(rows):,} rows)")
-        return model_train(prepared.features[rows], labels[rows], params=params, rounds=rounds, seed=seed)
+        return model_train(
+            prepared.features[rows],
+            labels[rows],
+            params=params,
+            rounds=rounds,
+            seed=seed,
+            feature_names=used_names,
+        )
 
     first = tests[0]
     static = train(first.first_day, first.first_day + first.train_days)
@@ -661,6 +688,7 @@ def benchmark_retraining_loop(
             "held_out_days": 7,
             "agreed_metrics": ["ap", "cp100"],
             "static_model": first.describe()["train"],
+            "without": sorted(without),
         },
         "model": {"params": {**DEFAULT_PARAMS, **params}, "rounds": rounds, "seed": seed},
         **_replay_figures(prepared),

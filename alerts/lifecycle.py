@@ -20,9 +20,16 @@ from django.utils.translation import gettext as _
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from alerts.drift import reference_build
-from alerts.features import FEATURE_NAMES
 from alerts.models import ModelVersion, Retraining, Transaction
-from alerts.scoring import DEFAULT_PARAMS, DEFAULT_ROUNDS, FdsModel, model_train, threshold_choose
+from alerts.push import retraining_push_on_commit
+from alerts.scoring import (
+    DEFAULT_PARAMS,
+    DEFAULT_ROUNDS,
+    FdsModel,
+    feature_columns,
+    model_train,
+    threshold_choose,
+)
 from alerts.training import training_set_build
 from audit.services import audit_record
 
@@ -103,7 +110,11 @@ def gate_check(*, challenger: dict[str, Any], champion: dict[str, Any] | None) -
 
 
 def _loadable(version: ModelVersion) -> FdsModel | None:
-    if tuple(version.feature_names) != FEATURE_NAMES:
+    """The version's model, or None when it needs a feature the engine no longer computes. A model
+    trained before features were added still loads: it reads its own columns of the engine's rows."""
+    try:
+        feature_columns(version.feature_names)
+    except ValueError:
         return None
     return FdsModel.loads(
         bytes(version.artifact),
@@ -176,6 +187,7 @@ def retraining_start(*, actor: Any = None, system_actor: str = "") -> Retraining
 
 def _progress(job_id: int, fraction: float, message: str) -> None:
     Retraining.objects.filter(pk=job_id).update(progress=round(fraction, 3), message=message[:300])
+    retraining_push_on_commit(job_id)
 
 
 def retraining_run(*, retraining_id: int, now: datetime | None = None, seed: int = 0) -> Retraining:
@@ -193,6 +205,7 @@ def retraining_run(*, retraining_id: int, now: datetime | None = None, seed: int
     job = Retraining.objects.select_related("champion").get(pk=retraining_id)
     if not claimed:
         return job
+    retraining_push_on_commit(job.pk)
     try:
         return _retraining_train(job, now=now or timezone.now(), seed=seed)
     except ValueError as exc:
@@ -201,6 +214,9 @@ def retraining_run(*, retraining_id: int, now: datetime | None = None, seed: int
         )
         log.warning("retraining #%s failed: %s", job.pk, exc)
         return Retraining.objects.get(pk=job.pk)
+    finally:
+        # The final state (succeeded or failed) reaches the page without waiting for a poll.
+        retraining_push_on_commit(job.pk)
 
 
 def _retraining_train(job: Retraining, *, now: datetime, seed: int) -> Retraining:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from alerts.models import ModelVersion
 from alerts.scoring import FdsModel
@@ -52,6 +53,23 @@ def model_shadow() -> tuple[int, FdsModel] | None:
         return None
     version_id, _name, model = shadow
     return version_id, model
+
+
+def models_live() -> tuple[tuple[int, FdsModel] | None, tuple[int, FdsModel] | None]:
+    """The active model and the challenger in shadow, as model_active() and model_shadow() return
+    them, from one query: a scoring batch needs both and asks once."""
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in ModelVersion.objects.filter(Q(is_active=True) | Q(is_shadow=True)).values(
+            "id", "name", "threshold", "is_active", "is_shadow"
+        )
+    ]
+    active = _active_model.get(next((r for r in rows if r["is_active"]), None))
+    shadow = _shadow_model.get(next((r for r in rows if r["is_shadow"]), None))
+    return (
+        (active[0], active[2]) if active is not None else None,
+        (shadow[0], shadow[2]) if shadow is not None else None,
+    )
 
 
 def model_active() -> tuple[int, FdsModel] | None:

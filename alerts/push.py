@@ -55,3 +55,41 @@ def alert_rows_push_on_commit(alert_ids: Sequence[int]) -> None:
     ids = sorted(set(alert_ids))
     if ids:
         transaction.on_commit(lambda: alert_rows_push(alert_ids=ids))
+
+
+# --- Retraining progress -------------------------------------------------------------------------
+
+
+def retraining_group(retraining_id: int) -> str:
+    """The group of one retraining run's page (alerts.consumers.RetrainingConsumer)."""
+    return f"alerts.retraining.{retraining_id}"
+
+
+def retraining_state(job) -> dict:
+    """A run's stored progress: what its page shows, pushed over the socket and served to polling."""
+    return {
+        "type": "retraining.state",
+        "id": job.pk,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "progress": job.progress,
+        "percent": round(job.progress * 100),
+        "message": job.message,
+        "error": job.error,
+    }
+
+
+def retraining_push(*, retraining_id: int) -> None:
+    """Send the run's stored state to its open pages. Best effort: a page whose socket missed it gets
+    the stored state when it reconnects, and polls the status URL while it cannot."""
+    from alerts.models import Retraining
+
+    job = Retraining.objects.filter(pk=retraining_id).first()
+    if job is not None:
+        channel_push([(retraining_group(job.pk), retraining_state(job))], what="retraining progress")
+
+
+def retraining_push_on_commit(retraining_id: int) -> None:
+    """Push the run's state once the current transaction (if any) commits: never a state that could
+    still roll back."""
+    transaction.on_commit(lambda: retraining_push(retraining_id=retraining_id))

@@ -40,38 +40,74 @@ MIN_REASON_CONTRIBUTION = 0.1
 MAX_REASONS = 5
 
 
+def feature_columns(feature_names: Sequence[str]) -> list[int] | None:
+    """Where a model's features stand in the engine's row: None when they are the engine's own list,
+    else their positions (a model trained before features were added). ValueError when the model
+    needs a feature the engine no longer computes."""
+    names = tuple(feature_names)
+    if names == FEATURE_NAMES:
+        return None
+    if not names:
+        raise ValueError("the model lists no features; retrain it")
+    unknown = [n for n in names if n not in FEATURE_INDEX]
+    if unknown:
+        raise ValueError(f"the model needs features this code no longer computes: {unknown}; retrain it")
+    return [FEATURE_INDEX[n] for n in names]
+
+
 @dataclass
 class FdsModel:
     booster: xgb.Booster
     feature_names: tuple[str, ...] = FEATURE_NAMES
     threshold: float = 0.5
     version: str = "unversioned"
+    # Positions of the model's features in the engine's row, when it was trained on fewer of them.
+    columns: list[int] | None = None
 
     def dumps(self) -> bytes:
         return bytes(self.booster.save_raw(raw_format="ubj"))
 
     @classmethod
     def loads(cls, raw: bytes, *, feature_names: Sequence[str], threshold: float, version: str) -> FdsModel:
-        if tuple(feature_names) != FEATURE_NAMES:
-            raise ValueError(
-                f"model {version} was trained on other features than this code computes; retrain it"
-            )
+        try:
+            columns = feature_columns(feature_names)
+        except ValueError as exc:
+            raise ValueError(f"model {version}: {exc}") from exc
         booster = xgb.Booster()
         booster.load_model(bytearray(raw))
         # One thread per worker process: more threads made single-row latency worse on 2 cores.
         booster.set_param({"nthread": 1})
-        return cls(booster=booster, feature_names=tuple(feature_names), threshold=threshold, version=version)
+        return cls(
+            booster=booster,
+            feature_names=tuple(feature_names),
+            threshold=threshold,
+            version=version,
+            columns=columns,
+        )
+
+    def _own(self, matrix: np.ndarray) -> np.ndarray:
+        """The engine's rows narrowed to this model's features."""
+        return matrix if self.columns is None else matrix[:, self.columns]
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         if len(matrix) == 0:
             return np.zeros(0)
-        return self.booster.inplace_predict(matrix, validate_features=False)
+        return self.booster.inplace_predict(self._own(matrix), validate_features=False)
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
-        """TreeSHAP contributions in log-odds: one column per feature, then the bias."""
+        """TreeSHAP contributions in log-odds: one column per engine feature (0 for those the model
+        does not use), then the bias."""
         # nthread=1: building a DMatrix with a thread pool cost ~20 ms for a one-row alert batch.
-        dmatrix = xgb.DMatrix(matrix, feature_names=list(self.feature_names), missing=np.nan, nthread=1)
-        return self.booster.predict(dmatrix, pred_contribs=True, validate_features=False)
+        dmatrix = xgb.DMatrix(
+            self._own(matrix), feature_names=list(self.feature_names), missing=np.nan, nthread=1
+        )
+        own = self.booster.predict(dmatrix, pred_contribs=True, validate_features=False)
+        if self.columns is None:
+            return own
+        full = np.zeros((own.shape[0], len(FEATURE_NAMES) + 1), dtype=own.dtype)
+        full[:, self.columns] = own[:, :-1]
+        full[:, -1] = own[:, -1]
+        return full
 
 
 def model_train(
@@ -81,9 +117,10 @@ def model_train(
     params: dict[str, Any] | None = None,
     rounds: int = DEFAULT_ROUNDS,
     seed: int = 0,
+    feature_names: Sequence[str] = FEATURE_NAMES,
 ) -> xgb.Booster:
     merged = {**DEFAULT_PARAMS, **(params or {}), "seed": seed}
-    dtrain = xgb.DMatrix(matrix, label=labels, feature_names=list(FEATURE_NAMES), missing=np.nan)
+    dtrain = xgb.DMatrix(matrix, label=labels, feature_names=list(feature_names), missing=np.nan)
     return xgb.train(merged, dtrain, num_boost_round=rounds)
 
 
@@ -120,7 +157,14 @@ def threshold_choose(
 REASON_GROUPS: dict[str, tuple[str, ...]] = {
     "time": ("hour", "weekday", "is_weekend", "is_night", "school_hours", "hour_share_customer"),
     "age": ("age", "is_minor"),
-    "amount": ("amount", "amount_ratio_mean", "amount_z", "amount_ratio_max"),
+    "amount": (
+        "amount",
+        "amount_ratio_mean",
+        "amount_z",
+        "amount_ratio_max",
+        "amount_spikes_7d",
+        "amount_spikes_14d",
+    ),
     "velocity": ("cnt_1h", "sum_1h", "cnt_24h", "mean_24h", "secs_since_last"),
     "history": ("n_prior", "cnt_7d", "mean_7d", "cnt_30d", "mean_30d"),
     "merchant_new": ("new_merchant", "new_category", "category"),
@@ -134,6 +178,8 @@ REASON_GROUPS: dict[str, tuple[str, ...]] = {
         "merchant_risk_7d",
         "merchant_cnt_30d",
         "merchant_risk_30d",
+        "merchant_fraud_first_age",
+        "merchant_fraud_last_age",
     ),
 }
 _GROUP_COLUMNS = {g: [FEATURE_INDEX[f] for f in names] for g, names in REASON_GROUPS.items()}

@@ -16,6 +16,20 @@ from alerts.models import Transaction
 from alerts.schemas import TransactionIn
 from alerts.scoring import DEFAULT_PARAMS, DEFAULT_ROUNDS, FdsModel, model_train, threshold_choose
 
+# The stored columns `_event` turns into a feature-engine event, in its argument order.
+_EVENT_COLUMNS = (
+    "occurred_at",
+    "amount",
+    "customer_id",
+    "merchant_id",
+    "merchant__category",
+    "channel",
+    "country",
+    "customer__birth_date",
+    "beneficiary_account",
+    "beneficiary_phone",
+)
+
 
 @dataclass
 class LabelledStream:
@@ -29,19 +43,7 @@ def stream_from_db(*, progress: Callable[[str], None] | None = None) -> Labelled
     labels: list[bool | None] = []
     rows = (
         Transaction.objects.order_by("occurred_at", "id")
-        .values_list(
-            "occurred_at",
-            "amount",
-            "customer_id",
-            "merchant_id",
-            "merchant__category",
-            "channel",
-            "country",
-            "customer__birth_date",
-            "beneficiary_account",
-            "beneficiary_phone",
-            "is_fraud",
-        )
+        .values_list(*_EVENT_COLUMNS, "is_fraud")
         .iterator(chunk_size=20_000)
     )
     for when, amount, cid, mid, category, channel, country, born, account, phone, fraud in rows:
@@ -206,20 +208,7 @@ def training_set_build(
     ) in (
         Transaction.objects.filter(occurred_at__lte=cutoff)
         .order_by("occurred_at", "id")
-        .values_list(
-            "id",
-            "external_id",
-            "occurred_at",
-            "amount",
-            "customer_id",
-            "merchant_id",
-            "merchant__category",
-            "channel",
-            "country",
-            "customer__birth_date",
-            "beneficiary_account",
-            "beneficiary_phone",
-        )
+        .values_list("id", "external_id", *_EVENT_COLUMNS)
         .iterator(chunk_size=20_000)
     ):
         ids.append(tx_id)

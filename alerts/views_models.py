@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from alerts import lifecycle, registry
 from alerts.drift import drift_warning
 from alerts.models import ModelVersion, Retraining
+from alerts.push import retraining_state
 
 VIEW = "alerts.view_modelversion"
 SENIOR = "alerts.train_model"
@@ -125,18 +126,9 @@ def retraining_page(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 @require_GET
 def retraining_status(request: HttpRequest, pk: int) -> JsonResponse:
-    """The run's progress, for the page to follow while it trains."""
+    """The run's progress: the page's fallback while its socket (RetrainingConsumer) is down."""
     job = get_object_or_404(Retraining, pk=pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "progress": job.progress,
-            "percent": round(job.progress * 100),
-            "message": job.message,
-            "error": job.error,
-        }
-    )
+    return JsonResponse(retraining_state(job))
 
 
 @login_required

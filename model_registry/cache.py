@@ -47,10 +47,15 @@ class ActiveModelCache(Generic[T]):
             .first()
         )
 
-    def get(self) -> tuple[int, str, T] | None:
-        """(id, name, loaded model) of the active version, or None when no version is active."""
-        row = self.active_row()
-        if row is None:
+    def get(self, row: dict[str, Any] | None | bool = True) -> tuple[int, str, T] | None:
+        """(id, name, loaded model) of the active version, or None when no version is active.
+
+        A caller that already read the version's row (id, name and the cached fields) passes it, or
+        None for "no version", and saves the query.
+        """
+        if row is True:
+            row = self.active_row()
+        if row is None or row is False:
             return None
         with self._lock:
             key = (row["id"], row["name"])

@@ -42,6 +42,8 @@ def test_a_senior_retrains_a_second_senior_promotes_and_new_alerts_name_the_new_
     login(page, "senior")
     page.goto(f"{live_server_url}/alerts/models/")
     assert page.get_by_test_id("live-model").inner_text().count(champion.name) >= 1
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if "/status/" in request.url else None)
     page.get_by_test_id("retrain-start").click()
     page.wait_for_url(re.compile(r"/alerts/models/retrain/\d+/$"))
     # The page follows the worker's progress until the run is done.
@@ -52,6 +54,9 @@ def test_a_senior_retrains_a_second_senior_promotes_and_new_alerts_name_the_new_
     )
     assert page.get_by_test_id("retraining-percent").inner_text() == "100"
     assert status.inner_text() == "Succeeded"
+    # The worker pushed the progress over the run's socket: the page never had to poll for it.
+    assert page.locator("#retraining-live").get_attribute("data-transport") == "socket"
+    assert polls == []
     page.locator("#retraining-reload a").click()
     page.wait_for_load_state("networkidle")
     run = Retraining.objects.exclude(pk=first.pk).get()
@@ -104,3 +109,33 @@ def test_a_senior_retrains_a_second_senior_promotes_and_new_alerts_name_the_new_
     assert {a.score.model_version.name for a in alerts} == {challenger.name}
     page.goto(f"{live_server_url}/alerts/{alerts[0].pk}/")
     assert page.get_by_test_id("model-version").inner_text() == challenger.name
+
+
+def test_the_run_page_keeps_following_by_polling_when_its_socket_drops(
+    live_server_url, login, make_user, page
+):
+    senior = make_user(roles.SENIOR_ANALYST, "senior")
+    job = Retraining.objects.create(
+        started_by=senior,
+        started_by_name="senior",
+        status=Retraining.Status.RUNNING,
+        progress=0.3,
+        message="computing features",
+    )
+    # Every socket to the run is dropped as soon as it opens (a proxy cutting websockets).
+    page.route_web_socket(re.compile(r"/ws/alerts/models/retrain/"), lambda ws: ws.close())
+    login(page, "senior")
+    page.goto(f"{live_server_url}/alerts/models/retrain/{job.pk}/")
+    Retraining.objects.filter(pk=job.pk).update(progress=0.8, message="judging both models")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=retraining-percent]').textContent.trim() === '80'",
+        timeout=30_000,
+    )
+    assert page.get_by_test_id("retraining-message").inner_text() == "judging both models"
+    assert page.locator("#retraining-live").get_attribute("data-transport") == "polling"
+    Retraining.objects.filter(pk=job.pk).update(status=Retraining.Status.SUCCEEDED, progress=1.0)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=retraining-status]').textContent.trim() === 'Succeeded'",
+        timeout=30_000,
+    )
+    assert page.locator("#retraining-reload").is_visible()

@@ -169,3 +169,37 @@ def test_reasons_only_state_facts_about_the_transaction():
     )
     assert [r["code"] for r in reasons] == ["amount"]  # no "first transfer" or "foreign" claim: not true here
     assert groups["beneficiary_new"] == 1.0  # the weight itself is still shown in the chart
+
+
+def test_a_model_trained_before_features_were_added_still_scores_on_its_own_columns():
+    import numpy as np
+
+    from alerts.features import FEATURE_NAMES
+    from alerts.scoring import FdsModel, model_train
+
+    rng = np.random.default_rng(0)
+    full = rng.normal(size=(400, len(FEATURE_NAMES)))
+    labels = (full[:, 0] > 1.0).astype(float)
+    older = FEATURE_NAMES[:-2]  # the list as it stood before the last two were added
+    booster = model_train(full, labels, rounds=5)  # engine's own list: columns line up
+    import xgboost as xgb
+
+    legacy = xgb.train(
+        {"objective": "binary:logistic", "nthread": 1},
+        xgb.DMatrix(full[:, : len(older)], label=labels, feature_names=list(older)),
+        num_boost_round=5,
+    )
+    loaded = FdsModel.loads(bytes(legacy.save_raw("ubj")), feature_names=older, threshold=0.5, version="old")
+    expected = legacy.inplace_predict(full[:, : len(older)])
+    assert np.allclose(loaded.predict(full), expected)
+    contributions = loaded.contributions(full[:3])
+    assert contributions.shape == (3, len(FEATURE_NAMES) + 1)
+    assert np.all(contributions[:, len(older) : len(FEATURE_NAMES)] == 0.0)
+    current = FdsModel.loads(
+        bytes(booster.save_raw("ubj")), feature_names=FEATURE_NAMES, threshold=0.5, version="new"
+    )
+    assert current.predict(full).shape == (400,)
+    with pytest.raises(ValueError, match="no longer computes"):
+        FdsModel.loads(
+            bytes(legacy.save_raw("ubj")), feature_names=["gone", *older[1:]], threshold=0.5, version="x"
+        )

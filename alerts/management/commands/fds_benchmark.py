@@ -56,9 +56,22 @@ class Command(BaseCommand):
         )
         parser.add_argument("--train-weeks", type=int, default=12, help="weeks a challenger trains on (loop)")
         parser.add_argument(
+            "--loop-weeks",
+            choices=("test", "validation"),
+            default="test",
+            help="the loop on the book's four test weeks, or on the four validation weeks before them "
+            "(where choices are made; use --train-weeks 7 or less)",
+        )
+        parser.add_argument(
+            "--without",
+            default="",
+            help="comma-separated features the loop leaves out (an ablation), e.g. amount_spikes_7d,amount_spikes_14d",
+        )
+        parser.add_argument(
             "--cache-dir",
             default=None,
-            help="keep the replayed features here (e.g. var/bench-cache) so that later runs skip the replay",
+            help="keep the replayed features of the whole file here (e.g. var/bench-cache) so that later "
+            "runs of any protocol skip the replay",
         )
         parser.add_argument(
             "--history-days",
@@ -102,6 +115,10 @@ class Command(BaseCommand):
                 result = handbook_evaluation.benchmark_retraining_loop(
                     frame,
                     train_weeks=options["train_weeks"],
+                    train_starts=handbook_evaluation.LOOP_VALIDATION_TRAIN_STARTS
+                    if options["loop_weeks"] == "validation"
+                    else handbook_evaluation.PREQUENTIAL_TRAIN_STARTS,
+                    without=[name.strip() for name in options["without"].split(",") if name.strip()],
                     delay_days=options["delay_days"],
                     seed=options["seed"],
                     cache_dir=cache,
@@ -115,6 +132,7 @@ class Command(BaseCommand):
                     test_days=options["test_days"],
                     seed=options["seed"],
                     history_days=history,
+                    cache_dir=cache,
                     progress=progress,
                 )
             else:
@@ -126,6 +144,7 @@ class Command(BaseCommand):
                     window,
                     seed=options["seed"],
                     history_days=history,
+                    cache_dir=cache,
                     progress=progress,
                     rounds=options["rounds"] or DEFAULT_ROUNDS,
                 )
