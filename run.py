@@ -4,6 +4,7 @@
     python3 run.py demo    # set up everything and run the live dashboard with demo data
     python3 run.py test    # set up everything and run the test suite (extra args go to pytest)
     python3 run.py lint    # ruff check, ruff format --check and mypy: what CI runs beside the tests
+    python3 run.py messages  # re-extract translatable strings into locale/ko (keeps translations)
 
 Both create `.venv` and install the project into it on first use (again only when pyproject.toml
 changes). With DATABASE_URL / REDIS_URL set they use those services; without, the demo runs on a
@@ -158,6 +159,38 @@ def demo() -> int:
             embedded.stop()
 
 
+def compile_catalogues() -> None:
+    """The `.mo` files are build output: compile each `.po` newer than its `.mo` (pure Python)."""
+    sys.path.insert(0, str(ROOT))
+    from fdsportal.catalogues import catalogues_compile
+
+    for mo in catalogues_compile():
+        say(f"compiled {mo.relative_to(ROOT)}")
+
+
+def messages() -> int:
+    """Re-extract every translatable string of the templates and the Python code into the Korean
+    catalogue. Existing translations are kept; new strings arrive empty, changed ones as fuzzy, and
+    `tests/test_i18n_catalogue.py` lists each one until it is translated. Needs GNU gettext's
+    xgettext/msgmerge (apt-get install gettext); compiling needs nothing beyond the venv."""
+    env = base_env()
+    env.setdefault("FDS_INSECURE_DEV_KEY", "true")
+    args = ["makemessages", "--locale", "ko", "--add-location", "file", "--no-obsolete"]
+    for ignored in ("tests/*", "bench/*", "var/*", "static/*", "*/migrations/*"):
+        args += ["--ignore", ignored]
+    manage(env, *args)
+    compile_catalogues()
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po").open("rb") as handle:
+        catalog = read_po(handle)
+    todo = [m for m in catalog if m.id and (m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    say(f"{len(todo)} of {len(catalog)} messages need a Korean translation (empty or fuzzy)")
+    for message in todo[:50]:
+        say(f"  {'fuzzy' if message.fuzzy else 'empty'}: {message.id!r}")
+    return 0
+
+
 def test(args: list[str]) -> int:
     env = base_env()
     env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest.ini_options names it
@@ -194,11 +227,14 @@ def lint() -> int:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "lint"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "lint", "messages"}:
         print(__doc__)
         return 2
     command = sys.argv[1]
     reexec_in_venv("" if command == "demo" else "dev")
+    compile_catalogues()
+    if command == "messages":
+        return messages()
     if command == "demo":
         return demo()
     if command == "lint":
