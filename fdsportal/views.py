@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from access.language import SESSION_KEY as LANGUAGE_SESSION_KEY
 from access.language import LanguageInvalid, language_check, user_language_set
 from access.lockouts import LockoutNotFound, lockouts_active
-from access.middleware import set_language_cookie
 from access.lockouts import lockout_release as lockout_release_service
+from access.middleware import set_language_cookie
 from fdsportal.middleware import DATABASE_UNAVAILABLE, database_unavailable_response
 
 
@@ -51,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("audit:search")
     if user.has_perm("smishing.add_submission"):
         return redirect("smishing:submit")
-    return HttpResponse("Your account has no role yet. Ask an administrator.", status=403)
+    return HttpResponse(_("Your account has no role yet. Ask an administrator."), status=403)
 
 
 @require_GET

@@ -3,7 +3,7 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 
 from alerts.features import KST
 from alerts.models import Alert, MerchantCategory
