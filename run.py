@@ -159,6 +159,12 @@ def demo() -> int:
             embedded.stop()
 
 
+# What `messages` extracts; tests/i18n/test_catalogue.py extracts with the same arguments.
+MAKEMESSAGES_ARGS = ["makemessages", "--locale", "ko", "--add-location", "file"]
+for _ignored in ("tests/*", "bench/*", "var/*", "static/*", "*/migrations/*"):
+    MAKEMESSAGES_ARGS += ["--ignore", _ignored]
+
+
 def compile_catalogues() -> None:
     """The `.mo` files are build output: compile each `.po` newer than its `.mo` (pure Python)."""
     sys.path.insert(0, str(ROOT))
@@ -175,16 +181,17 @@ def messages() -> int:
     xgettext/msgmerge (apt-get install gettext); compiling needs nothing beyond the venv."""
     env = base_env()
     env.setdefault("FDS_INSECURE_DEV_KEY", "true")
-    args = ["makemessages", "--locale", "ko", "--add-location", "file", "--no-obsolete"]
-    for ignored in ("tests/*", "bench/*", "var/*", "static/*", "*/migrations/*"):
-        args += ["--ignore", ignored]
-    manage(env, *args)
+    manage(env, *MAKEMESSAGES_ARGS, "--no-obsolete")
     compile_catalogues()
     from babel.messages.pofile import read_po
 
     with (ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po").open("rb") as handle:
         catalog = read_po(handle)
-    todo = [m for m in catalog if m.id and (m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    todo = [
+        m
+        for m in catalog
+        if m.id and (m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
     say(f"{len(todo)} of {len(catalog)} messages need a Korean translation (empty or fuzzy)")
     for message in todo[:50]:
         say(f"  {'fuzzy' if message.fuzzy else 'empty'}: {message.id!r}")

@@ -144,7 +144,9 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
                     del self._sent[pk]
                 if until <= since:
                     continue
-                rows = await database_sync_to_async(_rows_missing)(since, until, set(self._sent), self._language)
+                rows = await database_sync_to_async(_rows_missing)(
+                    since, until, set(self._sent), self._language
+                )
                 if rows:
                     await self._send_rows("rows", rows)
                 self._checked_until = max(self._checked_until, until)

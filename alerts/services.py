@@ -721,7 +721,9 @@ def _reason_context(tx: Transaction) -> ReasonContext:
         local_time=tx.occurred_at.astimezone(fx.KST),
         merchant_name=merchant.name if merchant is not None else "",
         category_label=MERCHANT_CATEGORY_NAMES_KO.get(merchant.category, "") if merchant is not None else "",
-        category_label_en=english_label(MERCHANT_CATEGORY_LABELS, merchant.category) if merchant is not None else "",
+        category_label_en=english_label(MERCHANT_CATEGORY_LABELS, merchant.category)
+        if merchant is not None
+        else "",
         country=tx.country,
         channel_label=CHANNEL_NAMES_KO.get(tx.channel, tx.channel),
         channel_label_en=english_label(CHANNEL_LABELS, tx.channel),

@@ -84,7 +84,9 @@ def export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if not form.is_valid():
         errors = "; ".join(str(message) for messages in form.errors.values() for message in messages)
         return HttpResponse(
-            _("Invalid export filters: %(errors)s") % {"errors": errors}, status=400, content_type="text/plain"
+            _("Invalid export filters: %(errors)s") % {"errors": errors},
+            status=400,
+            content_type="text/plain",
         )
     filters = form.search_arguments()
     events = audit_events_search(**filters)

@@ -65,7 +65,9 @@ def case_evidence_add(*, case_id: int, actor: User, upload: UploadedFile, descri
     if upload.size is None or upload.size == 0:
         raise CaseActionRefused(_("The file is empty."))
     if upload.size > limit:
-        raise CaseActionRefused(_("The file is larger than %(megabytes)s MB.") % {"megabytes": limit // (1024 * 1024)})
+        raise CaseActionRefused(
+            _("The file is larger than %(megabytes)s MB.") % {"megabytes": limit // (1024 * 1024)}
+        )
     name = (upload.name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:200]
     upload.seek(0)
     head = upload.read(8192)

@@ -149,7 +149,10 @@ def refund_request_create(*, case_id: int, actor: User, amount: int, account_id:
                 )
             total = Transaction.objects.filter(alert__case=case).aggregate(total=Sum("amount"))["total"] or 0
             if amount <= 0 or amount > total:
-                raise CaseActionRefused(_("The amount must be between 1원 and %(total)s원 (the case's total).") % {"total": f"{total:,}"})
+                raise CaseActionRefused(
+                    _("The amount must be between 1원 and %(total)s원 (the case's total).")
+                    % {"total": f"{total:,}"}
+                )
             threshold = refund_four_eyes_threshold()
             now = timezone.now()
             day_total = _customer_refunded_today(customer_id=case.customer_id, now=now) + amount
@@ -208,7 +211,9 @@ def _refund_decision_lock(*, refund_id: int, actor: User) -> tuple[Case, RefundR
     case = Case.objects.select_for_update().get(pk=case_id)
     refund = RefundRequest.objects.select_for_update().get(pk=refund_id)
     if refund.status != RefundRequest.Status.REQUESTED:
-        raise CaseActionRefused(_("This refund is already %(status)s.") % {"status": refund.get_status_display()})
+        raise CaseActionRefused(
+            _("This refund is already %(status)s.") % {"status": refund.get_status_display()}
+        )
     if case.status != Case.Status.CONFIRMED_FRAUD:
         raise CaseActionRefused(
             gettext("The case is no longer confirmed fraud; the refund cannot be decided.")

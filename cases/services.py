@@ -100,7 +100,8 @@ def _case_transition(
             method = getattr(case, transition)
             if not can_proceed(method):
                 raise CaseActionRefused(
-                    _("A case that is %(status)s cannot be moved that way.") % {"status": case.get_status_display()}
+                    _("A case that is %(status)s cannot be moved that way.")
+                    % {"status": case.get_status_display()}
                 )
             method()
             after_extra = extra(case) if extra is not None else {}

@@ -182,7 +182,9 @@ def alert_assign(*, alert_id: int, actor: User, assignee_username: str) -> Alert
     _require_triage(actor)
     assignee = get_user_model().objects.filter(username=assignee_username, is_active=True).first()
     if assignee is None or not assignee.has_perm("alerts.triage_alert"):
-        raise TriageRefused(_("%(username)s is not an analyst who can take alerts.") % {"username": repr(assignee_username)})
+        raise TriageRefused(
+            _("%(username)s is not an analyst who can take alerts.") % {"username": repr(assignee_username)}
+        )
     current = Alert.objects.filter(pk=alert_id).values("assigned_to_id", "status").first()
     if current is None:
         raise TriageRefused(_("Alert #%(id)s does not exist.") % {"id": alert_id})

@@ -40,7 +40,9 @@ def submissions_import(
         if not isinstance(text, str) or not text.strip():
             raise ImportInvalid(_("row %(line)s: empty text") % {"line": line})
         if len(text) > max_chars:
-            raise ImportInvalid(_("row %(line)s: longer than %(max)s characters") % {"line": line, "max": max_chars})
+            raise ImportInvalid(
+                _("row %(line)s: longer than %(max)s characters") % {"line": line, "max": max_chars}
+            )
     digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()
     kept = [mask_personal_data(text) for text in texts if not is_abusive(text)]
     with transaction.atomic():

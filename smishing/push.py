@@ -64,7 +64,9 @@ def submissions_push(submission_ids: Iterable[int]) -> None:
     if not ids:
         return
     messages: list[tuple[str, dict[str, Any]]] = []
-    for submission in Submission.objects.filter(pk__in=ids).select_related("submitted_by").prefetch_related("indicators"):
+    for submission in (
+        Submission.objects.filter(pk__in=ids).select_related("submitted_by").prefetch_related("indicators")
+    ):
         message = submission_state_message(submission)
         messages.append((submission_group(submission.pk), message))
         messages.append((submitter_group(submission.submitted_by_id), message))

@@ -18,6 +18,14 @@ CHROMIUM = os.environ.get("FDS_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("FDS_REQUIRE_SERVICES", "") not in ("", "0", "false")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the message catalogues, as `run.py` does at set-up, so `pytest` run directly shows
+    the Korean pages too (only .po files newer than their .mo are compiled)."""
+    from fdsportal.catalogues import catalogues_compile
+
+    catalogues_compile()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """PostgreSQL-only and browser tests skip on a bare machine, and fail in CI instead of skipping.
 
@@ -233,13 +241,22 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @pytest.fixture
 def login(live_server_url: str):
-    """Log a Playwright page in through the real login form."""
+    """Log a Playwright page in through the real login form.
 
-    def do(page, username: str, password: str = "correct-horse-battery") -> None:
+    `language` is picked with the language switch on the login page first, as a person would; the
+    portal then saves it for a user who has no saved choice. Most browser tests read the English
+    interface (their assertions name English texts); tests/i18n/test_korean_browser.py logs in with
+    language=None and checks the Korean default."""
+
+    def do(page, username: str, password: str = "correct-horse-battery", language: str | None = "en") -> None:
         page.goto(live_server_url + "/login/")
+        if language is not None:
+            page.select_option("#language-select", language)
+            page.click("[data-testid=language-switch] button[type=submit]")
+            page.wait_for_load_state("networkidle")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_load_state("networkidle")
 
     return do

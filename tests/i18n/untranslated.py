@@ -27,7 +27,23 @@ ROOT = Path(__file__).resolve().parents[2]
 # Words that are the same in every language: the product's name, the figures' standard names and
 # acronyms, and the "v" of a version number (v3).
 ALLOWED_WORDS = frozenset(
-    {"fdsportal", "AUC", "AP", "PSI", "ECE", "SHAP", "KRW", "API", "SLA", "QA", "ID", "CSV", "URL", "SMS", "KST"}
+    {
+        "fdsportal",
+        "AUC",
+        "AP",
+        "PSI",
+        "ECE",
+        "SHAP",
+        "KRW",
+        "API",
+        "SLA",
+        "QA",
+        "ID",
+        "CSV",
+        "URL",
+        "SMS",
+        "KST",
+    }
     | {"macro-F1", "F1", "sha256", "v"}
 )
 PLACEHOLDER = "\x01"
@@ -161,7 +177,9 @@ def _literal_text(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+        return "".join(
+            v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
         return _literal_text(node.left)
     return None
