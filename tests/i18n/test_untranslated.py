@@ -11,8 +11,8 @@ from pathlib import Path
 from tests.i18n.untranslated import (
     FIX,
     findings_in,
-    python_findings,
     python_files,
+    python_findings,
     template_files,
     template_findings,
 )
