@@ -1,7 +1,8 @@
 """Each person's interface language: saved on the user, applied at every request and at login.
 
 The saved choice wins; without one, the language cookie (which the login page sets too); without
-that, Korean (LANGUAGE_CODE). The browser's Accept-Language is never consulted. The choice is read
+that, Korean (LANGUAGE_CODE). API calls of service clients (no session) are answered in
+FDS_REASON_LANGUAGE, the language for where no person is involved. The browser's Accept-Language is never consulted. The choice is read
 from the database once per session and kept in the session, so pages pay no extra query.
 """
 
@@ -72,6 +73,9 @@ def request_language(request: HttpRequest) -> str:
             session[SESSION_KEY] = cached
         if cached in language_codes():
             return cached
+    if request.path.startswith("/api/"):
+        # A service client (token, no session) has no person's language: the reason language.
+        return settings.FDS_REASON_LANGUAGE
     cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     if cookie in language_codes():
         return cookie

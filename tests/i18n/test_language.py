@@ -150,3 +150,11 @@ def test_choice_labels_follow_the_language() -> None:
             "Dismissed (false positive)",
             "Open",
         )
+
+
+def test_service_clients_get_api_messages_in_the_reason_language(settings, api_client) -> None:
+    settings.FDS_REASON_LANGUAGE = "en"
+    response = api_client.get("/api/alerts/999999999")
+    assert response.status_code in (403, 404) and response["Content-Language"] == "en"
+    settings.FDS_REASON_LANGUAGE = "ko"
+    assert api_client.get("/api/alerts/999999999")["Content-Language"] == "ko"
