@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -135,10 +136,41 @@ def employee(make_user: Callable[..., User]) -> User:
     return make_user(roles.EMPLOYEE, "employee")
 
 
+# Most tests assert on English texts (the msgids), so their clients pick English with the language
+# cookie, as a person would with the switch; the Korean default and the switch itself are tested in
+# tests/i18n, with language=None.
+TEST_LANGUAGE = "en"
+
+
+def english_client(**kwargs: Any) -> Client:
+    client = Client(**kwargs)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = TEST_LANGUAGE
+    return client
+
+
 @pytest.fixture
-def client_for() -> Callable[[User], Client]:
-    def make(user: User) -> Client:
+def client() -> Client:
+    """pytest-django's `client`, reading the English interface (see TEST_LANGUAGE)."""
+    return english_client()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Services called directly by a test (no request, so no person's language) answer in English,
+    the language the tests assert on; each request still gets its own language from the middleware."""
+    from django.utils import translation
+
+    translation.activate(TEST_LANGUAGE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def client_for() -> Callable[..., Client]:
+    def make(user: User, language: str | None = TEST_LANGUAGE) -> Client:
         client = Client()
+        if language is not None:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         client.force_login(user)
         return client
 

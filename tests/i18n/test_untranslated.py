@@ -65,3 +65,12 @@ def test_the_checks_cover_the_apps_and_templates() -> None:
     assert any(p.endswith("templates/base.html") for p in templates)
     assert any(p.endswith("cases/triage.py") for p in python)
     assert not any("/tests/" in p or "/migrations/" in p for p in python)
+
+
+def test_every_template_loads_its_tags() -> None:
+    """A {% translate %} in a template that does not {% load i18n %} is a syntax error on first use."""
+    from django.template.loader import get_template
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    for path in template_files():
+        get_template(str(path.relative_to(root)))

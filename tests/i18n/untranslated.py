@@ -100,6 +100,7 @@ def _flatten(source: str) -> str:
     out: list[str] = []
     skip_until: str | None = None
     for token in DebugLexer(source).tokenize():
+        assert token.position is not None  # the DebugLexer always records it
         start, end = token.position
         newlines = "\n" * source.count("\n", start, end)
         if skip_until is not None:
