@@ -69,7 +69,7 @@ def test_an_analyst_sees_profile_history_alerts_cases_refunds_reports_and_counte
     # Alerts, the case and its refund, each linked.
     assert reverse("alerts:detail", args=[history.alerts[0].pk]) in html
     assert reverse("cases:detail", args=[case.pk]) in html and "야간 고액 이체" in html
-    assert 'data-testid="customer-refunds"' in html and "승인 대기" in html
+    assert 'data-testid="customer-refunds"' in html and "<td>Requested</td>" in html  # the refund's status
     # The report naming the customer's own deposit account is listed; the one naming the beneficiary
     # is not a report about the customer's accounts, but it flags that counterparty.
     assert reverse("smishing:detail", args=[report.pk]) in html
