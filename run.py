@@ -6,6 +6,7 @@
     python3 run.py manage COMMAND …    # manage.py with the demo's settings (after a demo set-up)
     python3 run.py test    # set up everything and run the test suite (extra args go to pytest)
     python3 run.py lint    # ruff check, ruff format --check and mypy: what CI runs beside the tests
+    python3 run.py messages  # re-extract translatable strings into locale/ko (keeps translations)
 
 `demo` options: --setup-only, --customers N (1500), --days N (45), --live-days N (7), --port N
 (8000, or $FDS_PORT), --smishing-per-template N (10; fewer trains the first smishing model faster). The live feed's pace is $FDS_DEMO_RATE (transactions per second, default
@@ -217,6 +218,45 @@ def demo(args: list[str]) -> int:
             embedded.stop()
 
 
+# What `messages` extracts; tests/i18n/test_catalogue.py extracts with the same arguments.
+MAKEMESSAGES_ARGS = ["makemessages", "--locale", "ko", "--add-location", "file"]
+for _ignored in ("tests/*", "bench/*", "var/*", "static/*", "*/migrations/*"):
+    MAKEMESSAGES_ARGS += ["--ignore", _ignored]
+
+
+def compile_catalogues() -> None:
+    """The `.mo` files are build output: compile each `.po` newer than its `.mo` (pure Python)."""
+    sys.path.insert(0, str(ROOT))
+    from fdsportal.catalogues import catalogues_compile
+
+    for mo in catalogues_compile():
+        say(f"compiled {mo.relative_to(ROOT)}")
+
+
+def messages() -> int:
+    """Re-extract every translatable string of the templates and the Python code into the Korean
+    catalogue. Existing translations are kept; new strings arrive empty, changed ones as fuzzy, and
+    `tests/test_i18n_catalogue.py` lists each one until it is translated. Needs GNU gettext's
+    xgettext/msgmerge (apt-get install gettext); compiling needs nothing beyond the venv."""
+    env = base_env()
+    env.setdefault("FDS_INSECURE_DEV_KEY", "true")
+    manage(env, *MAKEMESSAGES_ARGS, "--no-obsolete")
+    compile_catalogues()
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po").open("rb") as handle:
+        catalog = read_po(handle)
+    todo = [
+        m
+        for m in catalog
+        if m.id and (m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
+    say(f"{len(todo)} of {len(catalog)} messages need a Korean translation (empty or fuzzy)")
+    for message in todo[:50]:
+        say(f"  {'fuzzy' if message.fuzzy else 'empty'}: {message.id!r}")
+    return 0
+
+
 def test(args: list[str]) -> int:
     env = base_env()
     env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest.ini_options names it
@@ -262,11 +302,14 @@ def manage_command(args: list[str]) -> int:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "lint", "manage"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "lint", "manage", "messages"}:
         print(__doc__)
         return 2
     command = sys.argv[1]
-    reexec_in_venv("dev" if command in {"test", "lint"} else "")
+    reexec_in_venv("dev" if command in {"test", "lint", "messages"} else "")
+    compile_catalogues()
+    if command == "messages":
+        return messages()
     if command == "demo":
         return demo(sys.argv[2:])
     if command == "manage":

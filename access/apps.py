@@ -6,3 +6,6 @@ class AccessConfig(AppConfig):
 
     name = "access"
     verbose_name = "Access"
+
+    def ready(self) -> None:
+        from access import language  # noqa: F401  (connects the login receiver)

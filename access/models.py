@@ -24,3 +24,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class UserPreference(models.Model):
+    """A person's own settings for the portal; for now the interface language they chose.
+
+    No row (or an empty language) means the default: Korean (LANGUAGE_CODE)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preference"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or '-'}"

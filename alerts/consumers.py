@@ -12,6 +12,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
+from access.language import scope_language
 from alerts.push import alert_feed_group, alert_row_payload, retraining_group, retraining_state
 from alerts.selectors import alert_ids_since, alert_rows, alerts_newest, alerts_since
 
@@ -28,19 +29,19 @@ CATCHUP_WINDOW = timedelta(seconds=60)
 CATCHUP_MAX_ROWS = 500
 
 
-def _rows_since(since: datetime | None) -> list[dict]:
+def _rows_since(since: datetime | None, language: str) -> list[dict]:
     alerts = alerts_since(since=since - RESUME_MARGIN) if since else list(reversed(alerts_newest()))
-    return [alert_row_payload(alert) for alert in alerts]
+    return [alert_row_payload(alert, [language]) for alert in alerts]
 
 
-def _rows_missing(since: datetime, until: datetime, sent: set[int]) -> list[dict]:
+def _rows_missing(since: datetime, until: datetime, sent: set[int], language: str) -> list[dict]:
     """Rendered rows of alerts created in [since, until) that are not in `sent`. One cheap id query
     when nothing is missing, which is nearly always."""
     missing = [pk for pk in alert_ids_since(since=since, until=until) if pk not in sent]
     if not missing:
         return []
     alerts = alert_rows().filter(pk__in=missing[:CATCHUP_MAX_ROWS]).order_by("created_at", "id")
-    return [alert_row_payload(alert) for alert in alerts]
+    return [alert_row_payload(alert, [language]) for alert in alerts]
 
 
 class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
@@ -70,6 +71,8 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=REFUSED)
             return
         since = self._since()
+        # The analyst's interface language: rows (reasons, statuses) are sent in it.
+        self._language = await database_sync_to_async(scope_language)(self.scope)
         self._sent: dict[int, tuple[datetime, int]] = {}  # alert id -> (created, rendering sent)
         # The catch-up never reaches behind what the snapshot stood for.
         self._floor = (since or timezone.now()) - RESUME_MARGIN
@@ -77,7 +80,7 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
         self._checked_until = self._floor
         await self._join()
         await self.accept()
-        rows = await database_sync_to_async(_rows_since)(since)
+        rows = await database_sync_to_async(_rows_since)(since, self._language)
         await self._send_rows("snapshot", rows)
         self._catchup = asyncio.ensure_future(self._catch_up_forever())
 
@@ -105,6 +108,9 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
         fresh = []
         now = timezone.now()
         for row in rows:
+            by_language = row.get("html_by_language") or {}
+            row = {k: v for k, v in row.items() if k != "html_by_language"}
+            row["html"] = by_language.get(self._language, row["html"])
             created = datetime.fromisoformat(row["created"])
             rendering = hash(row["html"])
             previous = self._sent.get(row["id"])
@@ -138,7 +144,9 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
                     del self._sent[pk]
                 if until <= since:
                     continue
-                rows = await database_sync_to_async(_rows_missing)(since, until, set(self._sent))
+                rows = await database_sync_to_async(_rows_missing)(
+                    since, until, set(self._sent), self._language
+                )
                 if rows:
                     await self._send_rows("rows", rows)
                 self._checked_until = max(self._checked_until, until)

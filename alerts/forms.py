@@ -14,21 +14,21 @@ from untrusted.validation import SearchDateTimeField
 
 
 class AlertFilterForm(forms.Form):
-    min_score = forms.FloatField(required=False, min_value=0, max_value=1, label="Min score")
-    max_score = forms.FloatField(required=False, min_value=0, max_value=1, label="Max score")
+    min_score = forms.FloatField(required=False, min_value=0, max_value=1, label=_("Min score"))
+    max_score = forms.FloatField(required=False, min_value=0, max_value=1, label=_("Max score"))
     status = forms.MultipleChoiceField(required=False, choices=Alert.Status.choices)
     since = SearchDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     until = SearchDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    q = forms.CharField(required=False, max_length=100, label="Search")
+    q = forms.CharField(required=False, max_length=100, label=_("Search"))
 
     def clean(self) -> dict:
         data = super().clean() or {}
         low, high = data.get("min_score"), data.get("max_score")
         if low is not None and high is not None and low > high:
-            raise forms.ValidationError("Min score must not exceed max score.")
+            raise forms.ValidationError(_("Min score must not exceed max score."))
         since, until = data.get("since"), data.get("until")
         if since and until and since >= until:
-            raise forms.ValidationError("'Since' must be before 'until'.")
+            raise forms.ValidationError(_("'Since' must be before 'until'."))
         return data
 
     def filters(self) -> AlertFilters:

@@ -5,21 +5,24 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from alerts.features import MERCHANT_CATEGORIES
 
 
 class Segment(models.TextChoices):
-    YOUTH = "youth", "청소년 (Youth)"
-    YOUNG_ADULT = "young_adult", "청년 (Young adult)"
-    GENERAL = "general", "일반 (General)"
-    SENIOR = "senior", "시니어 (Senior)"
-    BUSINESS = "business", "사업자 (Business)"
-    UNKNOWN = "unknown", "미상 (Unknown)"
+    YOUTH = "youth", _("Youth")
+    YOUNG_ADULT = "young_adult", _("Young adult")
+    GENERAL = "general", _("General")
+    SENIOR = "senior", _("Senior")
+    BUSINESS = "business", _("Business")
+    UNKNOWN = "unknown", _("Unknown")
 
 
-MERCHANT_CATEGORY_LABELS = {
+# Korean names, quoted in the Korean alert reasons exactly as they were stored (never through the
+# catalogue, so a stored reason never depends on the installed translations).
+MERCHANT_CATEGORY_NAMES_KO = {
     "ice_cream_discount": "아이스크림할인점",
     "convenience": "편의점",
     "online_shopping": "온라인쇼핑",
@@ -35,6 +38,23 @@ MERCHANT_CATEGORY_LABELS = {
     "transport": "교통",
     "other": "기타",
 }
+# What pages show, in the viewer's language.
+MERCHANT_CATEGORY_LABELS = {
+    "ice_cream_discount": _("Ice-cream discount store"),
+    "convenience": _("Convenience store"),
+    "online_shopping": _("Online shopping"),
+    "overseas": _("Overseas merchant"),
+    "gas_station": _("Gas station"),
+    "transfer": _("Transfer"),
+    "restaurant": _("Restaurant"),
+    "cafe": _("Café"),
+    "supermarket": _("Supermarket"),
+    "game": _("Games and digital content"),
+    "electronics": _("Electronics"),
+    "gift_card": _("Gift cards"),
+    "transport": _("Transport"),
+    "other": _("Other"),
+}
 # The codes come from the feature engine's one list; only the labels are the model's.
 MerchantCategory = models.TextChoices(  # type: ignore[call-overload]  # the functional API, typed narrowly in the stubs
     "MerchantCategory",
@@ -43,11 +63,30 @@ MerchantCategory = models.TextChoices(  # type: ignore[call-overload]  # the fun
 
 
 class Channel(models.TextChoices):
-    CARD_PRESENT = "card_present", "대면 카드결제"
-    ONLINE = "online", "온라인 결제"
-    MOBILE = "mobile", "모바일 앱"
-    ATM = "atm", "ATM"
-    TRANSFER = "transfer", "계좌이체"
+    CARD_PRESENT = "card_present", _("Card present")
+    ONLINE = "online", _("Online payment")
+    MOBILE = "mobile", _("Mobile app")
+    ATM = "atm", _("ATM")
+    TRANSFER = "transfer", _("Account transfer")
+
+
+CHANNEL_LABELS = {choice.value: choice.label for choice in Channel}
+
+
+def english_label(labels: dict, code: str) -> str:
+    """A display label in English (the msgid itself), for the English alert reasons."""
+    with translation.override("en"):
+        return str(labels.get(code, code))
+
+
+# Korean channel names for the Korean alert reasons (see MERCHANT_CATEGORY_NAMES_KO).
+CHANNEL_NAMES_KO = {
+    "card_present": "대면 카드결제",
+    "online": "온라인 결제",
+    "mobile": "모바일 앱",
+    "atm": "ATM",
+    "transfer": "계좌이체",
+}
 
 
 class Customer(models.Model):
@@ -72,8 +111,8 @@ class Account(models.Model):
     """A card or deposit account of a customer; refunds are paid back to one of these."""
 
     class Kind(models.TextChoices):
-        CARD = "card", "카드"
-        DEPOSIT = "deposit", "입출금계좌"
+        CARD = "card", _("Card")
+        DEPOSIT = "deposit", _("Deposit account")
 
     external_id = models.CharField(max_length=64, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="accounts")
@@ -98,13 +137,13 @@ class Merchant(models.Model):
 
 class Transaction(models.Model):
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received, to score"
-        SCORED = "scored", "Scored"
+        RECEIVED = "received", _("Received, to score")
+        SCORED = "scored", _("Scored")
         # Imported history: folded into the behavioural state without a score or an alert.
-        HISTORY_PENDING = "history_pending", "History, to fold into state"
-        HISTORY = "history", "History"
+        HISTORY_PENDING = "history_pending", _("History, to fold into state")
+        HISTORY = "history", _("History")
         # Stored values the database cannot hand back (out of range): never scored, kept for review.
-        REJECTED = "rejected", "Rejected: unreadable values"
+        REJECTED = "rejected", _("Rejected: unreadable values")
 
     external_id = models.CharField(max_length=64, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
@@ -113,7 +152,7 @@ class Transaction(models.Model):
     # Transfers (송금) name a beneficiary instead of a merchant.
     beneficiary_account = models.CharField(max_length=64, blank=True, db_index=True)
     beneficiary_phone = models.CharField(max_length=32, blank=True, db_index=True)
-    amount = models.BigIntegerField(help_text="KRW, whole won")
+    amount = models.BigIntegerField(help_text=_("KRW, whole won"))
     occurred_at = models.DateTimeField()
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.CARD_PRESENT)
     country = models.CharField(max_length=2, default="KR")
@@ -227,12 +266,12 @@ class Score(models.Model):
 
 class Alert(models.Model):
     class Status(models.TextChoices):
-        NEW = "new", "신규"
-        CLAIMED = "claimed", "검토 중"
-        SNOOZED = "snoozed", "보류"
-        ATTACHED = "attached", "기존 건에 병합"
-        DISMISSED = "dismissed", "정상 처리(오탐)"
-        ESCALATED = "escalated", "사건 전환"
+        NEW = "new", _("New")
+        CLAIMED = "claimed", _("Under review")
+        SNOOZED = "snoozed", _("Snoozed")
+        ATTACHED = "attached", _("Attached to an existing case")
+        DISMISSED = "dismissed", _("Dismissed (false positive)")
+        ESCALATED = "escalated", _("Escalated to a case")
 
     OPEN_STATUSES = (Status.NEW, Status.CLAIMED, Status.SNOOZED)
 
@@ -292,7 +331,7 @@ class MerchantDay(models.Model):
     """
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    day = models.IntegerField(help_text="days since 1970-01-01, Seoul time")
+    day = models.IntegerField(help_text=_("days since 1970-01-01, Seoul time"))
     tx_count = models.IntegerField(default=0)
     fraud_count = models.IntegerField(default=0)
 
@@ -312,11 +351,11 @@ class Label(models.Model):
     """
 
     class Source(models.TextChoices):
-        CASE_DECISION = "case_decision", "Case decision"
-        DISMISSAL = "dismissal", "Alert dismissed as a false positive"
-        CHARGEBACK = "chargeback", "Chargeback"
-        LATE_REPORT = "late_report", "Late report (customer or bank)"
-        IMPORT = "import", "Imported history"
+        CASE_DECISION = "case_decision", _("Case decision")
+        DISMISSAL = "dismissal", _("Alert dismissed as a false positive")
+        CHARGEBACK = "chargeback", _("Chargeback")
+        LATE_REPORT = "late_report", _("Late report (customer or bank)")
+        IMPORT = "import", _("Imported history")
 
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="labels")
     is_fraud = models.BooleanField()
@@ -379,15 +418,15 @@ class Retraining(models.Model):
     on the same later window, then run in shadow until a second senior promotes or discards it."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     class Decision(models.TextChoices):
-        PENDING = "pending", "Awaiting a decision"
-        PROMOTED = "promoted", "Promoted"
-        DISCARDED = "discarded", "Discarded"
+        PENDING = "pending", _("Awaiting a decision")
+        PROMOTED = "promoted", _("Promoted")
+        DISCARDED = "discarded", _("Discarded")
 
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

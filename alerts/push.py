@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from alerts.selectors import alert_rows
 from realtime.transport import channel_push
@@ -22,13 +24,25 @@ def alert_feed_group() -> str:
     return "alerts.feed"
 
 
-def alert_row_payload(alert) -> dict:
+def alert_row_html(alert, language: str) -> str:
+    with translation.override(language):
+        return render_to_string("alerts/_alert_row.html", {"alert": alert})
+
+
+def alert_row_payload(alert, languages: Sequence[str] | None = None) -> dict:
+    """An alert's row as pushed: `html` in FDS_REASON_LANGUAGE (for clients with no person behind
+    them) and `html_by_language` in each of `languages` (default: every offered language), from which
+    each analyst's socket sends the one in that analyst's language."""
+    codes = list(languages) if languages is not None else [code for code, _ in settings.LANGUAGES]
+    by_language = {code: alert_row_html(alert, code) for code in codes}
+    default = settings.FDS_REASON_LANGUAGE
     return {
         "id": alert.pk,
         "score": round(alert.score.score, 4),
         "status": alert.status,
         "created": alert.created_at.isoformat(),
-        "html": render_to_string("alerts/_alert_row.html", {"alert": alert}),
+        "html": by_language[default] if default in by_language else alert_row_html(alert, default),
+        "html_by_language": by_language,
     }
 
 

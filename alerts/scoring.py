@@ -193,9 +193,11 @@ class ReasonContext:
 
     local_time: datetime
     merchant_name: str = ""
-    category_label: str = ""
+    category_label: str = ""  # Korean, for the Korean sentence
     country: str = "KR"
-    channel_label: str = ""
+    channel_label: str = ""  # Korean
+    category_label_en: str = ""
+    channel_label_en: str = ""
     label_delay_days: int = 7
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -291,19 +293,20 @@ def _sentence(group: str, f: dict[str, float], ctx: ReasonContext) -> tuple[str,
         )
     if group == "merchant_new":
         where = ctx.merchant_name or "가맹점"
+        where_en = ctx.merchant_name or "a merchant"
         if f["new_category"] == 1.0 and ctx.category_label:
             return (
                 "new_category",
                 f"처음 이용하는 업종({ctx.category_label})의 가맹점({where})입니다",
-                f"First purchase in this category ({ctx.category_label}) at {where}",
+                f"First purchase in this category ({ctx.category_label_en or ctx.category_label}) at {where_en}",
             )
         if f["new_merchant"] == 1.0:
-            return ("new_merchant", f"처음 이용하는 가맹점({where})입니다", f"First purchase at {where}")
+            return ("new_merchant", f"처음 이용하는 가맹점({where})입니다", f"First purchase at {where_en}")
         label = ctx.category_label or "기타"
         return (
             "merchant_category",
             f"업종({label})이 위험 패턴과 맞습니다",
-            f"The category ({label}) fits risky patterns",
+            f"The category ({ctx.category_label_en or 'other'}) fits risky patterns",
         )
     if group == "beneficiary_new":
         if f["new_beneficiary"] != 1.0:
@@ -324,7 +327,7 @@ def _sentence(group: str, f: dict[str, float], ctx: ReasonContext) -> tuple[str,
         return (
             "channel",
             f"{label} 채널 거래가 위험 패턴과 맞습니다",
-            f"The channel ({label}) fits risky patterns",
+            f"The channel ({ctx.channel_label_en or 'unknown'}) fits risky patterns",
         )
     if group == "merchant_risk":
         share = f["merchant_risk_30d"] if _ok(f["merchant_risk_30d"]) else 0.0

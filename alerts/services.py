@@ -24,6 +24,10 @@ from alerts import features as fx
 from alerts import model_versions
 from alerts.labels import labels_import
 from alerts.models import (
+    CHANNEL_LABELS,
+    CHANNEL_NAMES_KO,
+    MERCHANT_CATEGORY_LABELS,
+    MERCHANT_CATEGORY_NAMES_KO,
     Account,
     Alert,
     Customer,
@@ -35,6 +39,7 @@ from alerts.models import (
     Segment,
     ShadowScore,
     Transaction,
+    english_label,
 )
 from alerts.push import alert_rows_push_on_commit
 from alerts.rule_hooks import rules_batch_load
@@ -723,9 +728,13 @@ def _reason_context(tx: Transaction) -> ReasonContext:
     return ReasonContext(
         local_time=tx.occurred_at.astimezone(fx.KST),
         merchant_name=merchant.name if merchant is not None else "",
-        category_label=merchant.get_category_display() if merchant is not None else "",
+        category_label=MERCHANT_CATEGORY_NAMES_KO.get(merchant.category, "") if merchant is not None else "",
+        category_label_en=english_label(MERCHANT_CATEGORY_LABELS, merchant.category)
+        if merchant is not None
+        else "",
         country=tx.country,
-        channel_label=tx.get_channel_display(),
+        channel_label=CHANNEL_NAMES_KO.get(tx.channel, tx.channel),
+        channel_label_en=english_label(CHANNEL_LABELS, tx.channel),
         label_delay_days=settings.FDS_LABEL_DELAY_DAYS,
     )
 

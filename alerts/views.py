@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from alerts.drift import drift_warning
@@ -51,17 +53,18 @@ class BoundedPaginator(Paginator):
         return min(found, self.limit)
 
 
+# Lazy: built at import, shown in each viewer's language.
 GROUP_LABELS = {
-    "time": "시간대 (time of day)",
-    "age": "나이 (age)",
-    "amount": "금액 (amount)",
-    "velocity": "거래 빈도 (velocity)",
-    "history": "최근 이력 (history)",
-    "merchant_new": "가맹점·업종 (merchant)",
-    "beneficiary_new": "수취인 (beneficiary)",
-    "foreign": "해외 (foreign)",
-    "channel": "채널 (channel)",
-    "merchant_risk": "가맹점 위험 (merchant risk)",
+    "time": gettext_lazy("Time of day"),
+    "age": gettext_lazy("Age"),
+    "amount": gettext_lazy("Amount"),
+    "velocity": gettext_lazy("Velocity"),
+    "history": gettext_lazy("Recent history"),
+    "merchant_new": gettext_lazy("Merchant and category"),
+    "beneficiary_new": gettext_lazy("Beneficiary"),
+    "foreign": gettext_lazy("Foreign"),
+    "channel": gettext_lazy("Channel"),
+    "merchant_risk": gettext_lazy("Merchant risk"),
 }
 assert set(GROUP_LABELS) == set(REASON_GROUPS)
 
@@ -95,18 +98,18 @@ def _contribution_figure(contributions: dict[str, float]) -> dict:
     items = sorted(contributions.items(), key=lambda kv: kv[1])
     fig = go.Figure(
         go.Bar(
-            x=[v for _, v in items],
-            y=[GROUP_LABELS.get(k, k) for k, _ in items],
+            x=[v for _key, v in items],
+            y=[str(GROUP_LABELS.get(k, k)) for k, _value in items],
             orientation="h",
-            marker_color=["#b3261e" if v > 0 else "#1b7a3d" for _, v in items],
-            hovertemplate="%{y}: %{x:+.2f} log-odds<extra></extra>",
+            marker_color=["#b3261e" if v > 0 else "#1b7a3d" for _key, v in items],
+            hovertemplate="%{y}: %{x:+.2f} " + _("log-odds") + "<extra></extra>",
         )
     )
     fig.update_layout(
         margin={"l": 10, "r": 10, "t": 30, "b": 30},
         height=320,
-        title="Contribution to the score (TreeSHAP, log-odds)",
-        xaxis_title="← lowers risk · raises risk →",
+        title=_("Contribution to the score (TreeSHAP, log-odds)"),
+        xaxis_title=_("← lowers risk · raises risk →"),
     )
     return json.loads(fig.to_json())  # a dict: json_script encodes it once, the page parses it once
 
@@ -118,32 +121,32 @@ def _hourly_figure(rows: list[dict], current_hour: int, current_amount: int) -> 
     fig.add_bar(
         x=hours,
         y=[by_hour[h]["count"] if h in by_hour else 0 for h in hours],
-        name="transactions",
+        name=_("transactions"),
         marker_color="#c9d6ea",
         yaxis="y2",
-        hovertemplate="%{x}시: %{y} transactions<extra></extra>",
+        hovertemplate=_("%{x}h: %{y} transactions") + "<extra></extra>",
     )
     fig.add_scatter(
         x=[h for h in hours if h in by_hour],
         y=[round(float(by_hour[h]["average"])) for h in hours if h in by_hour],
         mode="lines+markers",
-        name="average amount (KRW)",
+        name=_("average amount (KRW)"),
         line={"color": "#1f5fbf"},
     )
     fig.add_scatter(
         x=[current_hour],
         y=[current_amount],
         mode="markers",
-        name="this transaction",
+        name=_("this transaction"),
         marker={"color": "#b3261e", "size": 14, "symbol": "star"},
     )
     fig.update_layout(
         margin={"l": 10, "r": 10, "t": 30, "b": 30},
         height=320,
-        title="This customer's amount by hour of day",
-        xaxis={"title": "hour (Asia/Seoul)", "dtick": 2, "range": [-0.5, 23.5]},
-        yaxis={"title": "KRW"},
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "count"},
+        title=_("This customer's amount by hour of day"),
+        xaxis={"title": _("hour (Asia/Seoul)"), "dtick": 2, "range": [-0.5, 23.5]},
+        yaxis={"title": _("won")},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": _("count")},
         legend={"orientation": "h", "y": -0.2},
     )
     return json.loads(fig.to_json())

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.forms import TARGET_TYPE_PATTERN, AuditSearchForm
@@ -82,7 +83,11 @@ def export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AuditSearchForm(request.POST)
     if not form.is_valid():
         errors = "; ".join(str(message) for messages in form.errors.values() for message in messages)
-        return HttpResponse(f"Invalid export filters: {errors}", status=400, content_type="text/plain")
+        return HttpResponse(
+            _("Invalid export filters: %(errors)s") % {"errors": errors},
+            status=400,
+            content_type="text/plain",
+        )
     filters = form.search_arguments()
     events = audit_events_search(**filters)
     audit_export_record(actor=request.user, filters=filters, row_count=events.count())

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from cases.errors import CaseActionRefused
@@ -59,12 +60,14 @@ def case_evidence_add(*, case_id: int, actor: User, upload: UploadedFile, descri
     Side effects: a file in storage, an Evidence row and an audit event. Not idempotent.
     """
     if not actor.has_perm("cases.work_case"):
-        raise CaseActionRefused("You may not work on cases.")
+        raise CaseActionRefused(_("You may not work on cases."))
     limit = settings.FDS_EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size == 0:
-        raise CaseActionRefused("The file is empty.")
+        raise CaseActionRefused(_("The file is empty."))
     if upload.size > limit:
-        raise CaseActionRefused(f"The file is larger than {limit // (1024 * 1024)} MB.")
+        raise CaseActionRefused(
+            _("The file is larger than %(megabytes)s MB.") % {"megabytes": limit // (1024 * 1024)}
+        )
     name = (upload.name or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:200]
     upload.seek(0)
     head = upload.read(8192)
@@ -72,7 +75,7 @@ def case_evidence_add(*, case_id: int, actor: User, upload: UploadedFile, descri
     content_type = evidence_sniff(head=head, filename=name)
     if content_type is None:
         raise CaseActionRefused(
-            "Only PDF, PNG, JPEG, TXT and CSV files whose content matches their name are accepted."
+            _("Only PDF, PNG, JPEG, TXT and CSV files whose content matches their name are accepted.")
         )
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
@@ -21,11 +22,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     """An investigation of suspected fraud on one customer's account."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "접수 (Open)"
-        INVESTIGATING = "investigating", "조사 중 (Investigating)"
-        CONFIRMED_FRAUD = "confirmed_fraud", "사기 확정 (Confirmed fraud)"
-        NOT_FRAUD = "not_fraud", "사기 아님 (Not fraud)"
-        CLOSED = "closed", "종결 (Closed)"
+        OPEN = "open", _("Open")
+        INVESTIGATING = "investigating", _("Investigating")
+        CONFIRMED_FRAUD = "confirmed_fraud", _("Confirmed fraud")
+        NOT_FRAUD = "not_fraud", _("Not fraud")
+        CLOSED = "closed", _("Closed")
 
     # Cases still being worked: new alerts of the customer attach to them (alerts.services).
     OPEN_STATUSES = (Status.OPEN, Status.INVESTIGATING)
@@ -115,19 +116,19 @@ class CustomerContact(models.Model):
     """One attempt to reach the customer (or the customer reaching the bank) and how it went."""
 
     class Channel(models.TextChoices):
-        CALL_OUT = "call_out", "발신 전화 (Outbound call)"
-        CALL_IN = "call_in", "수신 전화 (Inbound call)"
-        SMS = "sms", "문자 (SMS)"
-        BRANCH = "branch", "영업점 방문 (Branch visit)"
-        EMAIL = "email", "이메일 (Email)"
+        CALL_OUT = "call_out", _("Outbound call")
+        CALL_IN = "call_in", _("Inbound call")
+        SMS = "sms", _("SMS")
+        BRANCH = "branch", _("Branch visit")
+        EMAIL = "email", _("Email")
 
     class Outcome(models.TextChoices):
-        REACHED_CONFIRMED_FRAUD = "reached_fraud", "통화됨 · 본인 거래 아님 (Reached: not their transaction)"
-        REACHED_GENUINE = "reached_genuine", "통화됨 · 본인 거래 맞음 (Reached: genuine transaction)"
-        NO_ANSWER = "no_answer", "부재 (No answer)"
-        VOICEMAIL = "voicemail", "음성 메시지 남김 (Voicemail left)"
-        WRONG_NUMBER = "wrong_number", "결번·오번 (Wrong number)"
-        CALLBACK = "callback", "재연락 요청 (Asked for a callback)"
+        REACHED_CONFIRMED_FRAUD = "reached_fraud", _("Reached: not their transaction")
+        REACHED_GENUINE = "reached_genuine", _("Reached: genuine transaction")
+        NO_ANSWER = "no_answer", _("No answer")
+        VOICEMAIL = "voicemail", _("Voicemail left")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        CALLBACK = "callback", _("Asked for a callback")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -194,17 +195,17 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
     """Money back to a fraud victim. Paid at most once: the gateway deduplicates on idempotency_key."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "승인 대기 (Requested)"
-        APPROVED = "approved", "승인됨 (Approved)"
-        SENT = "sent", "송금 요청됨 (Sent)"
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        SENT = "sent", _("Sent")
         # The gateway answered "pending", or did not answer (timeout, 5xx): the money may have moved.
         # Reconciled until final; the case gets no other refund meanwhile.
-        PENDING = "pending", "지급 확인 중 (Payout pending)"
-        SETTLED = "settled", "지급 완료 (Settled)"
-        FAILED = "failed", "지급 실패 (Failed)"
-        REJECTED = "rejected", "승인 거절 (Rejected)"
+        PENDING = "pending", _("Payout pending")
+        SETTLED = "settled", _("Settled")
+        FAILED = "failed", _("Failed")
+        REJECTED = "rejected", _("Rejected")
         # The case was reopened or re-decided before the payout left: never paid.
-        CANCELLED = "cancelled", "취소됨 (Cancelled)"
+        CANCELLED = "cancelled", _("Cancelled")
 
     ACTIVE_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.SENT, Status.PENDING, Status.SETTLED)
     # Not yet handed to the gateway: a reopened or re-decided case can still stop these.
@@ -213,7 +214,7 @@ class RefundRequest(ConcurrentTransitionMixin, models.Model):
     IN_FLIGHT_STATUSES = (Status.SENT, Status.PENDING)
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.BigIntegerField(help_text="KRW, whole won")
+    amount = models.BigIntegerField(help_text=_("KRW, whole won"))
     destination_account = models.ForeignKey("alerts.Account", on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = FSMField(
@@ -306,9 +307,9 @@ class GatewayLedgerEntry(models.Model):
     """
 
     class Status(models.TextChoices):
-        SETTLED = "settled", "Settled"
-        REJECTED = "rejected", "Rejected"
-        PENDING = "pending", "Pending"
+        SETTLED = "settled", _("Settled")
+        REJECTED = "rejected", _("Rejected")
+        PENDING = "pending", _("Pending")
 
     idempotency_key = models.UUIDField(unique=True)
     account_external_id = models.CharField(max_length=64)
@@ -330,12 +331,12 @@ class SimulatedGatewaySetting(models.Model):
     """A single row: how the simulated gateway behaves now (switchable live, across processes)."""
 
     class Mode(models.TextChoices):
-        NORMAL = "normal", "Normal"
-        FAILURE = "failure", "Reject every payout (business failure)"
-        TIMEOUT = "timeout", "Book the payout, then time out before answering"
-        UNAVAILABLE = "unavailable", "Unavailable (5xx, nothing booked)"
-        SLOW = "slow", "Slow (answers after a delay)"
-        PENDING = "pending", "Book the payout as pending; settle it once switched back"
+        NORMAL = "normal", _("Normal")
+        FAILURE = "failure", _("Reject every payout (business failure)")
+        TIMEOUT = "timeout", _("Book the payout, then time out before answering")
+        UNAVAILABLE = "unavailable", _("Unavailable (5xx, nothing booked)")
+        SLOW = "slow", _("Slow (answers after a delay)")
+        PENDING = "pending", _("Book the payout as pending; settle it once switched back")
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.NORMAL)
@@ -349,9 +350,9 @@ class QaReview(models.Model):
     """A dismissed alert drawn into the compliance QA sample, and the reviewer's verdict."""
 
     class Outcome(models.TextChoices):
-        AGREE = "agree", "판단 적절 (Dismissal correct)"
-        DISAGREE = "disagree", "판단 부적절 · 재검토 필요 (Dismissal wrong: re-investigate)"
-        INSUFFICIENT = "insufficient", "근거 불충분 (Reason insufficiently documented)"
+        AGREE = "agree", _("Dismissal correct")
+        DISAGREE = "disagree", _("Dismissal wrong: re-investigate")
+        INSUFFICIENT = "insufficient", _("Reason insufficiently documented")
 
     alert = models.OneToOneField("alerts.Alert", on_delete=models.PROTECT, related_name="qa_review")
     sampled_at = models.DateTimeField(default=timezone.now, db_index=True)

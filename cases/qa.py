@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alerts.models import Alert
 from audit.services import audit_record
@@ -50,19 +51,19 @@ def qa_review_record(*, review_id: int, actor: User, outcome: str, comment: str 
     """A compliance reviewer's verdict on one sampled dismissal. Recorded once; a second attempt is
     refused and changes nothing."""
     if not actor.has_perm("cases.review_qa"):
-        raise CaseActionRefused("You may not record QA reviews.")
+        raise CaseActionRefused(_("You may not record QA reviews."))
     if outcome not in QaReview.Outcome.values:
-        raise CaseActionRefused("Choose a review outcome.")
+        raise CaseActionRefused(_("Choose a review outcome."))
     comment = comment.strip()
     if outcome != QaReview.Outcome.AGREE and not comment:
-        raise CaseActionRefused("Explain why the dismissal was not right.")
+        raise CaseActionRefused(_("Explain why the dismissal was not right."))
     now = timezone.now()
     with transaction.atomic():
         won = QaReview.objects.filter(pk=review_id, reviewed_at__isnull=True).update(
             outcome=outcome, comment=comment, reviewed_by=actor, reviewed_at=now
         )
         if not won:
-            raise CaseActionRefused("This alert was already reviewed.")
+            raise CaseActionRefused(_("This alert was already reviewed."))
         review = QaReview.objects.select_related("alert").get(pk=review_id)
         audit_record(
             action="cases.qa.reviewed",

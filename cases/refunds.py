@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from alerts.models import Account, Customer, Transaction
@@ -131,24 +132,27 @@ def refund_request_create(*, case_id: int, actor: User, amount: int, account_id:
     reconciliation), above the case's fraud total, or to a foreign account.
     """
     if not actor.has_perm("cases.request_refund"):
-        raise CaseActionRefused("You may not request refunds.")
+        raise CaseActionRefused(_("You may not request refunds."))
     try:
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=case_id)
             if case.status != Case.Status.CONFIRMED_FRAUD:
-                raise CaseActionRefused("Only a case with confirmed fraud can be refunded.")
+                raise CaseActionRefused(_("Only a case with confirmed fraud can be refunded."))
             # Serialises every refund request of this customer (the daily four-eyes sum).
             Customer.objects.select_for_update().filter(pk=case.customer_id).first()
             account = Account.objects.filter(pk=account_id, customer_id=case.customer_id).first()
             if account is None:
-                raise CaseActionRefused("The destination must be one of the customer's own accounts.")
+                raise CaseActionRefused(_("The destination must be one of the customer's own accounts."))
             if case.refunds.exclude(reconcile_issue="").filter(status=RefundRequest.Status.FAILED).exists():
                 raise CaseActionRefused(
                     gettext("An earlier refund of this case may have been paid; resolve it first.")
                 )
             total = Transaction.objects.filter(alert__case=case).aggregate(total=Sum("amount"))["total"] or 0
             if amount <= 0 or amount > total:
-                raise CaseActionRefused(f"The amount must be between 1 and {total:,} KRW (the case's total).")
+                raise CaseActionRefused(
+                    _("The amount must be between 1원 and %(total)s원 (the case's total).")
+                    % {"total": f"{total:,}"}
+                )
             threshold = refund_four_eyes_threshold()
             now = timezone.now()
             day_total = _customer_refunded_today(customer_id=case.customer_id, now=now) + amount
@@ -196,7 +200,7 @@ def refund_request_create(*, case_id: int, actor: User, amount: int, account_id:
                 _enqueue_payout(refund.pk)
             audit_record_many(entries)
     except IntegrityError as exc:
-        raise CaseActionRefused("This case already has a refund in progress.") from exc
+        raise CaseActionRefused(_("This case already has a refund in progress.")) from exc
     return refund
 
 
@@ -207,7 +211,9 @@ def _refund_decision_lock(*, refund_id: int, actor: User) -> tuple[Case, RefundR
     case = Case.objects.select_for_update().get(pk=case_id)
     refund = RefundRequest.objects.select_for_update().get(pk=refund_id)
     if refund.status != RefundRequest.Status.REQUESTED:
-        raise CaseActionRefused(f"This refund is already {refund.get_status_display()}.")
+        raise CaseActionRefused(
+            _("This refund is already %(status)s.") % {"status": refund.get_status_display()}
+        )
     if case.status != Case.Status.CONFIRMED_FRAUD:
         raise CaseActionRefused(
             gettext("The case is no longer confirmed fraud; the refund cannot be decided.")
@@ -227,7 +233,7 @@ def refund_request_approve(*, refund_id: int, actor: User, reason: str = "") -> 
     database's four-eyes constraints. Of many concurrent approvals exactly one wins.
     """
     if not actor.has_perm("cases.approve_refund"):
-        raise CaseActionRefused("You may not approve refunds.")
+        raise CaseActionRefused(_("You may not approve refunds."))
     reason = reason.strip()
     with transaction.atomic():
         case, refund = _refund_decision_lock(refund_id=refund_id, actor=actor)
@@ -244,7 +250,7 @@ def refund_request_approve(*, refund_id: int, actor: User, reason: str = "") -> 
             )
         )
         if won != 1:
-            raise CaseActionRefused("This refund was decided by someone else a moment ago.")
+            raise CaseActionRefused(_("This refund was decided by someone else a moment ago."))
         refund.refresh_from_db()
         Case.objects.filter(pk=case.pk, sla_met_at__isnull=True).update(sla_met_at=now)
         audit_record(
@@ -263,10 +269,10 @@ def refund_request_reject(*, refund_id: int, actor: User, reason: str) -> Refund
     """requested → rejected by an approver, with a reason. The case may then request a new refund.
     Same four-eyes rule as approving."""
     if not actor.has_perm("cases.approve_refund"):
-        raise CaseActionRefused("You may not decide refunds.")
+        raise CaseActionRefused(_("You may not decide refunds."))
     reason = reason.strip()
     if not reason:
-        raise CaseActionRefused("Rejecting a refund needs a reason.")
+        raise CaseActionRefused(_("Rejecting a refund needs a reason."))
     try:
         with transaction.atomic():
             _case, refund = _refund_decision_lock(refund_id=refund_id, actor=actor)
@@ -283,7 +289,7 @@ def refund_request_reject(*, refund_id: int, actor: User, reason: str) -> Refund
                 reason=reason,
             )
     except ConcurrentTransition as exc:
-        raise CaseActionRefused("This refund was decided by someone else a moment ago.") from exc
+        raise CaseActionRefused(_("This refund was decided by someone else a moment ago.")) from exc
     return refund
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts.models import Alert, Transaction
 from audit.models import AuditEvent
@@ -28,34 +28,35 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "cases.case.contact_logged": ("고객 연락", "Customer contact"),
     "cases.case.evidence_added": ("증빙 첨부", "Evidence attached"),
     "cases.case.sla_escalated": ("SLA 기한 임박 상향", "Escalated: SLA deadline near"),
-    "cases.refund.requested": ("환급 요청", "Refund requested"),
-    "cases.refund.approved": ("환급 승인", "Refund approved"),
-    "cases.refund.rejected": ("환급 거절", "Refund rejected"),
-    "cases.refund.sent": ("환급 송금 요청", "Refund sent to the gateway"),
-    "cases.refund.settled": ("환급 지급 완료", "Refund settled"),
-    "cases.refund.failed": ("환급 지급 실패", "Refund failed"),
-    "cases.refund.pending": ("환급 지급 확인 중", "Payout pending at the gateway"),
-    "cases.refund.cancelled": ("환급 취소", "Refund cancelled (case reopened or re-decided)"),
+    "cases.refund.requested": ("환불 요청", "Refund requested"),
+    "cases.refund.approved": ("환불 승인", "Refund approved"),
+    "cases.refund.rejected": ("환불 거절", "Refund rejected"),
+    "cases.refund.sent": ("환불 송금 요청", "Refund sent to the gateway"),
+    "cases.refund.settled": ("환불 지급 완료", "Refund settled"),
+    "cases.refund.failed": ("환불 지급 실패", "Refund failed"),
+    "cases.refund.pending": ("환불 지급 확인 중", "Payout pending at the gateway"),
+    "cases.refund.cancelled": ("환불 취소", "Refund cancelled (case reopened or re-decided)"),
     "cases.evidence.downloaded": ("증빙 다운로드", "Evidence downloaded"),
     "cases.refund.reconciled": ("대사 완료", "Reconciled with the gateway's book"),
     "cases.refund.reconcile_flagged": ("대사 불일치", "Reconciliation mismatch"),
     "cases.qa.sampled": ("QA 표본 추출", "Drawn into the QA sample"),
     "cases.qa.reviewed": ("QA 검토", "QA review recorded"),
-    "alerts.alert.created": ("경보 발생", "Alert raised"),
-    "alerts.alert.attached": ("경보 병합", "Alert attached"),
-    "alerts.alert.claimed": ("경보 담당", "Alert claimed"),
-    "alerts.alert.released": ("경보 담당 해제", "Alert released"),
-    "alerts.alert.assigned": ("경보 배정", "Alert assigned"),
-    "alerts.alert.snoozed": ("경보 보류", "Alert snoozed"),
-    "alerts.alert.unsnoozed": ("경보 보류 해제", "Alert back from snooze"),
+    "alerts.alert.created": ("알림 발생", "Alert raised"),
+    "alerts.alert.attached": ("알림 병합", "Alert attached"),
+    "alerts.alert.claimed": ("알림 담당", "Alert claimed"),
+    "alerts.alert.released": ("알림 담당 해제", "Alert released"),
+    "alerts.alert.assigned": ("알림 배정", "Alert assigned"),
+    "alerts.alert.snoozed": ("알림 보류", "Alert snoozed"),
+    "alerts.alert.unsnoozed": ("알림 보류 해제", "Alert back from snooze"),
     "alerts.alert.dismissed": ("오탐 처리", "Alert dismissed"),
     "alerts.alert.escalated": ("사건 전환", "Alert escalated to the case"),
 }
 
 
 def action_label(action: str) -> str:
+    """The timeline's name for an audited action, in the viewer's language (the active one)."""
     ko, en = ACTION_LABELS.get(action, (action, ""))
-    return f"{ko} · {en}" if en else ko
+    return en if en and (translation.get_language() or "").startswith("en") else ko
 
 
 def cases_search(

@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from alerts.labels import labels_record
@@ -91,7 +92,7 @@ def _case_transition(
     """Run one fsm transition as a guarded update with its audit event; refuse and change nothing
     when the transition is illegal from the current state or someone else moved the case first."""
     if not actor.has_perm("cases.work_case"):
-        raise CaseActionRefused("You may not work on cases.")
+        raise CaseActionRefused(_("You may not work on cases."))
     try:
         with transaction.atomic():
             case = Case.objects.select_related("customer").get(pk=case_id)
@@ -99,7 +100,8 @@ def _case_transition(
             method = getattr(case, transition)
             if not can_proceed(method):
                 raise CaseActionRefused(
-                    f"A case that is {case.get_status_display()} cannot be moved that way."
+                    _("A case that is %(status)s cannot be moved that way.")
+                    % {"status": case.get_status_display()}
                 )
             method()
             after_extra = extra(case) if extra is not None else {}
@@ -118,7 +120,7 @@ def _case_transition(
             )
     except ConcurrentTransition as exc:
         raise CaseActionRefused(
-            "Someone else changed this case at the same moment; reload and retry."
+            _("Someone else changed this case at the same moment; reload and retry.")
         ) from exc
     return case
 
@@ -200,7 +202,7 @@ def case_decide(
     """
     reason = reason.strip()
     if not reason:
-        raise CaseActionRefused("A decision needs a reason.")
+        raise CaseActionRefused(_("A decision needs a reason."))
     now = timezone.now()
     labelled: list[int] = []
 
@@ -244,7 +246,7 @@ def case_close(*, case_id: int, actor: User, reason: str = "") -> Case:
                 RefundRequest.Status.SENT,
             ]
         ).exists():
-            raise CaseActionRefused("A refund of this case is still pending; close it once it is settled.")
+            raise CaseActionRefused(_("A refund of this case is still pending; close it once it is settled."))
         case.closed_at = timezone.now()
         if case.sla_met_at is None:
             case.sla_met_at = case.closed_at
@@ -266,7 +268,7 @@ def case_reopen(*, case_id: int, actor: User, reason: str) -> Case:
     cancelled in the same transaction (each audited): a payout needs the case confirmed *now*."""
     reason = reason.strip()
     if not reason:
-        raise CaseActionRefused("Reopening a case needs a reason.")
+        raise CaseActionRefused(_("Reopening a case needs a reason."))
 
     def reopen(case: Case) -> dict[str, Any]:
         previous = case.disposition
@@ -290,11 +292,11 @@ def case_note_add(*, case_id: int, actor: User, body: str) -> CaseNote:
     """Append a note (and its audit event). Not idempotent: each call adds a note."""
     body = body.strip()
     if not actor.has_perm("cases.work_case"):
-        raise CaseActionRefused("You may not work on cases.")
+        raise CaseActionRefused(_("You may not work on cases."))
     if not body:
-        raise CaseActionRefused("A note cannot be empty.")
+        raise CaseActionRefused(_("A note cannot be empty."))
     if len(body) > 10_000:
-        raise CaseActionRefused("A note can hold at most 10,000 characters.")
+        raise CaseActionRefused(_("A note can hold at most 10,000 characters."))
     with transaction.atomic():
         case = Case.objects.get(pk=case_id)
         note = CaseNote.objects.create(case=case, author=actor, body=body)
@@ -315,12 +317,12 @@ def case_contact_record(
 ) -> CustomerContact:
     """Log one customer contact (and its audit event). Not idempotent: each call adds an entry."""
     if not actor.has_perm("cases.work_case"):
-        raise CaseActionRefused("You may not work on cases.")
+        raise CaseActionRefused(_("You may not work on cases."))
     if channel not in CustomerContact.Channel.values or outcome not in CustomerContact.Outcome.values:
-        raise CaseActionRefused("Unknown contact channel or outcome.")
+        raise CaseActionRefused(_("Unknown contact channel or outcome."))
     when = contacted_at or timezone.now()
     if when > timezone.now() + timedelta(minutes=5):
-        raise CaseActionRefused("A contact cannot be in the future.")
+        raise CaseActionRefused(_("A contact cannot be in the future."))
     with transaction.atomic():
         case = Case.objects.get(pk=case_id)
         contact = CustomerContact.objects.create(

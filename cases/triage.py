@@ -24,6 +24,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from alerts.labels import labels_record
 from alerts.models import Alert, Label
@@ -52,7 +53,7 @@ class TriageRefused(Exception):
 
 def _require_triage(actor: User) -> None:
     if not actor.is_authenticated or not actor.has_perm("alerts.triage_alert"):
-        raise TriageRefused("You may not triage alerts.")
+        raise TriageRefused(_("You may not triage alerts."))
 
 
 def _snapshot(alert: Alert) -> dict[str, Any]:
@@ -92,9 +93,21 @@ def _entry(
 def _refusal(alert_id: int, verb: str) -> TriageRefused:
     current = Alert.objects.select_related("assigned_to").filter(pk=alert_id).first()
     if current is None:
-        return TriageRefused(f"Alert #{alert_id} does not exist.")
-    holder = f" by {current.assigned_to.get_username()}" if current.assigned_to else ""
-    return TriageRefused(f"Alert #{alert_id} cannot be {verb}: it is {current.get_status_display()}{holder}.")
+        return TriageRefused(_("Alert #%(id)s does not exist.") % {"id": alert_id})
+    status = str(current.get_status_display())
+    if current.assigned_to:
+        status += " " + _("(held by %(user)s)") % {"user": current.assigned_to.get_username()}
+    # One whole sentence per action: a verb spliced into a sentence cannot be translated.
+    sentences = {
+        "claimed": _("Alert #%(id)s cannot be claimed: it is %(status)s."),
+        "released": _("Alert #%(id)s cannot be released: it is %(status)s."),
+        "assigned": _("Alert #%(id)s cannot be assigned: it is %(status)s."),
+        "dismissed": _("Alert #%(id)s cannot be dismissed: it is %(status)s."),
+        "snoozed": _("Alert #%(id)s cannot be snoozed: it is %(status)s."),
+        "escalated": _("Alert #%(id)s cannot be escalated: it is %(status)s."),
+    }
+    sentence = sentences.get(verb, _("Alert #%(id)s cannot be changed: it is %(status)s."))
+    return TriageRefused(sentence % {"id": alert_id, "status": status})
 
 
 def _workable_by(actor: User) -> Q:
@@ -119,7 +132,7 @@ def _guarded_update(
     with transaction.atomic():
         alert = Alert.objects.select_related("assigned_to").filter(pk=alert_id).first()
         if alert is None:
-            raise TriageRefused(f"Alert #{alert_id} does not exist.")
+            raise TriageRefused(_("Alert #%(id)s does not exist.") % {"id": alert_id})
         before = _snapshot(alert)
         if Alert.objects.filter(where, pk=alert_id).update(**values) != 1:
             raise _refusal(alert_id, verb)
@@ -169,10 +182,12 @@ def alert_assign(*, alert_id: int, actor: User, assignee_username: str) -> Alert
     _require_triage(actor)
     assignee = get_user_model().objects.filter(username=assignee_username, is_active=True).first()
     if assignee is None or not assignee.has_perm("alerts.triage_alert"):
-        raise TriageRefused(f"{assignee_username!r} is not an analyst who can take alerts.")
+        raise TriageRefused(
+            _("%(username)s is not an analyst who can take alerts.") % {"username": repr(assignee_username)}
+        )
     current = Alert.objects.filter(pk=alert_id).values("assigned_to_id", "status").first()
     if current is None:
-        raise TriageRefused(f"Alert #{alert_id} does not exist.")
+        raise TriageRefused(_("Alert #%(id)s does not exist.") % {"id": alert_id})
     where = Q(status__in=Alert.OPEN_STATUSES) & (
         Q(assigned_to__isnull=True)
         if current["assigned_to_id"] is None
@@ -207,10 +222,10 @@ def alert_dismiss(*, alert_id: int, actor: User, reason_code: str, reason_text: 
     """
     _require_triage(actor)
     if reason_code not in DISMISS_REASONS:
-        raise TriageRefused("Choose a dismissal reason.")
+        raise TriageRefused(_("Choose a dismissal reason."))
     reason_text = reason_text.strip()
     if reason_code == "other" and not reason_text:
-        raise TriageRefused("Explain the reason when dismissing for 'other'.")
+        raise TriageRefused(_("Explain the reason when dismissing for 'other'."))
     ko, en = DISMISS_REASONS[reason_code]
     reason = f"{reason_code}: {ko} / {en}" + (f" — {reason_text}" if reason_text else "")
     now = timezone.now()
@@ -276,9 +291,9 @@ def alert_snooze(*, alert_id: int, actor: User, until: datetime, reason: str = "
     _require_triage(actor)
     now = timezone.now()
     if until <= now:
-        raise TriageRefused("Snooze until a time in the future.")
+        raise TriageRefused(_("Snooze until a time in the future."))
     if until > now + MAX_SNOOZE:
-        raise TriageRefused("An alert can be snoozed for at most 7 days.")
+        raise TriageRefused(_("An alert can be snoozed for at most 7 days."))
     return _guarded_update(
         alert_id=alert_id,
         where=_workable_by(actor),
@@ -322,12 +337,12 @@ def alert_escalate(*, alert_id: int, actor: User, title: str = "", reason: str =
     """
     _require_triage(actor)
     if not actor.has_perm("cases.work_case"):
-        raise TriageRefused("You may not open cases.")
+        raise TriageRefused(_("You may not open cases."))
     now = timezone.now()
     with transaction.atomic():
         alert = Alert.objects.select_related("customer", "transaction").filter(pk=alert_id).first()
         if alert is None:
-            raise TriageRefused(f"Alert #{alert_id} does not exist.")
+            raise TriageRefused(_("Alert #%(id)s does not exist.") % {"id": alert_id})
         if not Alert.objects.filter(_workable_by(actor), pk=alert_id).exists():
             raise _refusal(alert_id, "escalated")
         case = alert.case or case_open_for_customer(customer=alert.customer)
@@ -412,7 +427,7 @@ def _dismiss(alert_id: int, actor: User, given: TriageInput) -> Alert:
 
 def _snooze(alert_id: int, actor: User, given: TriageInput) -> Alert:
     if given.until is None:
-        raise TriageRefused("Choose until when to snooze.")
+        raise TriageRefused(_("Choose until when to snooze."))
     return alert_snooze(alert_id=alert_id, actor=actor, until=given.until, reason=given.reason_text)
 
 
@@ -436,7 +451,7 @@ def alert_triage(*, action: str, alert_id: int, actor: User, given: TriageInput)
     service. Raises TriageRefused, with nothing changed, for an unknown action or a lost race."""
     handler = TRIAGE_ACTIONS.get(action)
     if handler is None:
-        raise TriageRefused("Unknown triage action.")
+        raise TriageRefused(_("Unknown triage action."))
     return handler(alert_id, actor, given)
 
 
@@ -462,16 +477,16 @@ def alerts_bulk(
     Escalating a selection opens (or reuses) one case per customer."""
     _require_triage(actor)
     if action not in TRIAGE_ACTIONS:
-        raise TriageRefused("Unknown bulk action.")
+        raise TriageRefused(_("Unknown bulk action."))
     ids = list(dict.fromkeys(int(i) for i in alert_ids))
     if not ids:
-        raise TriageRefused("Select at least one alert.")
+        raise TriageRefused(_("Select at least one alert."))
     if len(ids) > BULK_LIMIT:
-        raise TriageRefused(f"Select at most {BULK_LIMIT} alerts at a time.")
+        raise TriageRefused(_("Select at most %(limit)s alerts at a time.") % {"limit": BULK_LIMIT})
     if action == "dismiss" and reason_code not in DISMISS_REASONS:
-        raise TriageRefused("Choose a dismissal reason.")
+        raise TriageRefused(_("Choose a dismissal reason."))
     if action == "snooze" and until is None:
-        raise TriageRefused("Choose until when to snooze.")
+        raise TriageRefused(_("Choose until when to snooze."))
     result = BulkResult()
     by_customer: dict[int, list[int]] = defaultdict(list)
     for alert_id, customer_id in Alert.objects.filter(pk__in=ids).values_list("pk", "customer_id"):

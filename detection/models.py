@@ -68,7 +68,7 @@ class Rule(models.Model):
     description = models.CharField(max_length=300, blank=True)
     condition = models.TextField()
     effect = models.CharField(max_length=10, choices=EffectChoice.choices, default=Effect.ADD)
-    value = models.FloatField(default=0.1, help_text="weight to add, or the floor")
+    value = models.FloatField(default=0.1, help_text=_("weight to add, or the floor"))
     reason_ko = models.CharField(max_length=500)
     reason_en = models.CharField(max_length=500)
     enabled = models.BooleanField(default=True)
@@ -230,7 +230,7 @@ class AlertThreshold(models.Model):
 
     model_version = models.ForeignKey("alerts.ModelVersion", on_delete=models.PROTECT, related_name="+")
     value = models.FloatField()
-    alerts_per_day = models.FloatField(null=True, blank=True, help_text="the budget it was chosen for")
+    alerts_per_day = models.FloatField(null=True, blank=True, help_text=_("the budget it was chosen for"))
     change = models.OneToOneField(ChangeRequest, on_delete=models.PROTECT, related_name="threshold")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -108,10 +108,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in person's saved language wins over the cookie (access.language).
+    "access.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -136,6 +137,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fdsportal.context_processors.navigation",
@@ -279,6 +281,8 @@ AXES_ENABLED = env_bool("FDS_AXES_ENABLED", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("FDS_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("FDS_SESSION_SECONDS", 8 * 3600, minimum=300)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -327,6 +331,14 @@ FDS_SMISHING_LLM_MAX_CONCURRENCY = env_int("FDS_SMISHING_LLM_MAX_CONCURRENCY", 4
 # --- I18N: Korean first, English available.
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as 2026-12-01 07:00 and numbers with thousands separators in both languages (fdsportal/formats).
+FORMAT_MODULE_PATH = ["fdsportal.formats"]
+# A person's language: their saved choice, else the language cookie (the login page), else Korean.
+# The browser's Accept-Language is not consulted: bank staff's browsers are often set to English.
+LANGUAGE_COOKIE_NAME = "fds_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True

@@ -14,7 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("lockouts/<id:attempt_id>/release/", views.lockout_release, name="lockout_release"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", views.language_set, name="set_language"),
     path("alerts/", include("alerts.urls")),
     path("cases/", include("cases.urls")),
     path("customers/", include("customers.urls")),

@@ -8,15 +8,20 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_GET, require_POST
 
+from access.language import SESSION_KEY as LANGUAGE_SESSION_KEY
+from access.language import LanguageInvalid, language_check, user_language_set
 from access.lockouts import LockoutNotFound, lockouts_active
 from access.lockouts import lockout_release as lockout_release_service
+from access.middleware import set_language_cookie
 from fdsportal.middleware import DATABASE_UNAVAILABLE, database_unavailable_response
 
 
@@ -46,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("audit:search")
     if user.has_perm("smishing.add_submission"):
         return redirect("smishing:submit")
-    return HttpResponse("Your account has no role yet. Ask an administrator.", status=403)
+    return HttpResponse(_("Your account has no role yet. Ask an administrator."), status=403)
 
 
 @require_GET
@@ -84,6 +89,29 @@ def lockout_release(request: HttpRequest, attempt_id: int) -> HttpResponse:
         % {"username": attempt.username, "address": attempt.ip_address},
     )
     return redirect("lockouts")
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switch in the top bar (CSRF-checked POST). Saved on the signed-in person, and in
+    the language cookie so the login page follows; before login only the cookie. An unknown code is
+    refused with 400 and changes nothing."""
+    try:
+        language = language_check(request.POST.get("language", ""))
+    except LanguageInvalid as exc:
+        return render(request, "language_invalid.html", {"error": str(exc)}, status=400)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+        request.session[LANGUAGE_SESSION_KEY] = language
+    translation.activate(language)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home") if request.user.is_authenticated else reverse("login")
+    response = HttpResponseRedirect(target)
+    set_language_cookie(response, language)
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ import hashlib
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from smishing.engine import is_abusive, mask_personal_data
@@ -34,12 +35,14 @@ def submissions_import(
     importing the same file twice makes a second import (its hash shows the repeat).
     """
     if not texts:
-        raise ImportInvalid("the file has no rows")
+        raise ImportInvalid(_("the file has no rows"))
     for line, text in enumerate(texts, start=2):
         if not isinstance(text, str) or not text.strip():
-            raise ImportInvalid(f"row {line}: empty text")
+            raise ImportInvalid(_("row %(line)s: empty text") % {"line": line})
         if len(text) > max_chars:
-            raise ImportInvalid(f"row {line}: longer than {max_chars} characters")
+            raise ImportInvalid(
+                _("row %(line)s: longer than %(max)s characters") % {"line": line, "max": max_chars}
+            )
     digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()
     kept = [mask_personal_data(text) for text in texts if not is_abusive(text)]
     with transaction.atomic():

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from smishing.engine import (
@@ -106,20 +107,21 @@ def submission_create(
     consent, no text, and is never queued. Not idempotent: each call is a new report.
     """
     if not isinstance(text, str) or not text.strip():
-        raise SubmissionInvalid("Paste the text of the message.")
+        raise SubmissionInvalid(_("Paste the text of the message."))
     if len(text) > max_text_chars():
-        raise SubmissionInvalid(f"The text is longer than {max_text_chars()} characters.")
+        raise SubmissionInvalid(_("The text is longer than %(max)s characters.") % {"max": max_text_chars()})
     if "\x00" in text:
-        raise SubmissionInvalid("The text contains a NUL character.")
+        raise SubmissionInvalid(_("The text contains a NUL character."))
     sender = (sender or "").strip()
     if not _SENDER_ALLOWED.match(sender):
-        raise SubmissionInvalid("The sender number may hold digits, spaces, +, -, ( and ) only.")
+        raise SubmissionInvalid(_("The sender number may hold digits, spaces, +, -, ( and ) only."))
     consent_text = None
     if consent:
         consent_text = consent_text_current()
         if consent_version and consent_version != consent_text.version:
             raise SubmissionInvalid(
-                f"Consent version {consent_version} is not the current one ({consent_text.version})."
+                _("Consent version %(given)s is not the current one (%(current)s).")
+                % {"given": consent_version, "current": consent_text.version}
             )
 
     if is_abusive(text):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from smishing.campaigns import campaign_refresh
@@ -27,11 +28,11 @@ def submission_label(*, submission_id: int, label: str, actor: User) -> Submissi
     if not actor.has_perm("smishing.label_submission"):
         raise PermissionError("permission smishing.label_submission required")
     if label not in Label.values:
-        raise SubmissionInvalid(f"Unknown label {label!r}.")
+        raise SubmissionInvalid(_("Unknown label %(label)s.") % {"label": repr(label)})
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_id)
         if submission.is_abusive:
-            raise SubmissionInvalid("Abusive input has no text to label.")
+            raise SubmissionInvalid(_("Abusive input has no text to label."))
         if submission.analyst_label == label:
             return submission
         before = {"analyst_label": submission.analyst_label, "label": submission.label}
@@ -63,14 +64,14 @@ def reason_feedback_add(
         raise PermissionError("permission smishing.label_submission required")
     note = (note or "").strip()
     if len(note) > 1000:
-        raise SubmissionInvalid("The note is longer than 1000 characters.")
+        raise SubmissionInvalid(_("The note is longer than 1000 characters."))
     with transaction.atomic():
         submission = Submission.objects.select_for_update().get(pk=submission_id)
         codes = {reason.get("code") for reason in submission.reasons or []}
         if code not in codes:
-            raise SubmissionInvalid("That reason was not given for this message.")
+            raise SubmissionInvalid(_("That reason was not given for this message."))
         if not is_wrong and not note:
-            raise SubmissionInvalid("Mark the reason wrong or write a note.")
+            raise SubmissionInvalid(_("Mark the reason wrong or write a note."))
         feedback = ReasonFeedback.objects.create(
             submission=submission, code=code, is_wrong=is_wrong, note=note, created_by=actor
         )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import AuditEntry, audit_record, audit_record_many
 from model_registry import ActiveModelCache, activation_entry, version_activate
@@ -162,9 +163,9 @@ def model_version_activate(*, version: SmishingModelVersion, actor: User, reason
     active version activated again records nothing.
     """
     if not actor.has_perm("smishing.retrain_model"):
-        raise ModelActivationRefused("permission smishing.retrain_model required")
+        raise ModelActivationRefused(_("permission smishing.retrain_model required"))
     if not reason.strip():
-        raise ModelActivationRefused("Give a reason for activating this model.")
+        raise ModelActivationRefused(_("Give a reason for activating this model."))
     with transaction.atomic():
         version = SmishingModelVersion.objects.select_for_update().get(pk=version.pk)
         if version.is_active:

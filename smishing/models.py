@@ -12,14 +12,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Label(models.TextChoices):
-    SMISHING = "smishing", "스미싱 위험 높음 (High smishing risk)"
-    SPAM = "spam", "불법 스팸 (Illegal spam)"
-    AD = "ad", "합법 광고 (Lawful ad)"
-    NORMAL = "normal", "안전 (Safe)"
-    UNKNOWN = "unknown", "판단 불가 (Cannot judge)"
+    SMISHING = "smishing", _("High smishing risk")
+    SPAM = "spam", _("Illegal spam")
+    AD = "ad", _("Lawful ad")
+    NORMAL = "normal", _("Safe")
+    UNKNOWN = "unknown", _("Cannot judge")
 
 
 # Reports labelled like this are not evidence against the indicators they contain.
@@ -111,16 +112,16 @@ class Submission(models.Model):
     """One pasted suspicious text and, once scored, its verdict."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "대기 중 (Queued)"
-        ANALYSING = "analysing", "분석 중 (Analysing)"
-        DONE = "done", "완료 (Done)"
-        FAILED = "failed", "실패 (Failed)"
-        REFUSED = "refused", "응답 거절 (Refused)"
+        QUEUED = "queued", _("Queued")
+        ANALYSING = "analysing", _("Analysing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        REFUSED = "refused", _("Refused")
 
     class Source(models.TextChoices):
-        WEB = "web", "Web"
+        WEB = "web", _("Web")
         API = "api", "API"
-        IMPORT = "imp", "Import"
+        IMPORT = "imp", _("Import")
 
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="smishing_submissions"
@@ -206,9 +207,9 @@ class Indicator(models.Model):
 
     class Kind(models.TextChoices):
         URL = "url", "URL"
-        PHONE = "phone", "전화번호 (Phone)"
-        MESSENGER = "messenger", "메신저 ID (Messenger ID)"
-        ACCOUNT = "account", "계좌 (Account)"
+        PHONE = "phone", _("Phone")
+        MESSENGER = "messenger", _("Messenger ID")
+        ACCOUNT = "account", _("Account")
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="indicators")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -306,16 +307,16 @@ class RetrainJob(models.Model):
     """One retraining run: its progress (pushed live), its evaluation report and its outcome."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     class Outcome(models.TextChoices):
         PENDING = "", "—"
-        ACTIVATED = "activated", "Activated (not worse on held-out templates)"
-        AWAITING_APPROVAL = "awaiting_approval", "Worse on held-out templates: awaiting approval"
-        APPROVED = "approved", "Activated by approval"
+        ACTIVATED = "activated", _("Activated (not worse on held-out templates)")
+        AWAITING_APPROVAL = "awaiting_approval", _("Worse on held-out templates: awaiting approval")
+        APPROVED = "approved", _("Activated by approval")
 
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -21,17 +21,26 @@ def retrain_group(job_id: int) -> str:
     return f"smishing.retrain.{job_id}"
 
 
-def submission_state_message(submission: Submission) -> dict[str, Any]:
+def submission_state_message(submission: Submission, language: str | None = None) -> dict[str, Any]:
+    """The submission's state as its submitter's pages show it, rendered in `language` (default: the
+    language the submitter chose, else Korean): only the submitter listens to these groups."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from access.language import user_language
     from smishing.rendering import submission_row_html, verdict_html
 
-    return {
-        "type": "submission.state",
-        "id": submission.pk,
-        "status": submission.status,
-        "label": submission.label,
-        "html": verdict_html(submission),
-        "row_html": submission_row_html(submission),
-    }
+    if language is None:
+        language = user_language(submission.submitted_by) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return {
+            "type": "submission.state",
+            "id": submission.pk,
+            "status": submission.status,
+            "label": submission.label,
+            "html": verdict_html(submission),
+            "row_html": submission_row_html(submission),
+        }
 
 
 def retrain_state_message(job: RetrainJob) -> dict[str, Any]:
@@ -55,7 +64,9 @@ def submissions_push(submission_ids: Iterable[int]) -> None:
     if not ids:
         return
     messages: list[tuple[str, dict[str, Any]]] = []
-    for submission in Submission.objects.filter(pk__in=ids).prefetch_related("indicators"):
+    for submission in (
+        Submission.objects.filter(pk__in=ids).select_related("submitted_by").prefetch_related("indicators")
+    ):
         message = submission_state_message(submission)
         messages.append((submission_group(submission.pk), message))
         messages.append((submitter_group(submission.submitted_by_id), message))

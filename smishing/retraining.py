@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from model_registry import version_activate
@@ -150,11 +151,11 @@ def retrain_job_start(*, actor: User) -> RetrainJob:
         raise PermissionError("permission smishing.retrain_model required")
     running = RetrainJob.objects.filter(status__in=[RetrainJob.Status.QUEUED, RetrainJob.Status.RUNNING])
     if running.exists():
-        raise RetrainRefused("A retraining job is already running.")
+        raise RetrainRefused(_("A retraining job is already running."))
     training_set = training_set_create(actor=actor)
     with transaction.atomic():
         if running.exists():  # checked again: another start may have slipped in meanwhile
-            raise RetrainRefused("A retraining job is already running.")
+            raise RetrainRefused(_("A retraining job is already running."))
         job = RetrainJob.objects.create(created_by=actor, training_set=training_set, message="queued")
         audit_record(
             action="smishing.retrain.started",
@@ -307,7 +308,7 @@ def retrain_job_approve(*, job_id: int, actor: User, reason: str) -> RetrainJob:
     if not actor.has_perm("smishing.retrain_model"):
         raise PermissionError("permission smishing.retrain_model required")
     if not reason.strip():
-        raise ModelActivationRefused("Say why the worse model should be activated.")
+        raise ModelActivationRefused(_("Say why the worse model should be activated."))
     with transaction.atomic():
         updated = RetrainJob.objects.filter(
             pk=job_id, outcome=RetrainJob.Outcome.AWAITING_APPROVAL, model_version__isnull=False

@@ -4,6 +4,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -16,6 +17,14 @@ from fdsportal import roles
 
 CHROMIUM = os.environ.get("FDS_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("FDS_REQUIRE_SERVICES", "") not in ("", "0", "false")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the message catalogues, as `run.py` does at set-up, so `pytest` run directly shows
+    the Korean pages too (only .po files newer than their .mo are compiled)."""
+    from fdsportal.catalogues import catalogues_compile
+
+    catalogues_compile()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -127,10 +136,41 @@ def employee(make_user: Callable[..., User]) -> User:
     return make_user(roles.EMPLOYEE, "employee")
 
 
+# Most tests assert on English texts (the msgids), so their clients pick English with the language
+# cookie, as a person would with the switch; the Korean default and the switch itself are tested in
+# tests/i18n, with language=None.
+TEST_LANGUAGE = "en"
+
+
+def english_client(**kwargs: Any) -> Client:
+    client = Client(**kwargs)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = TEST_LANGUAGE
+    return client
+
+
 @pytest.fixture
-def client_for() -> Callable[[User], Client]:
-    def make(user: User) -> Client:
+def client() -> Client:
+    """pytest-django's `client`, reading the English interface (see TEST_LANGUAGE)."""
+    return english_client()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Services called directly by a test (no request, so no person's language) answer in English,
+    the language the tests assert on; each request still gets its own language from the middleware."""
+    from django.utils import translation
+
+    translation.activate(TEST_LANGUAGE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def client_for() -> Callable[..., Client]:
+    def make(user: User, language: str | None = TEST_LANGUAGE) -> Client:
         client = Client()
+        if language is not None:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         client.force_login(user)
         return client
 
@@ -233,13 +273,22 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @pytest.fixture
 def login(live_server_url: str):
-    """Log a Playwright page in through the real login form."""
+    """Log a Playwright page in through the real login form.
 
-    def do(page, username: str, password: str = "correct-horse-battery") -> None:
+    `language` is picked with the language switch on the login page first, as a person would; the
+    portal then saves it for a user who has no saved choice. Most browser tests read the English
+    interface (their assertions name English texts); tests/i18n/test_korean_browser.py logs in with
+    language=None and checks the Korean default."""
+
+    def do(page, username: str, password: str = "correct-horse-battery", language: str | None = "en") -> None:
         page.goto(live_server_url + "/login/")
+        if language is not None:
+            page.select_option("#language-select", language)
+            page.click("[data-testid=language-switch] button[type=submit]")
+            page.wait_for_load_state("networkidle")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_load_state("networkidle")
 
     return do

@@ -14,6 +14,7 @@ from django.utils import timezone
 from access.services import api_token_create
 from alerts.models import Account, Customer, Transaction
 from audit.models import AuditEvent
+from tests.conftest import english_client
 from tests.factories import tx_row
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def post_json(client: Client, path: str, body: object):
 
 
 def raw_client(user) -> Client:
-    client = Client(raise_request_exception=False)
+    client = english_client(raise_request_exception=False)
     client.force_login(user)
     return client
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from fdsportal import roles
 
 PASSWORD = "correct-horse-battery"
-LOCKED_TEXT = "Account temporarily locked"
+# The login page is in Korean (the default) for these browsers, which chose no language.
+LOCKED_TEXT = "계정이 일시적으로 잠겼습니다"
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_fewer_failures_than_the_limit_still_let_the_right_password_in(victim):
     for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         response = log_in(client, "victim", "wrong password!")
         assert response.status_code == 200
-        assert "Wrong username or password." in response.content.decode()
+        assert "사용자 이름 또는 비밀번호가 틀렸습니다." in response.content.decode()
     response = log_in(client, "victim", PASSWORD)
     assert response.status_code == 302
     assert is_logged_in(client)

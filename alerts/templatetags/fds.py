@@ -1,8 +1,9 @@
 from datetime import date, datetime
+from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts.features import KST
 from alerts.models import Alert, MerchantCategory
@@ -21,10 +22,17 @@ def risk_class(score: float) -> str:
 
 
 @register.filter
-def won(value: int | float | None) -> str:
-    if value is None:
+def won(value: int | float | str | None) -> str:
+    """An amount in won as Korean screens write it, in either language: 7,000원, -1,500원.
+
+    Whole won (KRW has no minor unit); a value that is not a number is shown as it is."""
+    if value is None or value == "":
         return "–"
-    return f"{value:,.0f}원"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:,.0f}원"
 
 
 @register.filter
@@ -32,21 +40,45 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.1f}%"
 
 
-def _reason_in(reason: dict, language: str) -> str:
+def _reason_in(reason: Any, language: str) -> str:
     other = "en" if language == "ko" else "ko"
-    return str(reason.get(f"text_{language}") or reason.get(f"text_{other}") or reason.get("code", ""))
+    get = reason.get if isinstance(reason, dict) else (lambda key: getattr(reason, key, None))
+    return str(get(f"text_{language}") or get(f"text_{other}") or get("code") or "")
+
+
+def viewer_language() -> str:
+    """The language pages are being rendered in: the viewing person's (access.language sets it per
+    request; pushes render once per language). Reasons and verdicts follow it; FDS_REASON_LANGUAGE
+    is the default only where nobody is looking (the API, exports)."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return language if language in {"ko", "en"} else settings.FDS_REASON_LANGUAGE
 
 
 @register.filter
-def reason_text(reason: dict) -> str:
-    """A reason in the configured reason language (FDS_REASON_LANGUAGE; Korean by default)."""
-    return _reason_in(reason, settings.FDS_REASON_LANGUAGE)
+def reason_text(reason: Any) -> str:
+    """A reason (alert or smishing; anything with text_ko/text_en) in the viewer's language."""
+    return _reason_in(reason, viewer_language())
 
 
 @register.filter
-def reason_text_other(reason: dict) -> str:
+def reason_text_other(reason: Any) -> str:
     """The same reason in the other language, shown beside it on the alert page."""
-    return _reason_in(reason, "en" if settings.FDS_REASON_LANGUAGE == "ko" else "ko")
+    return _reason_in(reason, "en" if viewer_language() == "ko" else "ko")
+
+
+@register.filter
+def in_viewer_language(pair: Any) -> str:
+    """(Korean, English) → the one in the viewer's language."""
+    if not pair:
+        return ""
+    return str(pair[1] if viewer_language() == "en" else pair[0])
+
+
+@register.filter
+def in_other_language(pair: Any) -> str:
+    if not pair:
+        return ""
+    return str(pair[0] if viewer_language() == "en" else pair[1])
 
 
 @register.filter

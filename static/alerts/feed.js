@@ -79,7 +79,7 @@
     const socket = new WebSocket(url);
     socket.addEventListener("open", () => {
       retry = 0;
-      setStatus("live", "live");
+      setStatus("live", statusEl.dataset.labelLive || "live");
     });
     socket.addEventListener("message", (event) => {
       let message;
@@ -92,10 +92,10 @@
     });
     socket.addEventListener("close", (event) => {
       if (event.code === 4403) {
-        setStatus("down", "not allowed");
+        setStatus("down", statusEl.dataset.labelRefused || "not allowed");
         return;
       }
-      setStatus("down", "reconnecting…");
+      setStatus("down", statusEl.dataset.labelReconnecting || "reconnecting…");
       // Back off, but never beyond 5 s: after a server or Redis restart the queue must be live again
       // within seconds, and `since` brings whatever was created meanwhile. Jitter keeps a floor of
       // analysts from reconnecting in lockstep.

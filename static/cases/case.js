@@ -11,7 +11,8 @@
   function span(ms) {
     const minutes = Math.floor(Math.abs(ms) / 60000);
     const d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), m = minutes % 60;
-    return (d ? d + "d " : "") + h + "h " + m + "m";
+    const unit = (name, fallback) => el.dataset["unit" + name] || fallback;  // translated on the page
+    return (d ? d + unit("Day", "d") + " " : "") + h + unit("Hour", "h") + " " + m + unit("Minute", "m");
   }
 
   function tick() {

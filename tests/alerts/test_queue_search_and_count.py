@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from alerts.models import Alert
+from tests.conftest import english_client
 from tests.customers.builders import history_make, merchant_get, transaction_make
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_search_finds_by_transaction_customer_merchant_and_name(analyst) -> None
         second.customer, amount=500_000, when=second.transactions[0].occurred_at, merchant=shop, score=0.9,
         alert_status=Alert.Status.NEW,
     )  # fmt: skip
-    client = Client(headers={"Accept-Language": "en"})
+    client = english_client()  # the portal ignores Accept-Language: English is chosen by cookie
     client.force_login(analyst)
     a1, a2, a3 = first.alerts[0].pk, second.alerts[0].pk, odd.alert.pk
 
@@ -53,7 +54,7 @@ def test_the_count_stops_at_the_limit_and_says_so(analyst, monkeypatch: pytest.M
             history.customer, amount=90_000 + n, when=history.transactions[0].occurred_at, score=0.8,
             alert_status=Alert.Status.NEW,
         )  # fmt: skip
-    client = Client(headers={"Accept-Language": "en"})
+    client = english_client()  # the portal ignores Accept-Language: English is chosen by cookie
     client.force_login(analyst)
     assert "Page 1 of 1 · 5 alerts" in _queue(client)
     monkeypatch.setattr(views, "QUEUE_COUNT_LIMIT", 3)

@@ -1,4 +1,5 @@
-"""FDS_REASON_LANGUAGE decides which language an alert's reasons are shown in first."""
+"""Which language an alert's reasons are shown in first: the viewer's on pages, FDS_REASON_LANGUAGE
+where no person is involved (the API's `text`, the pushed rows' default rendering)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,10 @@ def test_english_reason_language_shows_english_first(seed_alert, settings, clien
     assert "Friday" in cell and "금요일" not in cell
     reasons = client_for(analyst).get(f"/api/alerts/{seed_alert.pk}").json()["reasons"]
     assert reasons and all(r["text"] == r["text_en"] for r in reasons)
-    page = client_for(analyst).get(f"/alerts/{seed_alert.pk}/").content.decode()
-    first = re.search(r'data-reason="school_hours"><strong>(.*?)</strong>', page)
-    assert first and "Friday" in first.group(1)
+    # Pages follow the viewer, whatever the setting says.
+    for language, expected in (("ko", "금요일"), ("en", "Friday")):
+        page = client_for(analyst, language=language).get(f"/alerts/{seed_alert.pk}/").content.decode()
+        first = re.search(r'data-reason="school_hours"><strong>(.*?)</strong>', page)
+        assert first and expected in first.group(1), language
+        row = _reasons_cell(alert_row_payload(seed_alert)["html_by_language"][language])
+        assert expected in row

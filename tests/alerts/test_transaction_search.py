@@ -15,6 +15,7 @@ from django.urls import reverse
 from alerts.features import KST
 from alerts.forms import TransactionSearchForm
 from alerts.selectors import TransactionFilters, transactions_search
+from tests.conftest import english_client
 from tests.customers.builders import history_make, merchant_get, transaction_make
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def en_client():
     def make(user) -> Client:
-        client = Client(headers={"Accept-Language": "en"})
+        client = english_client()  # the portal ignores Accept-Language: English is chosen by cookie
         client.force_login(user)
         return client
 

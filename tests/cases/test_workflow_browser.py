@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 def switch_user(page, login, username: str) -> None:
     page.context.clear_cookies()
-    login(page, username)
+    login(page, username, language=None)  # this test reads the Korean status labels
 
 
 def test_alert_to_settled_refund_with_four_eyes(live_server_url, login, make_user, page):
@@ -28,7 +28,7 @@ def test_alert_to_settled_refund_with_four_eyes(live_server_url, login, make_use
     alert_make(customer=alert.customer, amount=40_000, status="attached", parent=alert)
 
     # The analyst triages the alert into a case.
-    login(page, "analyst")
+    login(page, "analyst", language=None)
     page.goto(f"{live_server_url}/alerts/{alert.pk}/")
     page.get_by_test_id("claim").click()
     page.wait_for_load_state("networkidle")
@@ -96,7 +96,7 @@ def test_keyboard_triage_on_the_queue(live_server_url, login, make_user, page):
     make_user(roles.FRAUD_ANALYST, "analyst")
     older = alert_make(amount=70_000)
     newer = alert_make(amount=80_000)
-    login(page, "analyst")
+    login(page, "analyst", language=None)
     page.goto(f"{live_server_url}/alerts/")
     page.wait_for_selector(f"#alert-{newer.pk}")
 

@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tests.conftest import english_client
+
 
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
@@ -13,7 +15,7 @@ def client_for() -> Callable[[User], Client]:
     own messages) whatever catalogue is compiled."""
 
     def make(user: User) -> Client:
-        client = Client(headers={"Accept-Language": "en"})
+        client = english_client()  # the portal ignores Accept-Language: English is chosen by cookie
         client.force_login(user)
         return client
 

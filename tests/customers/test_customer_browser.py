@@ -121,7 +121,9 @@ def test_transaction_search_leads_to_the_customer_page(page, live_server_url, lo
     page.set_viewport_size({"width": 1280, "height": 900})
     login(page, "compliance")
     page.goto(live_server_url + "/")
-    page.click("nav[aria-label=main] >> a[href='/alerts/transactions/']")
+    page.get_by_role("navigation", name="Main menu").locator(
+        "a[href='/alerts/transactions/']"
+    ).click()  # labelled in the reader's language
     page.fill("#id_customer", "C-HIST")
     page.fill("#id_min_amount", "500000")
     page.keyboard.press("Enter")

@@ -58,7 +58,7 @@ def test_an_analyst_sees_profile_history_alerts_cases_refunds_reports_and_counte
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "김*수" in html and "C-HIST" in html and "청소년" in html
+    assert "김*수" in html and "C-HIST" in html and "Youth" in html  # the segment, in the reader's language
     # Every transaction of the customer is counted, the largest one is the night transfer.
     assert f"<dt>Transactions</dt><dd>{len(history.transactions)}</dd>" in html
     assert "900,000원" in html
@@ -69,7 +69,7 @@ def test_an_analyst_sees_profile_history_alerts_cases_refunds_reports_and_counte
     # Alerts, the case and its refund, each linked.
     assert reverse("alerts:detail", args=[history.alerts[0].pk]) in html
     assert reverse("cases:detail", args=[case.pk]) in html and "야간 고액 이체" in html
-    assert 'data-testid="customer-refunds"' in html and "승인 대기" in html
+    assert 'data-testid="customer-refunds"' in html and "<td>Requested</td>" in html  # the refund's status
     # The report naming the customer's own deposit account is listed; the one naming the beneficiary
     # is not a report about the customer's accounts, but it flags that counterparty.
     assert reverse("smishing:detail", args=[report.pk]) in html
@@ -101,12 +101,13 @@ def test_the_charts_carry_the_customers_numbers(analyst, client_for) -> None:
     assert [m["y"] for m in markers] == [[900_000]]  # the one alerted transaction, marked
     by_category = _figure(response, "category-figure")["data"][0]
     totals = dict(zip(by_category["y"], by_category["x"], strict=True))
-    assert totals["아이스크림할인점"] == sum(
+    # Categories are named in the reader's language (this client reads English).
+    assert totals["Ice-cream discount store"] == sum(
         t.amount
         for t in history.transactions
         if t.merchant is not None and t.merchant.category == "ice_cream_discount"
     )
-    assert totals["계좌이체"] == 930_000
+    assert totals["Account transfer"] == 930_000
     by_hour = _figure(response, "hour-figure")["data"][0]
     assert by_hour["y"][15] == 10  # the afternoon ice cream, in Seoul time
     assert by_hour["y"][1] == 1  # the night transfer at 01:30
