@@ -75,7 +75,7 @@ def test_columns_and_cel_fire_on_the_same_rows(condition: str) -> None:
     vector = vector_compile(condition)
     assert vector is not None
     columns = _columns(rows)
-    in_list = lambda name, column: np.array([(name, v) in members for v in column], dtype=bool)  # noqa: E731
+    in_list = lambda name, field, cols: np.array([(name, v) in members for v in cols[field]], dtype=bool)  # noqa: E731
     assert (vector.fired(columns, in_list=in_list, rows=len(rows)) == by_cel).all()
     assert 0 < by_cel.sum() < len(rows) or condition.startswith("false")
 
