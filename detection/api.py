@@ -30,6 +30,7 @@ from detection.selectors import (
 router = Router(tags=["detection"])
 VIEW = "detection.view_detection"
 AUTHOR = "detection.author_detection"
+APPROVE = "detection.approve_detection"
 MAX_PAGE = 200
 
 
@@ -313,16 +314,14 @@ def _change_made(change: ChangeRequest) -> Status:
 
 @router.post(
     "/versions/{number}/rollback",
-    response={201: ChangeOut, 409: ErrorOut},
-    summary="Ask to make an earlier version live again (needs a second approver)",
+    response={200: VersionOut, 409: ErrorOut},
+    summary="Make an earlier published version live again, from the next scoring batch (an approver, audited)",
 )
 def version_rollback(request: HttpRequest, number: int, payload: ReasonIn):
-    require_perm(request, AUTHOR)
+    require_perm(request, APPROVE)
     get_object_or_404(RuleSetVersion, number=number)
     try:
-        return _change_made(
-            services.rollback_request(user=_user(request), number=number, reason=payload.reason)
-        )
+        return _version_out(services.rollback(user=_user(request), number=number, reason=payload.reason))
     except services.DetectionError as exc:
         raise HttpError(409, str(exc)) from exc
 

@@ -44,6 +44,7 @@ from detection.selectors import (
 PAGE_SIZE = 50
 VIEW = "detection.view_detection"
 AUTHOR = "detection.author_detection"
+APPROVE = "detection.approve_detection"
 
 
 def _actor(request: HttpRequest) -> User:
@@ -180,24 +181,25 @@ def version_page(request: HttpRequest, number: int) -> HttpResponse:
             "others": others.order_by("-number"),
             "diff": diff,
             "can_author": request.user.has_perm(AUTHOR),
+            "can_approve": request.user.has_perm(APPROVE),
         },
     )
 
 
 @login_required
-@permission_required(AUTHOR, raise_exception=True)
+@permission_required(APPROVE, raise_exception=True)
 @require_POST
 def rollback(request: HttpRequest, number: int) -> HttpResponse:
     get_object_or_404(RuleSetVersion, number=number)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        change = services.rollback_request(user=_actor(request), number=number, reason=reason)
+        services.rollback(user=_actor(request), number=number, reason=reason)
     except services.DetectionError as exc:
         messages.error(request, str(exc))
         return redirect("detection:version", number=number)
-    messages.success(request, _("Rollback requested: a second approver must approve it."))
-    return redirect("detection:change", change_id=change.pk)
+    messages.success(request, _("Version %(n)s is live from the next scoring batch on.") % {"n": number})
+    return redirect("detection:version", number=number)
 
 
 @login_required
