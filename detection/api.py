@@ -1,5 +1,5 @@
 """Detection over HTTP (mounted at /api/detection/): rules, versions, backtests, approvals, lists,
-threshold and snoozes. The same services as the pages, the same maker-checker rules."""
+threshold, snoozes and shadow runs. The same services as the pages, the same maker-checker rules."""
 
 from __future__ import annotations
 
@@ -15,9 +15,18 @@ from ninja.errors import HttpError
 from pydantic import BaseModel, Field
 
 from access.api_auth import require_perm
-from detection import services
+from detection import services, shadow
 from detection.engine import RuleInvalid
-from detection.models import Backtest, ChangeRequest, ListEntry, Rule, RuleSetVersion, RuleSnooze, WatchList
+from detection.models import (
+    Backtest,
+    ChangeRequest,
+    ListEntry,
+    Rule,
+    RuleSetVersion,
+    RuleSnooze,
+    ShadowRun,
+    WatchList,
+)
 from detection.selectors import (
     list_entries_active,
     rule_performance,
@@ -749,3 +758,92 @@ def indicators_promote(request: HttpRequest, submission_id: int, payload: Reason
     except services.DetectionError as exc:
         raise HttpError(409, str(exc)) from exc
     return _change_made(change)
+
+
+# --- Shadow runs -------------------------------------------------------------------------------------
+
+
+class ShadowRunOut(Schema):
+    id: int
+    version: int
+    active: bool
+    reason: str
+    transactions: int
+    started_by: str
+    started_at: datetime
+    stopped_by: str | None
+    stopped_at: datetime | None
+    rules: list[str]
+
+
+class ShadowComparisonOut(Schema):
+    run: ShadowRunOut
+    comparison: dict[str, Any]
+
+
+def _shadow_out(run: ShadowRun) -> ShadowRunOut:
+    return ShadowRunOut(
+        id=run.pk,
+        version=run.version.number,
+        active=run.active,
+        reason=run.reason,
+        transactions=run.transactions,
+        started_by=run.started_by.get_username(),
+        started_at=run.started_at,
+        stopped_by=run.stopped_by.get_username() if run.stopped_by else None,
+        stopped_at=run.stopped_at,
+        rules=[r["code"] for r in run.rules_snapshot if r.get("enabled")],
+    )
+
+
+def _shadow_get(run_id: int) -> ShadowRun:
+    return get_object_or_404(
+        ShadowRun.objects.select_related("version", "started_by", "stopped_by"), pk=run_id
+    )
+
+
+@router.get("/shadow", response=list[ShadowRunOut], summary="Shadow runs, newest first")
+def shadow_list(request: HttpRequest, query: Query[PageQuery]):
+    require_perm(request, VIEW)
+    runs = ShadowRun.objects.select_related("version", "started_by", "stopped_by")
+    return [_shadow_out(r) for r in runs[_slice(query)]]
+
+
+class ShadowStartIn(BaseModel):
+    version: int | None = Field(
+        None, ge=1, description="a published version that is not live; omit for the draft"
+    )
+    reason: str = Field("", max_length=500)
+
+
+@router.post(
+    "/shadow",
+    response={201: ShadowRunOut, 409: ErrorOut},
+    summary="Run the draft (or a published version that is not live) in shadow on live traffic",
+)
+def shadow_start(request: HttpRequest, payload: ShadowStartIn):
+    require_perm(request, APPROVE)
+    try:
+        run = shadow.shadow_start(user=_user(request), number=payload.version, reason=payload.reason)
+    except services.DetectionError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return Status(201, _shadow_out(_shadow_get(run.pk)))
+
+
+@router.get(
+    "/shadow/{run_id}",
+    response=ShadowComparisonOut,
+    summary="A shadow run and its daily comparison with live: alerts, added, removed, frauds, samples",
+)
+def shadow_get(request: HttpRequest, run_id: int):
+    require_perm(request, VIEW)
+    run = _shadow_get(run_id)
+    return ShadowComparisonOut(run=_shadow_out(run), comparison=shadow.shadow_comparison(run=run))
+
+
+@router.post("/shadow/{run_id}/stop", response=ShadowRunOut, summary="Stop a shadow run now")
+def shadow_stop(request: HttpRequest, run_id: int, payload: ReasonIn):
+    require_perm(request, APPROVE)
+    _shadow_get(run_id)
+    shadow.shadow_stop(user=_user(request), run_id=run_id, reason=payload.reason)
+    return _shadow_out(_shadow_get(run_id))

@@ -126,6 +126,7 @@ class BatchInputs:
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     _values: dict[int, dict[str, Any]] = field(default_factory=dict)
     _snooze_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    _evidence_rows: list[SmishingEvidence] | None = None
 
     @property
     def rows(self) -> int:
@@ -139,13 +140,13 @@ class BatchInputs:
             if name in FEATURE_INDEX:
                 self.columns[name] = self.matrix[:, FEATURE_INDEX[name]]
             elif name in SMISHING_FIELDS:
+                if self._evidence_rows is None:
+                    self._evidence_rows = [
+                        self.evidence.get(_beneficiary(tx), _NO_EVIDENCE) for tx in self.transactions
+                    ]
                 attribute = name.removeprefix("smishing_")
                 self.columns[name] = np.array(
-                    [
-                        getattr(self.evidence.get(_beneficiary(tx), _NO_EVIDENCE), attribute)
-                        for tx in self.transactions
-                    ],
-                    dtype=np.float64,
+                    [getattr(e, attribute) for e in self._evidence_rows], dtype=np.float64
                 )
             elif FIELDS.get(name) == STRING:
                 get = STRING_GETTERS[name]

@@ -9,11 +9,35 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Lookup, Max, Q, QuerySet
 from django.utils import timezone
 
 from detection.engine import CompiledRuleSet, RuleSpec, ruleset_compile
 from detection.models import AlertThreshold, ListEntry, Rule, RuleSetVersion, RuleSnooze, WatchList
+
+
+class AnyOf(Lookup):
+    """`field = ANY(%s)` with the values as one array parameter on PostgreSQL, `IN (…)` elsewhere.
+
+    A scoring batch asks for thousands of values at once; as thousands of placeholders the query
+    text alone costs the driver more to build and parse than the database spends answering it.
+    Registered on the few fields that need it, not on every field of the project.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        placeholders = ", ".join(["%s"] * len(values)) or "NULL"
+        return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
+
+
+for _model, _field in ((ListEntry, "value"), (RuleSnooze, "customer"), (RuleSnooze, "beneficiary")):
+    _model._meta.get_field(_field).register_lookup(AnyOf)
 
 
 def rule_specs(rules: Iterable[Rule | dict[str, Any]]) -> list[RuleSpec]:
@@ -90,7 +114,11 @@ def list_memberships(*, values: Iterable[str], now: datetime | None = None) -> s
     wanted = {v for v in values if v}
     if not wanted:
         return set()
-    return set(list_entries_active(now=now).filter(value__in=wanted).values_list("watch_list__name", "value"))
+    return set(
+        list_entries_active(now=now)
+        .filter(value__any_of=sorted(wanted))
+        .values_list("watch_list__name", "value")
+    )
 
 
 def snoozes_active(
@@ -105,7 +133,7 @@ def snoozes_active(
     if not customer_ids and not beneficiaries:
         return by_customer, by_beneficiary
     for code, customer_id, beneficiary in RuleSnooze.objects.filter(
-        Q(customer_id__in=customer_ids) | Q(beneficiary__in=beneficiaries),
+        Q(customer__any_of=customer_ids) | Q(beneficiary__any_of=beneficiaries),
         lifted_at__isnull=True,
         until__gt=now,
     ).values_list("rule_code", "customer_id", "beneficiary"):

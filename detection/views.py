@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from detection import services
+from detection import services, shadow
 from detection.engine import FIELD_DESCRIPTIONS, FIELDS, RuleInvalid
 from detection.forms import (
     BacktestForm,
@@ -28,11 +28,12 @@ from detection.forms import (
     PublishForm,
     ReasonForm,
     RuleForm,
+    ShadowStartForm,
     SnoozeForm,
     ThresholdForm,
     UploadForm,
 )
-from detection.models import Backtest, ChangeRequest, Rule, RuleSetVersion, RuleSnooze, WatchList
+from detection.models import Backtest, ChangeRequest, Rule, RuleSetVersion, RuleSnooze, ShadowRun, WatchList
 from detection.selectors import (
     list_entries_active,
     rule_performance,
@@ -40,6 +41,7 @@ from detection.selectors import (
     threshold_governed,
     versions_diff,
 )
+from detection.shadow import shadow_comparison
 
 PAGE_SIZE = 50
 VIEW = "detection.view_detection"
@@ -219,11 +221,18 @@ def backtest_start(request: HttpRequest) -> HttpResponse:
 
 def _backtest_figure(result: dict[str, Any]) -> dict[str, Any] | None:
     per_day = result.get("per_day") or {}
-    if not per_day.get("days"):
+    return _alerts_per_day_figure(
+        per_day.get("days") or [],
+        [(_("live version"), per_day.get("live")), (_("draft"), per_day.get("draft"))],
+    )
+
+
+def _alerts_per_day_figure(days: list[str], series: list[tuple[str, Any]]) -> dict[str, Any] | None:
+    if not days:
         return None
     fig = go.Figure()
-    fig.add_scatter(x=per_day["days"], y=per_day["live"], mode="lines+markers", name=_("live version"))
-    fig.add_scatter(x=per_day["days"], y=per_day["draft"], mode="lines+markers", name=_("draft"))
+    for name, values in series:
+        fig.add_scatter(x=days, y=values, mode="lines+markers", name=name)
     fig.update_layout(
         title=_("Alerts per day"),
         height=320,
@@ -633,3 +642,88 @@ def indicators_promote(request: HttpRequest, submission_id: int) -> HttpResponse
     if request.user.has_perm(VIEW):
         return redirect("detection:change", change_id=change.pk)
     return redirect("smishing:detail", pk=submission_id)
+
+
+# --- Shadow runs ----------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def shadow_page(request: HttpRequest) -> HttpResponse:
+    runs = ShadowRun.objects.select_related("version", "started_by", "stopped_by")
+    return render(
+        request,
+        "detection/shadow.html",
+        {
+            "page": _page(request, runs),
+            "active": runs.filter(active=True).first(),
+            "draft": RuleSetVersion.objects.filter(status=RuleSetVersion.Status.DRAFT).first(),
+            "candidates": RuleSetVersion.objects.filter(
+                status=RuleSetVersion.Status.PUBLISHED, is_live=False
+            ).order_by("-number")[:50],
+            "can_run": request.user.has_perm(APPROVE),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def shadow_run_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(
+        ShadowRun.objects.select_related("version", "started_by", "stopped_by"), pk=run_id
+    )
+    comparison = shadow_comparison(run=run)
+    per_day = comparison["per_day"]
+    figure = _alerts_per_day_figure(
+        comparison["days"], [(_("live version"), per_day["live"]), (_("shadow"), per_day["shadow"])]
+    )
+    return render(
+        request,
+        "detection/shadow_run.html",
+        {
+            "run": run,
+            "comparison": comparison,
+            "figure": figure,
+            "rows": list(
+                zip(
+                    comparison["days"],
+                    *(per_day[k] for k in ("live", "shadow", "added", "removed")),
+                    strict=True,
+                )
+            ),
+            "can_run": request.user.has_perm(APPROVE),
+        },
+    )
+
+
+@login_required
+@permission_required(APPROVE, raise_exception=True)
+@require_POST
+def shadow_start(request: HttpRequest) -> HttpResponse:
+    form = ShadowStartForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Choose the draft or a published version that is not live."), status=400)
+    try:
+        run = shadow.shadow_start(
+            user=_actor(request), number=form.cleaned_data["version"], reason=form.cleaned_data["reason"]
+        )
+    except services.DetectionError as exc:
+        messages.error(request, str(exc))
+        return redirect("detection:shadow")
+    messages.success(request, _("The version runs in shadow from the next scoring batch on."))
+    return redirect("detection:shadow_run", run_id=run.pk)
+
+
+@login_required
+@permission_required(APPROVE, raise_exception=True)
+@require_POST
+def shadow_stop(request: HttpRequest, run_id: int) -> HttpResponse:
+    get_object_or_404(ShadowRun, pk=run_id)
+    form = ReasonForm(request.POST)
+    shadow.shadow_stop(
+        user=_actor(request), run_id=run_id, reason=form.cleaned_data["reason"] if form.is_valid() else ""
+    )
+    messages.success(request, _("The shadow run is stopped."))
+    return redirect("detection:shadow_run", run_id=run_id)

@@ -14,8 +14,8 @@ from audit.models import AuditEvent
 from detection import services
 from detection.engine import RuleInvalid
 from detection.models import AlertThreshold, ChangeRequest, Rule, RuleSetVersion
-from tests.detection.conftest import draft_publish, rule_data, score_one, transfer_row
 from fdsportal import roles
+from tests.detection.conftest import draft_publish, rule_data, score_one, transfer_row
 from tests.factories import active_model_install
 
 pytestmark = pytest.mark.django_db
