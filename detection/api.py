@@ -3,6 +3,8 @@ threshold, snoozes and shadow runs. The same services as the pages, the same mak
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +43,18 @@ VIEW = "detection.view_detection"
 AUTHOR = "detection.author_detection"
 APPROVE = "detection.approve_detection"
 MAX_PAGE = 200
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A service's refusal as the API's answer, nothing changed: not the caller's to do (their own
+    change, no approving role) is 403; cannot be done as asked is 409."""
+    try:
+        yield
+    except services.ApprovalRefused as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.DetectionError as exc:
+        raise HttpError(409, str(exc)) from exc
 
 
 def _user(request: HttpRequest) -> User:
@@ -214,10 +228,8 @@ def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn):
 def rule_remove(request: HttpRequest, rule_id: int):
     require_perm(request, AUTHOR)
     get_object_or_404(Rule, pk=rule_id)
-    try:
+    with _refusals():
         services.rule_delete(user=_user(request), rule_id=rule_id)
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return Status(204, None)
 
 
@@ -329,10 +341,8 @@ def _change_made(change: ChangeRequest) -> Status:
 def version_rollback(request: HttpRequest, number: int, payload: ReasonIn):
     require_perm(request, APPROVE)
     get_object_or_404(RuleSetVersion, number=number)
-    try:
+    with _refusals():
         return _version_out(services.rollback(user=_user(request), number=number, reason=payload.reason))
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
 
 
 class PublishIn(BaseModel):
@@ -347,14 +357,12 @@ class PublishIn(BaseModel):
 )
 def draft_publish(request: HttpRequest, payload: PublishIn):
     require_perm(request, AUTHOR)
-    try:
+    with _refusals():
         return _change_made(
             services.publish_request(
                 user=_user(request), backtest_id=payload.backtest_id, reason=payload.reason
             )
         )
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
 
 
 class ChangeQuery(PageQuery):
@@ -391,12 +399,8 @@ def change_approve(request: HttpRequest, change_id: int, payload: ReasonIn):
     once)."""
     require_perm(request, "detection.approve_detection")
     get_object_or_404(ChangeRequest, pk=change_id)
-    try:
+    with _refusals():
         change = services.change_approve(user=_user(request), change_id=change_id, note=payload.reason)
-    except services.ApprovalRefused as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return _change_out(ChangeRequest.objects.select_related("maker", "checker").get(pk=change.pk))
 
 
@@ -408,12 +412,8 @@ def change_approve(request: HttpRequest, change_id: int, payload: ReasonIn):
 def change_reject(request: HttpRequest, change_id: int, payload: ReasonIn):
     require_perm(request, AUTHOR)
     get_object_or_404(ChangeRequest, pk=change_id)
-    try:
+    with _refusals():
         change = services.change_reject(user=_user(request), change_id=change_id, note=payload.reason)
-    except services.ApprovalRefused as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return _change_out(ChangeRequest.objects.select_related("maker", "checker").get(pk=change.pk))
 
 
@@ -457,10 +457,8 @@ def _backtest_out(b: Backtest) -> BacktestOut:
 )
 def backtest_create(request: HttpRequest, payload: BacktestIn):
     require_perm(request, AUTHOR)
-    try:
+    with _refusals():
         backtest = services.backtest_start(user=_user(request), days=payload.days)
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return Status(
         201, _backtest_out(Backtest.objects.select_related("version", "baseline").get(pk=backtest.pk))
     )
@@ -659,15 +657,13 @@ class ThresholdIn(BaseModel):
 )
 def threshold_change(request: HttpRequest, payload: ThresholdIn):
     require_perm(request, AUTHOR)
-    try:
+    with _refusals():
         change = services.threshold_request(
             user=_user(request),
             value=payload.value,
             alerts_per_day=payload.alerts_per_day,
             reason=payload.reason,
         )
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return _change_made(change)
 
 
@@ -724,10 +720,8 @@ def snooze_create(request: HttpRequest, payload: SnoozeIn):
 
     require_perm(request, "detection.snooze_rule")
     get_object_or_404(Alert, pk=payload.alert_id)
-    try:
+    with _refusals():
         snooze = services.snooze_create(user=_user(request), **payload.model_dump())
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return Status(
         201, _snooze_out(RuleSnooze.objects.select_related("customer", "created_by").get(pk=snooze.pk))
     )
@@ -751,12 +745,10 @@ def indicators_promote(request: HttpRequest, submission_id: int, payload: Reason
 
     require_perm(request, "detection.promote_indicator")
     get_object_or_404(Submission, pk=submission_id)
-    try:
+    with _refusals():
         change = services.indicators_promote(
             user=_user(request), submission_id=submission_id, reason=payload.reason
         )
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return _change_made(change)
 
 
@@ -823,10 +815,8 @@ class ShadowStartIn(BaseModel):
 )
 def shadow_start(request: HttpRequest, payload: ShadowStartIn):
     require_perm(request, APPROVE)
-    try:
+    with _refusals():
         run = shadow.shadow_start(user=_user(request), number=payload.version, reason=payload.reason)
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return Status(201, _shadow_out(_shadow_get(run.pk)))
 
 
