@@ -204,14 +204,14 @@ def main() -> int:
         chunk = live[b * args.batch_size : (b + 1) * args.batch_size]
         live_ids = transactions_ingest(rows=chunk, source="bench", enqueue=False).created_ids
         clock.reset()
-        profiling = profiler is not None and key == "full"
-        if profiling:
-            profiler.enable()
+        profiling = profiler if key == "full" else None
+        if profiling is not None:
+            profiling.enable()
         started, cpu_started = time.perf_counter(), time.process_time()
         result = transactions_score(transaction_ids=live_ids)
         cpu_seconds, seconds = time.process_time() - cpu_started, time.perf_counter() - started
-        if profiling:
-            profiler.disable()
+        if profiling is not None:
+            profiling.disable()
         if key == "shadow":
             ShadowRun.objects.filter(pk=run.pk).update(active=False, stopped_at=timezone.now())
         assert result.scored == len(live_ids)

@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -174,7 +174,7 @@ def _chunks_generic(
 def _aware(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, timezone.UTC)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
 # --- Lists and snoozes as of each transaction's time ------------------------------------------------------

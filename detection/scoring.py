@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -260,11 +260,12 @@ def hits_by_row(
 ) -> dict[int, list[FiredRule]]:
     """Row → the rules that fired on it, in rule order; rows with none are absent."""
     out: dict[int, list[FiredRule]] = {}
+    values: Callable[[int], dict[str, Any]] = inputs.values
     for spec in rules.specs:
         reasons = (spec.reason_ko, spec.reason_en)
         for row in np.flatnonzero(fired[spec.code]).tolist():
             out.setdefault(row, []).append(
-                FiredRule(spec.code, spec.effect, spec.value, reasons, lambda r=row: inputs.values(r))
+                FiredRule(spec.code, spec.effect, spec.value, reasons, partial(values, row))
             )
     return out
 

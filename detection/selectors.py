@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Lookup, Max, Q, QuerySet
+from django.db.models import Count, Field, Lookup, Max, Q, QuerySet
 from django.utils import timezone
 
 from detection.engine import CompiledRuleSet, RuleSpec, ruleset_compile
@@ -36,8 +36,12 @@ class AnyOf(Lookup):
         return f"{lhs} IN ({placeholders})", [*lhs_params, *values]
 
 
-for _model, _field in ((ListEntry, "value"), (RuleSnooze, "customer"), (RuleSnooze, "beneficiary")):
-    _model._meta.get_field(_field).register_lookup(AnyOf)
+for _field in (
+    ListEntry._meta.get_field("value"),
+    *(RuleSnooze._meta.get_field(n) for n in ("customer", "beneficiary")),
+):
+    assert isinstance(_field, Field)
+    _field.register_lookup(AnyOf)
 
 
 def rule_specs(rules: Iterable[Rule | dict[str, Any]]) -> list[RuleSpec]:
