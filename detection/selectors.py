@@ -166,11 +166,15 @@ def smishing_evidence(*, accounts: Sequence[str], phones: Sequence[str]) -> dict
     asked.update({("phone", Indicator.number_key(Indicator.Kind.PHONE, p)): p for p in phones if p})
     if not asked:
         return {}
+    number_field = Indicator._meta.get_field("normalized")
+    assert isinstance(number_field, Field)
+    if "any_of" not in number_field.get_lookups():
+        number_field.register_lookup(AnyOf)  # a backtest chunk asks for tens of thousands of numbers
     condition = Q()
     for kind in ("account", "phone"):
         keys = {normalized for k, normalized in asked if k == kind}
         if keys:
-            condition |= Q(kind=kind, normalized__in=keys)
+            condition |= Q(kind=kind, normalized__any_of=sorted(keys))
     rows = (
         Indicator.objects.filter(condition)
         .exclude(submission__label__in=BENIGN_LABELS)
