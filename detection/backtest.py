@@ -2,11 +2,11 @@
 
 No feature is recomputed: each score kept the features it was scored with and its model
 probability, so both rule sets are re-applied to exactly what scoring saw. The window is read in
-chunks of score ids. On PostgreSQL each chunk arrives by COPY: the numbers (features unpacked once
-per row by `jsonb_to_record`, the probability, the time, the label) in COPY's binary format, read
-straight into one numpy array with no Python object per row, and the few string fields the rules
-read as CSV. Every rule in the common subset of CEL is evaluated over whole columns
-(detection.vectorised); any other rule row by row by CEL itself. Totals, per-rule counts and alerts
+chunks of score ids. On PostgreSQL each chunk arrives as one aggregated row: the numbers (features
+unpacked once per row by `jsonb_to_record`, the probability, the time, the label) as one bytea of
+float8s per column, read straight into numpy with no Python object per row, and the few string
+fields the rules read as one joined text each. Every rule in the common subset of CEL is evaluated
+over whole columns (detection.vectorised); any other rule row by row by CEL itself. Totals, per-rule counts and alerts
 per day are numpy reductions.
 
 Lists and snoozes are applied as they were at each transaction's time (`occurred_at`): an entry
@@ -17,8 +17,6 @@ end or until it was lifted. Smishing evidence is looked up once per chunk, as of
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -62,7 +60,9 @@ _PG_FIXED = (
     "CASE WHEN t.is_fraud THEN 1.0 WHEN NOT t.is_fraud THEN 0.0 ELSE 'NaN' END::float8",
     "t.customer_id::float8",
 )
-_PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+# Joins a chunk's strings (and is replaced by a space inside them, which no rule field may hold:
+# they are identifiers, codes and digits).
+_SEPARATOR = "\x1f"
 
 
 @dataclass
@@ -78,57 +78,39 @@ class Chunk:
 # --- Reading the window ---------------------------------------------------------------------------------
 
 
-def _binary_floats(data: bytes, columns: int) -> np.ndarray:
-    """Rows of COPY's binary format whose fields are all non-null float8, as an (n, columns) array."""
-    if not data.startswith(_PGCOPY_SIGNATURE):
-        raise ValueError("not COPY binary output")
-    extension = int.from_bytes(data[15:19], "big")
-    body = memoryview(data)[19 + extension :]
-    width = 2 + columns * 12
-    rows = (len(body) - 2) // width  # the trailer is one int16 (-1)
-    layout = [("count", ">i2")]
-    for i in range(columns):
-        layout += [(f"length{i}", ">i4"), (f"value{i}", ">f8")]
-    records = np.frombuffer(body, dtype=np.dtype(layout), count=rows)
-    if rows and not (records["count"] == columns).all():
-        raise ValueError("unexpected COPY row layout")
-    out = np.empty((rows, columns), dtype=np.float64)
-    for i in range(columns):
-        if rows and not (records[f"length{i}"] == 8).all():
-            raise ValueError("a null or non-float8 field in COPY output")
-        out[:, i] = records[f"value{i}"]
-    return out
-
-
 def _chunks_postgresql(
     *, since: datetime, low: int, high: int, features: Sequence[str], strings: Sequence[str], joins: str
 ) -> Iterator[Chunk]:
+    """Each chunk as one row: per number column one bytea of big-endian float8s (`float8send`,
+    aggregated in score-id order), per string column one text joined by a separator. The driver
+    then handles a few large values instead of a message and objects per transaction."""
     record = ", ".join(f'"{name}" float8' for name in features)
     unpack = f"CROSS JOIN LATERAL jsonb_to_record(s.features) AS r({record})" if features else ""
-    numbers_sql = ", ".join([*_PG_FIXED, *(f"COALESCE(r.\"{name}\", 'NaN')::float8" for name in features)])
-    where = "WHERE s.created_at >= %s AND s.id >= %s AND s.id < %s ORDER BY s.id"
+    numbers_sql = [*_PG_FIXED, *(f"COALESCE(r.\"{name}\", 'NaN')::float8" for name in features)]
+    aggregates = [f"string_agg(float8send({expr}), ''::bytea ORDER BY s.id)" for expr in numbers_sql]
+    aggregates += [f"string_agg(replace({_STRING_SQL[n]}, %s, ' '), %s ORDER BY s.id)" for n in strings]
     names = [*_FIXED, *features]
+    sql = (
+        f"SELECT COUNT(*), {', '.join(aggregates)} FROM alerts_score s {joins} {unpack} "
+        "WHERE s.created_at >= %s AND s.id >= %s AND s.id < %s"
+    )
     with connection.cursor() as cursor:
-        raw = cursor.cursor
         for start in range(low, high + 1, CHUNK):
-            params = [since, start, start + CHUNK]
-            with raw.copy(
-                f"COPY (SELECT {numbers_sql} FROM alerts_score s {joins} {unpack} {where}) "
-                "TO STDOUT (FORMAT binary)",
-                params,
-            ) as copy:
-                matrix = _binary_floats(b"".join(bytes(block) for block in copy), len(names))
-            numbers = {name: matrix[:, i] for i, name in enumerate(names)}
-            text_columns: dict[str, np.ndarray] = {}
-            if strings and len(matrix):
-                with raw.copy(
-                    f"COPY (SELECT {', '.join(_STRING_SQL[n] for n in strings)} FROM alerts_score s "
-                    f"{joins} {where}) TO STDOUT (FORMAT csv)",
-                    params,
-                ) as copy:
-                    text = b"".join(bytes(block) for block in copy).decode()
-                columns = list(zip(*csv.reader(io.StringIO(text)), strict=True))
-                text_columns = {n: np.array(columns[i], dtype=object) for i, n in enumerate(strings)}
+            cursor.execute(sql, [*([_SEPARATOR, _SEPARATOR] * len(strings)), since, start, start + CHUNK])
+            row = cursor.fetchone()
+            rows = int(row[0])
+            if rows == 0:
+                continue
+            numbers = {
+                name: np.frombuffer(bytes(row[1 + i]), dtype=">f8").astype(np.float64)
+                for i, name in enumerate(names)
+            }
+            text_columns = {}
+            for i, name in enumerate(strings):
+                parts = str(row[1 + len(names) + i]).split(_SEPARATOR)
+                if len(parts) != rows:
+                    raise ValueError(f"{name}: {len(parts)} values for {rows} rows")
+                text_columns[name] = np.array(parts, dtype=object)
             yield Chunk(numbers, text_columns)
 
 
