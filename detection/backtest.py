@@ -81,8 +81,8 @@ class Chunk:
 def _chunks_postgresql(
     *, since: datetime, low: int, high: int, features: Sequence[str], strings: Sequence[str], joins: str
 ) -> Iterator[Chunk]:
-    """Each chunk as one row: per number column one bytea of big-endian float8s (`float8send`,
-    aggregated in score-id order), per string column one text joined by a separator. The driver
+    """Each chunk as one row: per number column one bytea of big-endian float8s (`float8send`), per
+    string column one text joined by a separator, all in the same row order. The driver
     then handles a few large values instead of a message and objects per transaction."""
     record = ", ".join(f'"{name}" float8' for name in features)
     unpack = f"CROSS JOIN LATERAL jsonb_to_record(s.features) AS r({record})" if features else ""
