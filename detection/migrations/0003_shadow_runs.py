@@ -7,65 +7,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0006_model_lifecycle_labels_shadow_drift'),
-        ('detection', '0002_seed_builtin_rules'),
+        ("alerts", "0006_model_lifecycle_labels_shadow_drift"),
+        ("detection", "0002_seed_builtin_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ShadowRun',
+            name="ShadowRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rules_snapshot', models.JSONField(default=list)),
-                ('active', models.BooleanField(default=True)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('transactions', models.PositiveBigIntegerField(default=0, help_text='transactions evaluated in shadow')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('stopped_at', models.DateTimeField(blank=True, null=True)),
-                ('started_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('stopped_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='shadow_runs', to='detection.rulesetversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rules_snapshot", models.JSONField(default=list)),
+                ("active", models.BooleanField(default=True)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "transactions",
+                    models.PositiveBigIntegerField(default=0, help_text="transactions evaluated in shadow"),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("stopped_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "stopped_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shadow_runs",
+                        to="detection.rulesetversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ShadowOutcome',
+            name="ShadowOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_score', models.FloatField()),
-                ('score', models.FloatField()),
-                ('live_score', models.FloatField()),
-                ('alerted', models.BooleanField()),
-                ('live_alerted', models.BooleanField()),
-                ('rule_hits', models.JSONField(default=list)),
-                ('live_rule_hits', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('transaction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='alerts.transaction')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outcomes', to='detection.shadowrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("model_score", models.FloatField()),
+                ("score", models.FloatField()),
+                ("live_score", models.FloatField()),
+                ("alerted", models.BooleanField()),
+                ("live_alerted", models.BooleanField()),
+                ("rule_hits", models.JSONField(default=list)),
+                ("live_rule_hits", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "transaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="alerts.transaction"
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outcomes",
+                        to="detection.shadowrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='shadowrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('active',), name='one_active_shadow_run'),
+            model_name="shadowrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)), fields=("active",), name="one_active_shadow_run"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shadowrun',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('active', True), ('stopped_at__isnull', True)), models.Q(('active', False), ('stopped_at__isnull', False)), _connector='OR'), name='shadow_run_stopped_when_inactive'),
+            model_name="shadowrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("active", True), ("stopped_at__isnull", True)),
+                    models.Q(("active", False), ("stopped_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="shadow_run_stopped_when_inactive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='shadowoutcome',
-            index=models.Index(fields=['run', 'created_at'], name='shadow_outcome_run_time_idx'),
+            model_name="shadowoutcome",
+            index=models.Index(fields=["run", "created_at"], name="shadow_outcome_run_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='shadowoutcome',
-            constraint=models.UniqueConstraint(fields=('run', 'transaction'), name='shadow_outcome_once_per_transaction'),
+            model_name="shadowoutcome",
+            constraint=models.UniqueConstraint(
+                fields=("run", "transaction"), name="shadow_outcome_once_per_transaction"
+            ),
         ),
     ]
