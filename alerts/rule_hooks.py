@@ -55,9 +55,16 @@ def rules_loader_register(loader: Callable[..., RuleBatchLike]) -> None:
 
 
 def rules_batch_load(
-    *, transactions: Sequence[Any], model_version_id: int | None, model_threshold: float, matrix: Any
+    *,
+    transactions: Sequence[Any],
+    model_version_id: int | None,
+    model_threshold: float,
+    matrix: Any,
+    probabilities: Any = None,
 ) -> RuleBatchLike:
-    """The batch's live rules, threshold, lists and snoozes, read once (see detection.scoring)."""
+    """The batch's live rules, threshold, lists and snoozes, read once and evaluated over the whole
+    batch (see detection.scoring); with the model's `probabilities`, a rule set in shadow is
+    evaluated beside it without alerting."""
     if not _loader:
         return _NoRules(threshold=model_threshold)
     return _loader[0](
@@ -65,4 +72,5 @@ def rules_batch_load(
         model_version_id=model_version_id,
         model_threshold=model_threshold,
         matrix=matrix,
+        probabilities=probabilities,
     )

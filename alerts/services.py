@@ -605,6 +605,7 @@ def _transactions_score(*, transaction_ids: Sequence[int]) -> ScoreBatchResult:
                 model_version_id=model_version_id,
                 model_threshold=model.threshold,
                 matrix=matrix,
+                probabilities=probabilities,
             )
             finals = []
             for tx, feats, p in zip(live, rows, probabilities, strict=True):

@@ -180,6 +180,8 @@ def _backtest(args: argparse.Namespace, seed_seconds: float | None = None) -> in
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = int(cursor.fetchone()[0])
+    # Run here and timed, as the worker would: nothing is queued to a broker.
+    services._backtest_enqueue = lambda _backtest_id: None  # type: ignore[assignment]
     backtest = services.backtest_start(user=maker, days=args.days)
     started = time.perf_counter()
     cpu_started = time.process_time()

@@ -1,8 +1,10 @@
 """Detection over HTTP (mounted at /api/detection/): rules, versions, backtests, approvals, lists,
-threshold and snoozes. The same services as the pages, the same maker-checker rules."""
+threshold, snoozes and shadow runs. The same services as the pages, the same maker-checker rules."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +17,18 @@ from ninja.errors import HttpError
 from pydantic import BaseModel, Field
 
 from access.api_auth import require_perm
-from detection import services
+from detection import services, shadow
 from detection.engine import RuleInvalid
-from detection.models import Backtest, ChangeRequest, ListEntry, Rule, RuleSetVersion, RuleSnooze, WatchList
+from detection.models import (
+    Backtest,
+    ChangeRequest,
+    ListEntry,
+    Rule,
+    RuleSetVersion,
+    RuleSnooze,
+    ShadowRun,
+    WatchList,
+)
 from detection.selectors import (
     list_entries_active,
     rule_performance,
@@ -30,7 +41,20 @@ from detection.selectors import (
 router = Router(tags=["detection"])
 VIEW = "detection.view_detection"
 AUTHOR = "detection.author_detection"
+APPROVE = "detection.approve_detection"
 MAX_PAGE = 200
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A service's refusal as the API's answer, nothing changed: not the caller's to do (their own
+    change, no approving role) is 403; cannot be done as asked is 409."""
+    try:
+        yield
+    except services.ApprovalRefused as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.DetectionError as exc:
+        raise HttpError(409, str(exc)) from exc
 
 
 def _user(request: HttpRequest) -> User:
@@ -204,10 +228,8 @@ def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn):
 def rule_remove(request: HttpRequest, rule_id: int):
     require_perm(request, AUTHOR)
     get_object_or_404(Rule, pk=rule_id)
-    try:
+    with _refusals():
         services.rule_delete(user=_user(request), rule_id=rule_id)
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return Status(204, None)
 
 
@@ -313,18 +335,14 @@ def _change_made(change: ChangeRequest) -> Status:
 
 @router.post(
     "/versions/{number}/rollback",
-    response={201: ChangeOut, 409: ErrorOut},
-    summary="Ask to make an earlier version live again (needs a second approver)",
+    response={200: VersionOut, 409: ErrorOut},
+    summary="Make an earlier published version live again, from the next scoring batch (an approver, audited)",
 )
 def version_rollback(request: HttpRequest, number: int, payload: ReasonIn):
-    require_perm(request, AUTHOR)
+    require_perm(request, APPROVE)
     get_object_or_404(RuleSetVersion, number=number)
-    try:
-        return _change_made(
-            services.rollback_request(user=_user(request), number=number, reason=payload.reason)
-        )
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
+    with _refusals():
+        return _version_out(services.rollback(user=_user(request), number=number, reason=payload.reason))
 
 
 class PublishIn(BaseModel):
@@ -339,14 +357,12 @@ class PublishIn(BaseModel):
 )
 def draft_publish(request: HttpRequest, payload: PublishIn):
     require_perm(request, AUTHOR)
-    try:
+    with _refusals():
         return _change_made(
             services.publish_request(
                 user=_user(request), backtest_id=payload.backtest_id, reason=payload.reason
             )
         )
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
 
 
 class ChangeQuery(PageQuery):
@@ -383,12 +399,8 @@ def change_approve(request: HttpRequest, change_id: int, payload: ReasonIn):
     once)."""
     require_perm(request, "detection.approve_detection")
     get_object_or_404(ChangeRequest, pk=change_id)
-    try:
+    with _refusals():
         change = services.change_approve(user=_user(request), change_id=change_id, note=payload.reason)
-    except services.ApprovalRefused as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return _change_out(ChangeRequest.objects.select_related("maker", "checker").get(pk=change.pk))
 
 
@@ -400,12 +412,8 @@ def change_approve(request: HttpRequest, change_id: int, payload: ReasonIn):
 def change_reject(request: HttpRequest, change_id: int, payload: ReasonIn):
     require_perm(request, AUTHOR)
     get_object_or_404(ChangeRequest, pk=change_id)
-    try:
+    with _refusals():
         change = services.change_reject(user=_user(request), change_id=change_id, note=payload.reason)
-    except services.ApprovalRefused as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return _change_out(ChangeRequest.objects.select_related("maker", "checker").get(pk=change.pk))
 
 
@@ -449,10 +457,8 @@ def _backtest_out(b: Backtest) -> BacktestOut:
 )
 def backtest_create(request: HttpRequest, payload: BacktestIn):
     require_perm(request, AUTHOR)
-    try:
+    with _refusals():
         backtest = services.backtest_start(user=_user(request), days=payload.days)
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return Status(
         201, _backtest_out(Backtest.objects.select_related("version", "baseline").get(pk=backtest.pk))
     )
@@ -651,15 +657,13 @@ class ThresholdIn(BaseModel):
 )
 def threshold_change(request: HttpRequest, payload: ThresholdIn):
     require_perm(request, AUTHOR)
-    try:
+    with _refusals():
         change = services.threshold_request(
             user=_user(request),
             value=payload.value,
             alerts_per_day=payload.alerts_per_day,
             reason=payload.reason,
         )
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return _change_made(change)
 
 
@@ -716,10 +720,8 @@ def snooze_create(request: HttpRequest, payload: SnoozeIn):
 
     require_perm(request, "detection.snooze_rule")
     get_object_or_404(Alert, pk=payload.alert_id)
-    try:
+    with _refusals():
         snooze = services.snooze_create(user=_user(request), **payload.model_dump())
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return Status(
         201, _snooze_out(RuleSnooze.objects.select_related("customer", "created_by").get(pk=snooze.pk))
     )
@@ -743,10 +745,95 @@ def indicators_promote(request: HttpRequest, submission_id: int, payload: Reason
 
     require_perm(request, "detection.promote_indicator")
     get_object_or_404(Submission, pk=submission_id)
-    try:
+    with _refusals():
         change = services.indicators_promote(
             user=_user(request), submission_id=submission_id, reason=payload.reason
         )
-    except services.DetectionError as exc:
-        raise HttpError(409, str(exc)) from exc
     return _change_made(change)
+
+
+# --- Shadow runs -------------------------------------------------------------------------------------
+
+
+class ShadowRunOut(Schema):
+    id: int
+    version: int
+    active: bool
+    reason: str
+    transactions: int
+    started_by: str
+    started_at: datetime
+    stopped_by: str | None
+    stopped_at: datetime | None
+    rules: list[str]
+
+
+class ShadowComparisonOut(Schema):
+    run: ShadowRunOut
+    comparison: dict[str, Any]
+
+
+def _shadow_out(run: ShadowRun) -> ShadowRunOut:
+    return ShadowRunOut(
+        id=run.pk,
+        version=run.version.number,
+        active=run.active,
+        reason=run.reason,
+        transactions=run.transactions,
+        started_by=run.started_by.get_username(),
+        started_at=run.started_at,
+        stopped_by=run.stopped_by.get_username() if run.stopped_by else None,
+        stopped_at=run.stopped_at,
+        rules=[r["code"] for r in run.rules_snapshot if r.get("enabled")],
+    )
+
+
+def _shadow_get(run_id: int) -> ShadowRun:
+    return get_object_or_404(
+        ShadowRun.objects.select_related("version", "started_by", "stopped_by"), pk=run_id
+    )
+
+
+@router.get("/shadow", response=list[ShadowRunOut], summary="Shadow runs, newest first")
+def shadow_list(request: HttpRequest, query: Query[PageQuery]):
+    require_perm(request, VIEW)
+    runs = ShadowRun.objects.select_related("version", "started_by", "stopped_by")
+    return [_shadow_out(r) for r in runs[_slice(query)]]
+
+
+class ShadowStartIn(BaseModel):
+    version: int | None = Field(
+        None, ge=1, description="a published version that is not live; omit for the draft"
+    )
+    reason: str = Field("", max_length=500)
+
+
+@router.post(
+    "/shadow",
+    response={201: ShadowRunOut, 409: ErrorOut},
+    summary="Run the draft (or a published version that is not live) in shadow on live traffic",
+)
+def shadow_start(request: HttpRequest, payload: ShadowStartIn):
+    require_perm(request, APPROVE)
+    with _refusals():
+        run = shadow.shadow_start(user=_user(request), number=payload.version, reason=payload.reason)
+    return Status(201, _shadow_out(_shadow_get(run.pk)))
+
+
+@router.get(
+    "/shadow/{run_id}",
+    response=ShadowComparisonOut,
+    summary="A shadow run and its daily comparison with live: alerts, added, removed, frauds, samples",
+)
+def shadow_get(request: HttpRequest, run_id: int):
+    require_perm(request, VIEW)
+    run = _shadow_get(run_id)
+    return ShadowComparisonOut(run=_shadow_out(run), comparison=shadow.shadow_comparison(run=run))
+
+
+@router.post("/shadow/{run_id}/stop", response=ShadowRunOut, summary="Stop a shadow run now")
+def shadow_stop(request: HttpRequest, run_id: int, payload: ReasonIn):
+    require_perm(request, APPROVE)
+    _shadow_get(run_id)
+    shadow.shadow_stop(user=_user(request), run_id=run_id, reason=payload.reason)
+    return _shadow_out(_shadow_get(run_id))

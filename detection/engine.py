@@ -260,12 +260,17 @@ class CompiledRuleSet:
     version: int | None
     rules: list[tuple[RuleSpec, Any]]
     variables: frozenset[str] = field(default_factory=frozenset)
-    # Column-wise evaluators by rule code (None: outside the subset), built on first use.
-    vectors: dict[str, Any] | None = None
+    # Column-wise evaluators by rule code (None: outside the subset, evaluated by CEL row by row),
+    # built with the compiled programs and cached with them.
+    vectors: dict[str, Any] = field(default_factory=dict)
 
     @property
     def codes(self) -> list[str]:
         return [spec.code for spec, _ in self.rules]
+
+    @property
+    def specs(self) -> list[RuleSpec]:
+        return [spec for spec, _ in self.rules]
 
     def evaluate(
         self,
@@ -343,7 +348,14 @@ def ruleset_compile(
     for spec in specs:
         for text in (spec.reason_ko, spec.reason_en):
             names.update(n for _l, n, _s, _c in string.Formatter().parse(text) if n in FIELDS)
-    compiled = CompiledRuleSet(version=version, rules=rules, variables=frozenset(names))
+    from detection.vectorised import vector_compile  # it builds on this module's declarations
+
+    compiled = CompiledRuleSet(
+        version=version,
+        rules=rules,
+        variables=frozenset(names),
+        vectors={spec.code: vector_compile(spec.condition) for spec in specs},
+    )
     if cache_key is not None:
         with _compiled_lock:
             if len(_compiled) > 64:

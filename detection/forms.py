@@ -101,3 +101,9 @@ class ChangeFilterForm(forms.Form):
             ("list", _("List")),
         ],
     )
+
+
+class ShadowStartForm(forms.Form):
+    # Empty: the draft; else the number of a published version that is not live.
+    version = forms.IntegerField(label=_("Version"), required=False, min_value=1)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

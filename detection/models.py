@@ -274,3 +274,64 @@ class RuleSnooze(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_code} snoozed until {self.until:%Y-%m-%d}"
+
+
+class ShadowRun(models.Model):
+    """A rule set evaluated on live traffic beside the live one, without alerting."""
+
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="shadow_runs")
+    # The rules as they run in shadow: a draft may be edited meanwhile; the run keeps what it started.
+    rules_snapshot = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    reason = models.CharField(max_length=500, blank=True)
+    transactions = models.PositiveBigIntegerField(default=0, help_text="transactions evaluated in shadow")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=Q(active=True), name="one_active_shadow_run"
+            ),
+            models.CheckConstraint(
+                condition=Q(active=True, stopped_at__isnull=True) | Q(active=False, stopped_at__isnull=False),
+                name="shadow_run_stopped_when_inactive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"shadow #{self.pk} of v{self.version_id}"
+
+
+class ShadowOutcome(models.Model):
+    """What the shadow rule set would have done with one transaction, beside what live did.
+
+    Stored only where the two differ in alerting or in the rules that fired, or either alerted: the
+    rest (neither alerts, same rules) is counted in `ShadowRun.transactions`.
+    """
+
+    run = models.ForeignKey(ShadowRun, on_delete=models.PROTECT, related_name="outcomes")
+    transaction = models.ForeignKey("alerts.Transaction", on_delete=models.PROTECT, related_name="+")
+    model_score = models.FloatField()
+    score = models.FloatField()
+    live_score = models.FloatField()
+    alerted = models.BooleanField()
+    live_alerted = models.BooleanField()
+    rule_hits = models.JSONField(default=list)
+    live_rule_hits = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["run", "created_at"], name="shadow_outcome_run_time_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "transaction"], name="shadow_outcome_once_per_transaction")
+        ]
+
+    def __str__(self) -> str:
+        return f"shadow #{self.run_id}: {self.transaction_id}"

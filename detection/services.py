@@ -253,23 +253,38 @@ def publish_request(*, user: User, backtest_id: int, reason: str = "") -> Change
         )
 
 
-def rollback_request(*, user: User, number: int, reason: str) -> ChangeRequest:
-    """Ask for an earlier published version to become live again (one approval, like a publish)."""
+def rollback(*, user: User, number: int, reason: str = "") -> RuleSetVersion:
+    """Make an earlier published version live again, at once: the next scoring batch uses it.
+
+    No second approver: the version's exact content already passed maker-checker when it was
+    published, and in an incident the bank wants the known-good rules back in one click. Only a
+    person with the approving role may do it (ApprovalRefused otherwise); it is audited with the
+    live version and its rules before and after. Publishing new content still needs a checker.
+    Safe to repeat: rolling back to the version that is live already raises DetectionError and
+    changes nothing.
+    """
+    if not user.has_perm("detection.approve_detection"):
+        raise ApprovalRefused(_("Rolling back needs the approver role."))
     with transaction.atomic():
+        # Lock the versions so two rollbacks at once apply one after the other, each audited.
+        list(RuleSetVersion.objects.select_for_update().filter(status=RuleSetVersion.Status.PUBLISHED))
         target = RuleSetVersion.objects.filter(number=number, status=RuleSetVersion.Status.PUBLISHED).first()
         if target is None:
             raise DetectionError(_("Only a published version can be made live."))
         if target.is_live:
             raise DetectionError(_("This version is already live."))
         live = RuleSetVersion.objects.filter(is_live=True).first()
-        return _change_create(
-            user=user,
-            kind=ChangeRequest.Kind.ROLLBACK,
-            summary=_("Make rule set v%(n)s live again") % {"n": number},
-            payload={"version": number},
-            before={"live": live.number if live else None},
-            reason=reason,
+        before = {"live": live.number if live else None, "rules": rules_snapshot(live) if live else []}
+        target = _make_live(number)
+        audit_record(
+            action="detection.version.rolled_back",
+            target=target,
+            actor=user,
+            before=before,
+            after={"live": target.number, "rules": rules_snapshot(target)},
+            reason=reason.strip(),
         )
+    return target
 
 
 def threshold_request(
@@ -613,6 +628,7 @@ def _apply_publish(change: ChangeRequest, user: User) -> dict[str, Any]:
 
 
 def _apply_rollback(change: ChangeRequest, user: User) -> dict[str, Any]:
+    # Rollback requests made before rollback became one click by an approver stay approvable.
     version = _make_live(change.payload["version"])
     return {"live": version.number}
 

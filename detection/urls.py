@@ -29,4 +29,8 @@ urlpatterns = [
     path("snoozes/<int:snooze_id>/lift/", views.snooze_lift, name="snooze_lift"),
     path("alerts/<int:alert_id>/snooze/", views.snooze_create, name="snooze_create"),
     path("smishing/<int:submission_id>/promote/", views.indicators_promote, name="promote"),
+    path("shadow/", views.shadow_page, name="shadow"),
+    path("shadow/start/", views.shadow_start, name="shadow_start"),
+    path("shadow/<int:run_id>/", views.shadow_run_page, name="shadow_run"),
+    path("shadow/<int:run_id>/stop/", views.shadow_stop, name="shadow_stop"),
 ]

@@ -1,4 +1,4 @@
-"""Column-wise evaluation of rule conditions with numpy, for the backtest.
+"""Column-wise evaluation of rule conditions with numpy, for scoring batches, shadow runs and backtests.
 
 A condition in the common subset of CEL (fields, number and string literals, null, true/false,
 comparisons, `&&`, `||`, `!`, `+ - *`, parentheses and `in_list`) is parsed here once and then
@@ -11,13 +11,13 @@ condition ends in an error does not fire — as in scoring. tests/detection chec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from detection.engine import FIELDS, LIST_FUNCTION, STRING
+from detection.engine import FIELDS, LIST_FUNCTION, STRING, Effect, RuleSpec
 from untrusted.text import MAX_TEXT_CHARS, compile_pattern, fold_digits
 
 # One token, after the whitespace before it (skipped with str.isspace, as Python's \s). A number must
@@ -47,7 +47,9 @@ class Value:
 
 
 Columns = Mapping[str, Any]
-Node = Callable[[Columns, Callable[[str, Any], Any], int], Value]
+# in_list(list name, field name, columns) -> which rows' field value is on the list.
+InList = Callable[[str, str, Columns], Any]
+Node = Callable[[Columns, InList, int], Value]
 
 
 def _is_word(char: str) -> bool:
@@ -197,7 +199,9 @@ class _Parser:
             if name_kind != "str" or field_kind != "name" or FIELDS.get(field) != STRING:
                 raise Unsupported("in_list('name', string_field) only")
             list_name = name_text[1:-1]
-            return BOOL, lambda cols, in_list, n: Value(BOOL, in_list(list_name, cols[field]))
+            # The caller decides membership from the field's column (or from membership it prepared
+            # for that field, as of each row's time, as the backtest does).
+            return BOOL, lambda cols, in_list, n: Value(BOOL, in_list(list_name, field, cols))
         if text not in FIELDS or (self.peek() is not None and self.peek()[1] in ("(", ".")):  # type: ignore[index]
             raise Unsupported(text)
         if FIELDS[text] == STRING:
@@ -310,7 +314,7 @@ def _compare(op: str, left_kind: str, left: Node, right_kind: str, right: Node) 
 class VectorRule:
     node: Node
 
-    def fired(self, columns: Columns, *, in_list: Callable[[str, Any], Any], rows: int) -> np.ndarray:
+    def fired(self, columns: Columns, *, in_list: InList, rows: int) -> np.ndarray:
         """Which rows the rule fires on (an error is no hit, as in scoring)."""
         value = self.node(columns, in_list, rows)
         data = np.broadcast_to(np.asarray(value.data, dtype=bool), (rows,))
@@ -325,3 +329,44 @@ def vector_compile(condition: str) -> VectorRule | None:
     except (Unsupported, IndexError):
         return None
     return VectorRule(node) if kind == BOOL else None
+
+
+def outcome_columns(
+    specs: Sequence[RuleSpec], fired: Mapping[str, np.ndarray], probability: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(final scores, alerted) for every row at once, combining rules as `engine.score_combine` does
+    one transaction: added weights, raised to any floor, capped at 1; a suppress rule means no alert."""
+    boosted = np.array(probability, dtype=np.float64, copy=True)
+    floor = np.zeros_like(boosted)
+    suppressed = np.zeros(len(boosted), dtype=bool)
+    for spec in specs:
+        hit = fired[spec.code]
+        if spec.effect == Effect.ADD:
+            boosted += np.where(hit, spec.value, 0.0)
+        elif spec.effect == Effect.FLOOR:
+            floor = np.maximum(floor, np.where(hit, spec.value, 0.0))
+        else:
+            suppressed |= hit
+    final = np.minimum(1.0, np.maximum(boosted, floor))
+    return final, (final >= threshold) & ~suppressed
+
+
+def list_uses(condition: str) -> set[tuple[str, str]]:
+    """The (list name, field) pairs a condition of the column-wise subset tests with `in_list`."""
+    try:
+        tokens = _tokens(condition)
+    except Unsupported:
+        return set()
+    out = set()
+    for i, token in enumerate(tokens[:-5]):
+        window = tokens[i : i + 6]
+        if (
+            token == ("name", LIST_FUNCTION)
+            and window[1] == ("op", "(")
+            and window[2][0] == "str"
+            and window[3] == ("op", ",")
+            and window[4][0] == "name"
+            and window[5] == ("op", ")")
+        ):
+            out.add((window[2][1][1:-1], window[4][1]))
+    return out

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import plotly.graph_objects as go
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from detection import services
+from detection import services, shadow
 from detection.engine import FIELD_DESCRIPTIONS, FIELDS, RuleInvalid
 from detection.forms import (
     BacktestForm,
@@ -28,11 +29,12 @@ from detection.forms import (
     PublishForm,
     ReasonForm,
     RuleForm,
+    ShadowStartForm,
     SnoozeForm,
     ThresholdForm,
     UploadForm,
 )
-from detection.models import Backtest, ChangeRequest, Rule, RuleSetVersion, RuleSnooze, WatchList
+from detection.models import Backtest, ChangeRequest, Rule, RuleSetVersion, RuleSnooze, ShadowRun, WatchList
 from detection.selectors import (
     list_entries_active,
     rule_performance,
@@ -40,10 +42,13 @@ from detection.selectors import (
     threshold_governed,
     versions_diff,
 )
+from detection.shadow import shadow_comparison
 
 PAGE_SIZE = 50
+T = TypeVar("T")
 VIEW = "detection.view_detection"
 AUTHOR = "detection.author_detection"
+APPROVE = "detection.approve_detection"
 
 
 def _actor(request: HttpRequest) -> User:
@@ -62,13 +67,46 @@ def _querystring(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+def _reads(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A page that shows: signed in, holding `permission` (403 otherwise), GET only."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return login_required(permission_required(permission, raise_exception=True)(require_GET(view)))
+
+    return decorate
+
+
+def _writes(permission: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A form's action: signed in, holding `permission` (403 otherwise), POST only."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return login_required(permission_required(permission, raise_exception=True)(require_POST(view)))
+
+    return decorate
+
+
+def _reason(request: HttpRequest) -> str:
+    form = ReasonForm(request.POST)
+    return form.cleaned_data["reason"] if form.is_valid() else ""
+
+
+def _attempt(request: HttpRequest, action: Callable[[], T]) -> T | None:
+    """Run a page's service call. A request the service refuses (DetectionError) comes back as an
+    error message and None, with nothing changed; an approval the caller may not give is 403."""
+    try:
+        return action()
+    except services.ApprovalRefused as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.DetectionError as exc:
+        messages.error(request, str(exc))
+        return None
+
+
 def _figure(fig: go.Figure) -> dict[str, Any]:
     return json.loads(fig.to_json())
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def rules_page(request: HttpRequest) -> HttpResponse:
     live = RuleSetVersion.objects.filter(is_live=True).first()
     draft = RuleSetVersion.objects.filter(status__in=["draft", "pending"]).first()
@@ -145,21 +183,14 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     return _rule_form_page(request, rule)
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(AUTHOR)
 def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     get_object_or_404(Rule, pk=rule_id)
-    try:
-        services.rule_delete(user=_actor(request), rule_id=rule_id)
-    except services.DetectionError as exc:
-        messages.error(request, str(exc))
+    _attempt(request, lambda: services.rule_delete(user=_actor(request), rule_id=rule_id))
     return redirect("detection:rules")
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def version_page(request: HttpRequest, number: int) -> HttpResponse:
     version = get_object_or_404(RuleSetVersion, number=number)
     others = RuleSetVersion.objects.exclude(pk=version.pk)
@@ -180,48 +211,47 @@ def version_page(request: HttpRequest, number: int) -> HttpResponse:
             "others": others.order_by("-number"),
             "diff": diff,
             "can_author": request.user.has_perm(AUTHOR),
+            "can_approve": request.user.has_perm(APPROVE),
         },
     )
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(APPROVE)
 def rollback(request: HttpRequest, number: int) -> HttpResponse:
     get_object_or_404(RuleSetVersion, number=number)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        change = services.rollback_request(user=_actor(request), number=number, reason=reason)
-    except services.DetectionError as exc:
-        messages.error(request, str(exc))
-        return redirect("detection:version", number=number)
-    messages.success(request, _("Rollback requested: a second approver must approve it."))
-    return redirect("detection:change", change_id=change.pk)
+    reason = _reason(request)
+    if _attempt(request, lambda: services.rollback(user=_actor(request), number=number, reason=reason)):
+        messages.success(request, _("Version %(n)s is live from the next scoring batch on.") % {"n": number})
+    return redirect("detection:version", number=number)
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(AUTHOR)
 def backtest_start(request: HttpRequest) -> HttpResponse:
     form = BacktestForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Days must be between 1 and 365."), status=400)
-    try:
-        backtest = services.backtest_start(user=_actor(request), days=form.cleaned_data["days"])
-    except services.DetectionError as exc:
-        messages.error(request, str(exc))
+    backtest = _attempt(
+        request, lambda: services.backtest_start(user=_actor(request), days=form.cleaned_data["days"])
+    )
+    if backtest is None:
         return redirect("detection:rules")
     return redirect("detection:backtest", backtest_id=backtest.pk)
 
 
 def _backtest_figure(result: dict[str, Any]) -> dict[str, Any] | None:
     per_day = result.get("per_day") or {}
-    if not per_day.get("days"):
+    return _alerts_per_day_figure(
+        per_day.get("days") or [],
+        [(_("live version"), per_day.get("live")), (_("draft"), per_day.get("draft"))],
+    )
+
+
+def _alerts_per_day_figure(days: list[str], series: list[tuple[str, Any]]) -> dict[str, Any] | None:
+    if not days:
         return None
     fig = go.Figure()
-    fig.add_scatter(x=per_day["days"], y=per_day["live"], mode="lines+markers", name=_("live version"))
-    fig.add_scatter(x=per_day["days"], y=per_day["draft"], mode="lines+markers", name=_("draft"))
+    for name, values in series:
+        fig.add_scatter(x=days, y=values, mode="lines+markers", name=name)
     fig.update_layout(
         title=_("Alerts per day"),
         height=320,
@@ -232,9 +262,7 @@ def _backtest_figure(result: dict[str, Any]) -> dict[str, Any] | None:
     return _figure(fig)
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def backtest_page(request: HttpRequest, backtest_id: int) -> HttpResponse:
     backtest = get_object_or_404(
         Backtest.objects.select_related("version", "baseline", "created_by"), pk=backtest_id
@@ -256,37 +284,31 @@ def backtest_page(request: HttpRequest, backtest_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def backtest_status(request: HttpRequest, backtest_id: int) -> JsonResponse:
     backtest = get_object_or_404(Backtest, pk=backtest_id)
     return JsonResponse({"status": backtest.status, "progress": backtest.progress, "error": backtest.error})
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(AUTHOR)
 def publish(request: HttpRequest) -> HttpResponse:
     form = PublishForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Name the backtest you saw."), status=400)
-    try:
-        change = services.publish_request(
-            user=_actor(request),
-            backtest_id=form.cleaned_data["backtest"],
-            reason=form.cleaned_data["reason"],
-        )
-    except services.DetectionError as exc:
-        messages.error(request, str(exc))
+    data = form.cleaned_data
+    change = _attempt(
+        request,
+        lambda: services.publish_request(
+            user=_actor(request), backtest_id=data["backtest"], reason=data["reason"]
+        ),
+    )
+    if change is None:
         return redirect("detection:rules")
     messages.success(request, _("Publish requested: a second approver must approve it."))
     return redirect("detection:change", change_id=change.pk)
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def changes_page(request: HttpRequest) -> HttpResponse:
     form = ChangeFilterForm(request.GET or None)
     changes = ChangeRequest.objects.select_related("maker", "checker")
@@ -302,9 +324,7 @@ def changes_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def change_page(request: HttpRequest, change_id: int) -> HttpResponse:
     change = get_object_or_404(
         ChangeRequest.objects.select_related("maker", "checker", "backtest"), pk=change_id
@@ -331,43 +351,26 @@ def change_page(request: HttpRequest, change_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required("detection.approve_detection", raise_exception=True)
-@require_POST
+@_writes("detection.approve_detection")
 def change_approve(request: HttpRequest, change_id: int) -> HttpResponse:
     get_object_or_404(ChangeRequest, pk=change_id)
-    form = ReasonForm(request.POST)
-    note = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.change_approve(user=_actor(request), change_id=change_id, note=note)
-    except services.ApprovalRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except services.DetectionError as exc:
-        messages.error(request, str(exc))
-        return redirect("detection:change", change_id=change_id)
-    messages.success(request, _("Approved and applied."))
+    note = _reason(request)
+    if _attempt(
+        request, lambda: services.change_approve(user=_actor(request), change_id=change_id, note=note)
+    ):
+        messages.success(request, _("Approved and applied."))
     return redirect("detection:change", change_id=change_id)
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(AUTHOR)
 def change_reject(request: HttpRequest, change_id: int) -> HttpResponse:
     get_object_or_404(ChangeRequest, pk=change_id)
-    form = ReasonForm(request.POST)
-    note = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.change_reject(user=_actor(request), change_id=change_id, note=note)
-    except services.ApprovalRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except services.DetectionError as exc:
-        messages.error(request, str(exc))
+    note = _reason(request)
+    _attempt(request, lambda: services.change_reject(user=_actor(request), change_id=change_id, note=note))
     return redirect("detection:change", change_id=change_id)
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def lists_page(request: HttpRequest) -> HttpResponse:
     lists = WatchList.objects.all()
     counts = {
@@ -377,9 +380,7 @@ def lists_page(request: HttpRequest) -> HttpResponse:
     return render(request, "detection/lists.html", {"lists": [(w, counts.get(w.pk, 0)) for w in lists]})
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def list_page(request: HttpRequest, list_id: int) -> HttpResponse:
     watch_list = get_object_or_404(WatchList, pk=list_id)
     entries = watch_list.entries.select_related("author")
@@ -420,9 +421,7 @@ def _list_errors(
     )
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(AUTHOR)
 def list_add(request: HttpRequest, list_id: int) -> HttpResponse:
     watch_list = get_object_or_404(WatchList, pk=list_id)
     form = EntryForm(request.POST)
@@ -443,9 +442,7 @@ def list_add(request: HttpRequest, list_id: int) -> HttpResponse:
     return redirect("detection:change", change_id=change.pk)
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(AUTHOR)
 def list_upload(request: HttpRequest, list_id: int) -> HttpResponse:
     watch_list = get_object_or_404(WatchList, pk=list_id)
     form = UploadForm(request.POST, request.FILES)
@@ -466,15 +463,12 @@ def list_upload(request: HttpRequest, list_id: int) -> HttpResponse:
     return redirect("detection:change", change_id=change.pk)
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(AUTHOR)
 def list_entry_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
     from detection.models import ListEntry
 
     entry = get_object_or_404(ListEntry, pk=entry_id)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    reason = _reason(request)
     try:
         change = services.list_change_request(
             user=_actor(request),
@@ -488,9 +482,7 @@ def list_entry_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
     return redirect("detection:change", change_id=change.pk)
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-@require_GET
+@_reads(VIEW)
 def threshold_page(request: HttpRequest) -> HttpResponse:
     from alerts.models import ModelVersion
 
@@ -540,29 +532,18 @@ def threshold_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required(AUTHOR, raise_exception=True)
-@require_POST
+@_writes(AUTHOR)
 def threshold_request(request: HttpRequest) -> HttpResponse:
     form = ThresholdForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("A threshold above 0 and at most 1, and a reason, are required."), status=400)
-    try:
-        change = services.threshold_request(
-            user=_actor(request),
-            value=form.cleaned_data["value"],
-            alerts_per_day=form.cleaned_data["alerts_per_day"],
-            reason=form.cleaned_data["reason"],
-        )
-    except services.DetectionError as exc:
-        messages.error(request, str(exc))
+    change = _attempt(request, lambda: services.threshold_request(user=_actor(request), **form.cleaned_data))
+    if change is None:
         return redirect("detection:threshold")
     return redirect("detection:change", change_id=change.pk)
 
 
-@login_required
-@permission_required("detection.snooze_rule", raise_exception=True)
-@require_GET
+@_reads("detection.snooze_rule")
 def snoozes_page(request: HttpRequest) -> HttpResponse:
     snoozes = RuleSnooze.objects.select_related("customer", "created_by", "lifted_by")
     show = request.GET.get("show", "active")
@@ -586,9 +567,7 @@ def snoozes_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@permission_required("detection.snooze_rule", raise_exception=True)
-@require_POST
+@_writes("detection.snooze_rule")
 def snooze_create(request: HttpRequest, alert_id: int) -> HttpResponse:
     from alerts.models import Alert
 
@@ -604,9 +583,7 @@ def snooze_create(request: HttpRequest, alert_id: int) -> HttpResponse:
     return redirect("alerts:detail", alert_id=alert_id)
 
 
-@login_required
-@permission_required("detection.snooze_rule", raise_exception=True)
-@require_POST
+@_writes("detection.snooze_rule")
 def snooze_lift(request: HttpRequest, snooze_id: int) -> HttpResponse:
     get_object_or_404(RuleSnooze, pk=snooze_id)
     services.snooze_lift(user=_actor(request), snooze_id=snooze_id)
@@ -614,15 +591,12 @@ def snooze_lift(request: HttpRequest, snooze_id: int) -> HttpResponse:
     return redirect("detection:snoozes")
 
 
-@login_required
-@permission_required("detection.promote_indicator", raise_exception=True)
-@require_POST
+@_writes("detection.promote_indicator")
 def indicators_promote(request: HttpRequest, submission_id: int) -> HttpResponse:
     from smishing.models import Submission
 
     get_object_or_404(Submission, pk=submission_id)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    reason = _reason(request)
     try:
         change = services.indicators_promote(user=_actor(request), submission_id=submission_id, reason=reason)
     except services.DetectionError as exc:
@@ -631,3 +605,77 @@ def indicators_promote(request: HttpRequest, submission_id: int) -> HttpResponse
     if request.user.has_perm(VIEW):
         return redirect("detection:change", change_id=change.pk)
     return redirect("smishing:detail", pk=submission_id)
+
+
+# --- Shadow runs ----------------------------------------------------------------------------------------
+
+
+@_reads(VIEW)
+def shadow_page(request: HttpRequest) -> HttpResponse:
+    runs = ShadowRun.objects.select_related("version", "started_by", "stopped_by")
+    return render(
+        request,
+        "detection/shadow.html",
+        {
+            "page": _page(request, runs),
+            "active": runs.filter(active=True).first(),
+            "draft": RuleSetVersion.objects.filter(status=RuleSetVersion.Status.DRAFT).first(),
+            "candidates": RuleSetVersion.objects.filter(
+                status=RuleSetVersion.Status.PUBLISHED, is_live=False
+            ).order_by("-number")[:50],
+            "can_run": request.user.has_perm(APPROVE),
+        },
+    )
+
+
+@_reads(VIEW)
+def shadow_run_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(
+        ShadowRun.objects.select_related("version", "started_by", "stopped_by"), pk=run_id
+    )
+    comparison = shadow_comparison(run=run)
+    per_day = comparison["per_day"]
+    figure = _alerts_per_day_figure(
+        comparison["days"], [(_("live version"), per_day["live"]), (_("shadow"), per_day["shadow"])]
+    )
+    return render(
+        request,
+        "detection/shadow_run.html",
+        {
+            "run": run,
+            "comparison": comparison,
+            "figure": figure,
+            "rows": list(
+                zip(
+                    comparison["days"],
+                    *(per_day[k] for k in ("live", "shadow", "added", "removed")),
+                    strict=True,
+                )
+            ),
+            "can_run": request.user.has_perm(APPROVE),
+        },
+    )
+
+
+@_writes(APPROVE)
+def shadow_start(request: HttpRequest) -> HttpResponse:
+    form = ShadowStartForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Choose the draft or a published version that is not live."), status=400)
+    data = form.cleaned_data
+    run = _attempt(
+        request,
+        lambda: shadow.shadow_start(user=_actor(request), number=data["version"], reason=data["reason"]),
+    )
+    if run is None:
+        return redirect("detection:shadow")
+    messages.success(request, _("The version runs in shadow from the next scoring batch on."))
+    return redirect("detection:shadow_run", run_id=run.pk)
+
+
+@_writes(APPROVE)
+def shadow_stop(request: HttpRequest, run_id: int) -> HttpResponse:
+    get_object_or_404(ShadowRun, pk=run_id)
+    shadow.shadow_stop(user=_actor(request), run_id=run_id, reason=_reason(request))
+    messages.success(request, _("The shadow run is stopped."))
+    return redirect("detection:shadow_run", run_id=run_id)

@@ -310,6 +310,20 @@ class Objects:
             ),
         )
 
+    def shadow_run(self) -> Any:
+        from detection.models import ShadowRun
+
+        return self._once(
+            "shadow_run",
+            lambda: ShadowRun.objects.create(
+                version=self.detection_version(),
+                reason=CANARY,
+                started_by=self.owner,
+                active=False,
+                stopped_at=timezone.now(),
+            ),
+        )
+
     def snooze(self) -> Any:
         from detection.models import RuleSnooze
 
@@ -484,6 +498,10 @@ PAGES: dict[str, Access | list[Access]] = {
     "detection:snooze_create": Access(WORKERS, method="POST", kwargs=_pk("alert_id", Objects.alert)),
     "detection:snooze_lift": Access(WORKERS, method="POST", kwargs=_pk("snooze_id", Objects.snooze)),
     "detection:promote": Access(WORKERS, method="POST", kwargs=_pk("submission_id", Objects.submission)),
+    "detection:shadow": Access(DETECTION_READERS),
+    "detection:shadow_run": Access(DETECTION_READERS, kwargs=_pk("run_id", Objects.shadow_run)),
+    "detection:shadow_start": Access(APPROVERS, method="POST"),
+    "detection:shadow_stop": Access(APPROVERS, method="POST", kwargs=_pk("run_id", Objects.shadow_run)),
     # Audit trail
     "audit:search": Access(COMPLIANCE_ONLY),
     "audit:export": Access(COMPLIANCE_ONLY, method="POST"),
@@ -618,6 +636,10 @@ API_OPERATIONS: dict[str, Access | list[Access]] = {
     "detection_api_indicators_promote": Access(
         WORKERS, method="POST", kwargs=_pk("submission_id", Objects.submission)
     ),
+    "detection_api_shadow_list": Access(DETECTION_READERS),
+    "detection_api_shadow_get": Access(DETECTION_READERS, kwargs=_pk("run_id", Objects.shadow_run)),
+    "detection_api_shadow_start": Access(APPROVERS, method="POST"),
+    "detection_api_shadow_stop": Access(APPROVERS, method="POST", kwargs=_pk("run_id", Objects.shadow_run)),
 }
 
 

@@ -183,3 +183,114 @@ def test_backtest_counts_equal_a_brute_force_recomputation(
 
     page = client_for(maker).get(reverse("detection:backtest", args=[backtest.pk])).content.decode()
     assert 'data-testid="backtest-chart"' in page and 'data-testid="publish"' in page
+
+
+def test_the_backtest_uses_lists_and_snoozes_as_they_were_at_each_transactions_time(seniors):
+    """Entries and snoozes have a start and an end: a transaction before an entry was made, after it
+    expired or after it was removed is not on the list, and a rule snoozed at its time does not fire,
+    whatever holds now. Both the column-wise and the CEL path agree with a recomputation by hand."""
+    from alerts.models import Alert
+    from detection.models import ListEntry, RuleSnooze, WatchList
+
+    maker, _checker = seniors
+    rng = random.Random(5)
+    model = ModelVersion.objects.create(name="asof", artifact=b"x", threshold=0.5, is_active=True)
+    snoozed_customer = Customer.objects.create(external_id="ASOF-SNOOZED")
+    other_customer = Customer.objects.create(external_id="ASOF-OTHER")
+    now = timezone.now()
+    accounts = ["110200000001", "110200000002", "110200000003", "110200000004"]
+    watch = WatchList.objects.create(name="asof-watch", kind="account")
+    day = timedelta(days=1)
+    # (value, created, expires, removed): made 20 days ago and still on; made 10 days ago; expired 12
+    # days ago; removed 5 days ago. The fourth account was never listed.
+    entries = [
+        (accounts[0], now - 20 * day, None, None),
+        (accounts[1], now - 10 * day, None, None),
+        (accounts[2], now - 25 * day, now - 12 * day, None),
+        (accounts[3], now - 25 * day, None, now - 5 * day),
+    ]
+    for value, created, expires, removed in entries:
+        entry = ListEntry.objects.create(
+            watch_list=watch, value=value, reason="x", author=maker, expires_at=expires, removed_at=removed
+        )
+        ListEntry.objects.filter(pk=entry.pk).update(created_at=created)
+    rows = []
+    for i in range(300):
+        features = {name: 0.0 for name in FEATURE_NAMES}
+        features["amount"] = 50_000.0
+        when = now - timedelta(days=rng.uniform(0, 29))
+        customer = snoozed_customer if i % 3 == 0 else other_customer
+        tx = Transaction.objects.create(
+            external_id=f"ASOF-{i}",
+            customer=customer,
+            amount=50_000,
+            occurred_at=when,
+            beneficiary_account=rng.choice(accounts + ["119999999999"]),
+            channel="transfer",
+            status="scored",
+        )
+        score = Score.objects.create(
+            transaction=tx,
+            model_version=model,
+            score=0.1,
+            model_score=0.1,
+            features=features,
+            created_at=when,
+        )
+        rows.append((tx, when, score))
+    first = rows[0]
+    alert = Alert.objects.create(transaction=first[0], score=first[2], customer=snoozed_customer)
+    # The column-wise rule snoozed for one customer from 15 to 8 days ago (lifted early at 8 days).
+    snooze = RuleSnooze.objects.create(
+        rule_code="asof_listed",
+        customer=snoozed_customer,
+        alert=alert,
+        reason="x",
+        until=now - 3 * day,
+        created_by=maker,
+        lifted_at=now - 8 * day,
+    )
+    RuleSnooze.objects.filter(pk=snooze.pk).update(created_at=now - 15 * day)
+
+    services.rule_save(
+        user=maker,
+        data=rule_data(
+            "asof_listed", "in_list('asof-watch', beneficiary_account)", effect="floor", value=0.9
+        ),
+    )
+    services.rule_save(  # a ternary: evaluated row by row by CEL, with the same as-of membership
+        user=maker,
+        data=rule_data(
+            "asof_listed_cel",
+            "in_list('asof-watch', beneficiary_account) ? amount > 1.0 : false",
+            effect="add",
+            value=0.0,
+        ),
+    )
+    backtest = services.backtest_start(user=maker, days=30)
+    services.backtest_run(backtest_id=backtest.pk)
+    result = Backtest.objects.get(pk=backtest.pk).result
+
+    def listed(value: str, when) -> bool:
+        return any(
+            v == value
+            and created <= when
+            and (expires is None or when < expires)
+            and (removed is None or when < removed)
+            for v, created, expires, removed in entries
+        )
+
+    def snoozed(tx: Transaction, when) -> bool:
+        return tx.customer_id == snoozed_customer.pk and now - 15 * day <= when < now - 8 * day
+
+    hits = sum(1 for tx, when, _s in rows if listed(tx.beneficiary_account, when) and not snoozed(tx, when))
+    hits_cel = sum(1 for tx, when, _s in rows if listed(tx.beneficiary_account, when))
+    by_code = {r["code"]: r for r in result["rules"]}
+    assert by_code["asof_listed"]["vectorised"] is True and by_code["asof_listed_cel"]["vectorised"] is False
+    assert by_code["asof_listed"]["hits_draft"] == hits
+    assert by_code["asof_listed_cel"]["hits_draft"] == hits_cel
+    assert result["totals"]["draft"]["alerts"] == hits  # the floor 0.9 alerts on its own
+    # What "as of now" would have said differs: the expired and removed entries would match nothing,
+    # the second entry would match its whole history, and the snooze would not apply.
+    as_of_now = sum(1 for tx, _w, _s in rows if tx.beneficiary_account in accounts[:2])
+    assert hits != as_of_now and 0 < hits < len(rows)

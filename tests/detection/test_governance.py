@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from detection import services
 from detection.engine import RuleInvalid
 from detection.models import AlertThreshold, ChangeRequest, Rule, RuleSetVersion
+from fdsportal import roles
 from tests.detection.conftest import draft_publish, rule_data, score_one, transfer_row
 from tests.factories import active_model_install
 
@@ -103,10 +104,47 @@ def test_publish_scores_the_next_batch_with_the_new_version_and_rollback_restore
     alert = Alert.objects.get(transaction=after.transaction)
     assert any(r["code"] == "watch_mule" and "30,000원" in r["text_ko"] for r in alert.score.reasons)
 
-    change = services.rollback_request(user=maker, number=1, reason="too noisy")
-    services.change_approve(user=checker, change_id=change.pk)
+    # One click by a senior (the version passed maker-checker when it was published): no approval.
+    services.rollback(user=maker, number=1, reason="too noisy")
     rolled = score_one("T3", customer="C", **transfer_row(account="100200300400"))
     assert rolled.rule_set_version == 1 and "watch_mule" not in rolled.rule_hits
+
+
+def test_rollback_is_one_click_for_a_senior_audited_with_before_and_after(seniors, client_for, make_user):
+    maker, checker = seniors
+    version = draft_publish(maker, checker, rule_data("noisy", "amount > 1.0"))
+    analyst = make_user(roles.FRAUD_ANALYST, "plain-analyst")
+    assert client_for(analyst).post(reverse("detection:rollback", args=[1])).status_code == 403
+    with pytest.raises(services.ApprovalRefused):
+        services.rollback(user=analyst, number=1)
+    assert RuleSetVersion.objects.get(is_live=True).number == version
+
+    page = client_for(maker).get(reverse("detection:version", args=[1])).content.decode()
+    assert 'data-testid="rollback"' in page
+    response = client_for(maker).post(reverse("detection:rollback", args=[1]))  # one click, no reason
+    assert response.status_code == 302
+    assert RuleSetVersion.objects.get(is_live=True).number == 1
+    assert not ChangeRequest.objects.filter(kind=ChangeRequest.Kind.ROLLBACK).exists()
+    event = AuditEvent.objects.get(action="detection.version.rolled_back")
+    assert event.actor_id == maker.pk
+    assert event.before["live"] == version and "noisy" in [r["code"] for r in event.before["rules"]]
+    assert event.after["live"] == 1 and "noisy" not in [r["code"] for r in event.after["rules"]]
+
+    # Through the API, back to the newer version; a draft or the live version cannot be rolled to.
+    api = client_for(checker).post(
+        f"/api/detection/versions/{version}/rollback", json.dumps({}), content_type="application/json"
+    )
+    assert api.status_code == 200 and api.json()["is_live"] is True
+    again = client_for(checker).post(
+        f"/api/detection/versions/{version}/rollback", json.dumps({}), content_type="application/json"
+    )
+    assert again.status_code == 409
+    services.rule_save(user=maker, data=rule_data("unpublished", "amount > 2.0"))
+    draft = services.draft_get()
+    assert draft is not None
+    with pytest.raises(services.DetectionError):
+        services.rollback(user=checker, number=draft.number)
+    assert RuleSetVersion.objects.get(is_live=True).number == version
 
 
 def test_a_published_version_cannot_be_edited(seniors) -> None:

@@ -75,7 +75,7 @@ def test_columns_and_cel_fire_on_the_same_rows(condition: str) -> None:
     vector = vector_compile(condition)
     assert vector is not None
     columns = _columns(rows)
-    in_list = lambda name, column: np.array([(name, v) in members for v in column], dtype=bool)  # noqa: E731
+    in_list = lambda name, field, cols: np.array([(name, v) in members for v in cols[field]], dtype=bool)  # noqa: E731
     assert (vector.fired(columns, in_list=in_list, rows=len(rows)) == by_cel).all()
     assert 0 < by_cel.sum() < len(rows) or condition.startswith("false")
 
@@ -83,3 +83,20 @@ def test_columns_and_cel_fire_on_the_same_rows(condition: str) -> None:
 @pytest.mark.parametrize("condition", FALLBACK)
 def test_anything_else_is_left_to_cel(condition: str) -> None:
     assert vector_compile(condition) is None
+
+
+@pytest.mark.django_db
+def test_the_seeded_rules_and_common_shapes_never_fall_back_to_cel_in_scoring() -> None:
+    """Scoring evaluates these column-wise over the whole batch; CEL row by row only for the rest."""
+    from detection.models import RuleSetVersion
+    from detection.selectors import ruleset_compiled
+
+    live = ruleset_compiled(version=RuleSetVersion.objects.get(is_live=True))
+    assert live.codes and all(live.vectors[code] is not None for code in live.codes)
+    for condition in SUPPORTED + [
+        "amount_ratio_mean != null && amount_ratio_mean >= 3.3 && amount >= 200000.0",
+        "in_list('bench-accounts', beneficiary_account) && amount >= 10000.0",
+        "customer_segment == 'youth' && merchant_category == 'game' && amount >= 50000.0",
+        "smishing_reports >= 1 && amount >= 100000.0",
+    ]:
+        assert vector_compile(condition) is not None, condition
