@@ -171,7 +171,7 @@ class SubmitterFeedConsumer(_CatchingUpConsumer):
             await self.close(code=REFUSED)
             return
         self.user_id = user.pk
-        self.since = _since(self.scope) or timezone.now() - CATCHUP_WINDOW
+        self.since: datetime | None = _since(self.scope) or timezone.now() - CATCHUP_WINDOW
         await self.start(submitter_group(user.pk), greeting={"type": "feed.ready"})
         self.since = None  # later rounds look at the sliding window only
 

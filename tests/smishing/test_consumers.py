@@ -98,13 +98,17 @@ async def test_retrain_progress_reaches_only_retrainers(senior, analyst):
     await watcher.disconnect()
 
 
-async def test_an_open_verdict_page_gets_a_verdict_whose_push_was_lost(employee, fake_model, monkeypatch, settings):
+async def test_an_open_verdict_page_gets_a_verdict_whose_push_was_lost(
+    employee, fake_model, monkeypatch, settings
+):
     """Redis away or a worker killed after its commit: the page still shows the verdict, once."""
     from smishing import push, tasks
 
     settings.FDS_FEED_CATCHUP_SECONDS = 0.3
     monkeypatch.setattr(tasks.submission_score, "delay", lambda *a: None)
-    submission = await sync_to_async(intake.submission_create)(user=employee, text=SMISHING_TEXT, consent=False)
+    submission = await sync_to_async(intake.submission_create)(
+        user=employee, text=SMISHING_TEXT, consent=False
+    )
     page = _communicator(employee, f"/ws/smishing/submissions/{submission.pk}/")
     assert (await page.connect(timeout=10))[0]
     assert (await page.receive_json_from(timeout=3))["status"] == "queued"
@@ -118,7 +122,9 @@ async def test_an_open_verdict_page_gets_a_verdict_whose_push_was_lost(employee,
     await page.disconnect()
 
 
-async def test_a_reconnecting_list_gets_changes_older_than_the_catch_up_window(employee, fake_model, monkeypatch):
+async def test_a_reconnecting_list_gets_changes_older_than_the_catch_up_window(
+    employee, fake_model, monkeypatch
+):
     """A list page that was offline for ten minutes still learns the verdicts given meanwhile."""
     from datetime import timedelta
 
@@ -129,11 +135,15 @@ async def test_a_reconnecting_list_gets_changes_older_than_the_catch_up_window(e
 
     monkeypatch.setattr(tasks.submission_score, "delay", lambda *a: None)
     monkeypatch.setattr(push, "_push", lambda messages: None)
-    submission = await sync_to_async(intake.submission_create)(user=employee, text=SMISHING_TEXT, consent=False)
+    submission = await sync_to_async(intake.submission_create)(
+        user=employee, text=SMISHING_TEXT, consent=False
+    )
     await sync_to_async(scoring.submissions_score)(submission_ids=[submission.pk])
     ten_minutes_ago = timezone.now() - timedelta(minutes=10)
     await sync_to_async(Submission.objects.filter(pk=submission.pk).update)(
-        created_at=ten_minutes_ago - timedelta(minutes=1), claimed_at=ten_minutes_ago, scored_at=ten_minutes_ago
+        created_at=ten_minutes_ago - timedelta(minutes=1),
+        claimed_at=ten_minutes_ago,
+        scored_at=ten_minutes_ago,
     )
     page_rendered = (ten_minutes_ago - timedelta(seconds=30)).isoformat()
     fresh = _communicator(employee, "/ws/smishing/submissions/")
