@@ -284,7 +284,7 @@ class ShadowRun(models.Model):
     rules_snapshot = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     reason = models.CharField(max_length=500, blank=True)
-    transactions = models.PositiveBigIntegerField(default=0, help_text="transactions evaluated in shadow")
+    transactions = models.PositiveBigIntegerField(default=0, help_text=_("transactions evaluated in shadow"))
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(default=timezone.now)
     stopped_by = models.ForeignKey(
