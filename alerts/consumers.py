@@ -10,9 +10,10 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from access.language import scope_language
+from alerts.models import Retraining
 from alerts.push import alert_feed_group, alert_row_payload, retraining_group, retraining_state
 from alerts.selectors import alert_ids_since, alert_rows, alerts_newest, alerts_since
 
@@ -211,6 +212,7 @@ class RetrainingConsumer(AsyncJsonWebsocketConsumer):
         ):
             await self.close(code=REFUSED)
             return
+        self.language = await database_sync_to_async(scope_language)(self.scope)
         try:
             await self.channel_layer.group_add(retraining_group(retraining_id), self.channel_name)
             self.group = retraining_group(retraining_id)
@@ -219,7 +221,7 @@ class RetrainingConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         state = await database_sync_to_async(_retraining_state)(retraining_id)
         if state is not None:
-            await self.send_json(state)
+            await self.send_json(self._localised(state))
         if self.group is None:
             await self.close()  # the page falls back to polling and tries the socket again later
 
@@ -233,5 +235,11 @@ class RetrainingConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         await self.send_json({"type": "error", "error": "this socket is read-only"})
 
+    def _localised(self, state: dict) -> dict:
+        """The worker renders the status label in no one's language: this socket's person reads it in
+        theirs, as the status URL serves it."""
+        with translation.override(self.language):
+            return {**state, "status_label": str(Retraining.Status(state["status"]).label)}
+
     async def retraining_state(self, event: dict) -> None:
-        await self.send_json(event)
+        await self.send_json(self._localised(event))

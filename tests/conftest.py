@@ -46,8 +46,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
             )
-    # Browser tests last: they are the slowest, and they lift Django's async-safety guard.
-    items.sort(key=lambda item: "browser" in item.keywords)
+    # Browser tests last: they are the slowest, and they lift Django's async-safety guard. Whole files
+    # that hold one go last, since parallel runs hand out a file at a time: Playwright's event loop,
+    # once started in a worker, stays for the session, and no asyncio test may run after it.
+    browser_files = {item.path for item in items if "browser" in item.keywords}
+    items.sort(key=lambda item: (item.path in browser_files, "browser" in item.keywords))
 
 
 @pytest.fixture(autouse=True)

@@ -401,6 +401,9 @@ PAGES: dict[str, Access | list[Access]] = {
         ADMINISTRATORS, method="POST", kwargs=lambda objects, _caller: {"attempt_id": 1}
     ),
     "set_language": Access(PUBLIC, method="POST"),
+    # The demo's walk-throughs: public, like the login page they point to.
+    "tryout_index": Access(PUBLIC),
+    "tryout": Access(PUBLIC, kwargs=lambda objects, _caller: {"slug": "analyst"}),
     # The API's own pages (the operations are in API_OPERATIONS): its docs are for signed-in staff.
     "api:api-root": Access(NOBODY, login_redirect=False),  # django-ninja answers 404 unless DEBUG
     "api:openapi-json": Access(SIGNED_IN),
@@ -661,6 +664,10 @@ WEBSOCKETS: dict[str, Access | list[Access]] = {
         Access(NOBODY, kwargs=_pk("submission_id", Objects.submission), variant="someone else's"),
     ],
     "ws/smishing/retrain/<id:job_id>/": Access(APPROVERS, kwargs=_pk("job_id", Objects.retrain_job)),
+    # A retraining run's progress: whoever may read its page.
+    "ws/alerts/models/retrain/<int:retraining_id>/": Access(
+        READERS, kwargs=_pk("retraining_id", Objects.retraining)
+    ),
 }
 
 

@@ -22,7 +22,8 @@ def test_the_api_answers_503_json_when_the_database_is_unreachable(service_token
         )
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
-    assert "unavailable" in response.json()["detail"]
+    # In FDS_REASON_LANGUAGE (Korean by default): "the service is briefly unavailable, nothing is lost".
+    assert "사용할 수 없습니다" in response.json()["detail"]
 
 
 def test_a_page_answers_a_503_page_when_the_connection_is_gone(analyst, client_for) -> None:

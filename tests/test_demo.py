@@ -265,7 +265,7 @@ def test_demo_opens_on_a_working_day_in_the_browser(demo_server: str, demo_var: 
         page.goto(demo_server + "/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", logins[username])
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_load_state("networkidle")
 
     # The what-to-try page names the login and links to the queue.

@@ -4,6 +4,7 @@ everything recovers by itself: no process is restarted, nothing accepted is lost
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.error
 import urllib.request
@@ -72,7 +73,7 @@ def test_postgres_down_answers_503_and_everything_recovers_by_itself(
     try:
         status, headers, body = _get(stack.url + "/api/transactions/p-0", **token)
         assert status == 503 and headers["Retry-After"] == "5", body
-        assert "unavailable" in body
+        assert "사용할 수 없습니다" in json.loads(body)["detail"]  # FDS_REASON_LANGUAGE: Korean
         batch = b'{"transactions": []}'
         assert post_json(stack.url + "/api/transactions/batch", seeded["token"], batch)[0] == 503
         status, headers, body = _get(stack.url + "/alerts/", **analyst)

@@ -86,7 +86,8 @@ def test_api_bad_input_is_a_clear_400(employee):
     response = _token_client(employee).post(
         URL, json.dumps({"text": "x" * 5000}), content_type="application/json"
     )
-    assert response.status_code == 400 and "longer than" in response.json()["detail"]
+    # Service clients read API messages in FDS_REASON_LANGUAGE, Korean by default.
+    assert response.status_code == 400 and "2000자를 넘습니다" in response.json()["detail"]
     assert not Submission.objects.exists()
 
 
