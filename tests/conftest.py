@@ -46,11 +46,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
             )
-    # Browser tests last: they are the slowest, and they lift Django's async-safety guard. Whole files
-    # that hold one go last, since parallel runs hand out a file at a time: Playwright's event loop,
-    # once started in a worker, stays for the session, and no asyncio test may run after it.
-    browser_files = {item.path for item in items if "browser" in item.keywords}
-    items.sort(key=lambda item: (item.path in browser_files, "browser" in item.keywords))
+    # Browser tests last: they are the slowest, and they lift Django's async-safety guard.
+    items.sort(key=lambda item: "browser" in item.keywords)
 
 
 @pytest.fixture(autouse=True)
@@ -250,11 +247,51 @@ def live_server_url(_live_processes: dict, transactional_db: None) -> str:
     return _live_processes["url"]
 
 
-@pytest.fixture(scope="session")
+# Playwright's sync API runs an event loop in the test thread for as long as its `playwright` object
+# lives. pytest-playwright keeps it for the whole session; here it lives per module, so that an
+# asyncio test that a parallel worker runs after a browser module never finds a loop already running.
+@pytest.fixture(scope="module")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    if _pw_api_request_contexts:
+        _pw_api_request_contexts.instrument(pw)
+    yield pw
+    pw.stop()
+
+
+@pytest.fixture(scope="module")
 def browser_type(django_db_setup: None, playwright, browser_name: str):
     # The test database is set up before Playwright starts its event loop and torn down after it
     # stops: Django refuses synchronous database work while an event loop runs in the thread.
     return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="module")
+def launch_browser(browser_type_launch_args: dict, browser_type: Any) -> Any:
+    def launch(**kwargs: Any) -> Any:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="module")
+def browser_context_args(pytestconfig: pytest.Config, playwright: Any, device: Any, base_url: Any) -> dict:
+    """pytest-playwright's own, at the scope of `playwright` above (no device, no video here)."""
+    args: dict = {}
+    if device:
+        args.update(playwright.devices[device])
+    if base_url:
+        args["base_url"] = base_url
+    return args
+
+
+@pytest.fixture(scope="module")
+def browser(launch_browser: Any) -> Iterator[Any]:
+    browser = launch_browser()
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")
