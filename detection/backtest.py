@@ -11,7 +11,8 @@ per day are numpy reductions.
 
 Lists and snoozes are applied as they were at each transaction's time (`occurred_at`): an entry
 counts from its creation until it expired or was removed, a snooze from its creation until its
-end or until it was lifted. Smishing evidence is looked up once per chunk, as of now.
+end or until it was lifted. Smishing evidence too: a report counts from its submission, a
+confirmation from the analyst's label, so a draft is not credited with reports filed after the fact.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.utils import timezone
 
 from alerts.features import FEATURE_NAMES
 from detection.engine import FIELDS, LIST_FUNCTION, SMISHING_FIELDS, STRING, CompiledRuleSet
-from detection.selectors import SmishingEvidence, smishing_evidence
+from detection.selectors import SmishingEvidence, smishing_evidence_timelines
 from detection.vectorised import list_uses, outcome_columns
 
 CHUNK = 100_000
@@ -442,10 +443,13 @@ def backtest_compute(
         columns.update(text)
         if wanted & SMISHING_FIELDS:
             accounts, phones = text["beneficiary_account"], text["beneficiary_phone"]
-            evidence = smishing_evidence(
+            timelines = smishing_evidence_timelines(
                 accounts=sorted({v for v in accounts if v}), phones=sorted({v for v in phones if v})
             )
-            per_row = [evidence.get(a or b, _NO_EVIDENCE) for a, b in zip(accounts, phones, strict=True)]
+            per_row = [
+                timeline.at(float(epoch)) if (timeline := timelines.get(a or b)) is not None else _NO_EVIDENCE
+                for a, b, epoch in zip(accounts, phones, epochs, strict=True)
+            ]
             for name in SMISHING_FIELDS:
                 attribute = name.removeprefix("smishing_")
                 columns[name] = np.array([getattr(e, attribute) for e in per_row], dtype=np.float64)

@@ -155,12 +155,12 @@ class SmishingEvidence:
     confirmed: int = 0
 
 
-def smishing_evidence(*, accounts: Sequence[str], phones: Sequence[str]) -> dict[str, SmishingEvidence]:
-    """Per digits-only account or phone: reports naming it, distinct reporters, analyst-confirmed ones.
-
-    Reports labelled normal or ad do not count. One query however many numbers are asked.
-    """
-    from smishing.models import BENIGN_LABELS, Indicator, Label
+def _indicator_numbers(
+    accounts: Sequence[str], phones: Sequence[str]
+) -> tuple[dict[tuple[str, str], str], Q]:
+    """The indicator keys for these accounts and phones (key -> number as asked), and the condition
+    that finds their indicators in one query however many are asked."""
+    from smishing.models import Indicator
 
     # An all-digit account is its own key (number_key keeps digits only): a backtest chunk asks for
     # tens of thousands, so the per-character walk is skipped for those.
@@ -170,8 +170,6 @@ def smishing_evidence(*, accounts: Sequence[str], phones: Sequence[str]) -> dict
         if a
     }
     asked.update({("phone", Indicator.number_key(Indicator.Kind.PHONE, p)): p for p in phones if p})
-    if not asked:
-        return {}
     number_field = Indicator._meta.get_field("normalized")
     assert isinstance(number_field, Field)
     if "any_of" not in number_field.get_lookups():
@@ -181,6 +179,19 @@ def smishing_evidence(*, accounts: Sequence[str], phones: Sequence[str]) -> dict
         keys = {normalized for k, normalized in asked if k == kind}
         if keys:
             condition |= Q(kind=kind, normalized__any_of=sorted(keys))
+    return asked, condition
+
+
+def smishing_evidence(*, accounts: Sequence[str], phones: Sequence[str]) -> dict[str, SmishingEvidence]:
+    """Per digits-only account or phone: reports naming it, distinct reporters, analyst-confirmed ones.
+
+    Reports labelled normal or ad do not count. One query however many numbers are asked.
+    """
+    from smishing.models import BENIGN_LABELS, Indicator, Label
+
+    asked, condition = _indicator_numbers(accounts, phones)
+    if not asked:
+        return {}
     rows = (
         Indicator.objects.filter(condition)
         .exclude(submission__label__in=BENIGN_LABELS)
@@ -198,6 +209,66 @@ def smishing_evidence(*, accounts: Sequence[str], phones: Sequence[str]) -> dict
         original = asked.get((row["kind"], row["normalized"]))
         if original is not None:
             result[original] = SmishingEvidence(row["reports"], row["reporters"], row["confirmed"])
+    return result
+
+
+@dataclass
+class EvidenceTimeline:
+    """The reports naming one account or phone, in the order they arrived: what was known of it at
+    any moment. A report counts from its submission; a confirmation from the analyst's label."""
+
+    reports: list[tuple[float, int, float | None]] = field(default_factory=list)
+
+    def at(self, epoch: float) -> SmishingEvidence:
+        known = [
+            (reporter, confirmed) for submitted, reporter, confirmed in self.reports if submitted <= epoch
+        ]
+        if not known:
+            return SmishingEvidence()
+        return SmishingEvidence(
+            reports=len(known),
+            reporters=len({reporter for reporter, _ in known}),
+            confirmed=sum(1 for _, confirmed in known if confirmed is not None and confirmed <= epoch),
+        )
+
+
+def smishing_evidence_timelines(
+    *, accounts: Sequence[str], phones: Sequence[str]
+) -> dict[str, EvidenceTimeline]:
+    """`smishing_evidence` for the past: per account or phone, when each report naming it arrived and
+    when it was confirmed, so that a backtest sees what scoring could have known at each
+    transaction's time rather than reports filed after it. One query however many are asked."""
+    from smishing.models import BENIGN_LABELS, Indicator, Label
+
+    asked, condition = _indicator_numbers(accounts, phones)
+    if not asked:
+        return {}
+    rows = (
+        Indicator.objects.filter(condition)
+        .exclude(submission__label__in=BENIGN_LABELS)
+        .values_list(
+            "kind",
+            "normalized",
+            "submission_id",
+            "submission__created_at",
+            "submission__submitted_by_id",
+            "submission__analyst_label",
+            "submission__labelled_at",
+        )
+        .distinct()
+        .order_by("submission__created_at", "submission_id")
+    )
+    result: dict[str, EvidenceTimeline] = {}
+    seen: set[tuple[str, int]] = set()
+    for kind, normalized, submission_id, created, reporter, analyst_label, labelled in rows:
+        original = asked.get((kind, normalized))
+        if original is None or (original, submission_id) in seen:
+            continue
+        seen.add((original, submission_id))
+        confirmed = (labelled or created).timestamp() if analyst_label == Label.SMISHING else None
+        result.setdefault(original, EvidenceTimeline()).reports.append(
+            (created.timestamp(), reporter, confirmed)
+        )
     return result
 
 

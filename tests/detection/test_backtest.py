@@ -294,3 +294,70 @@ def test_the_backtest_uses_lists_and_snoozes_as_they_were_at_each_transactions_t
     # the second entry would match its whole history, and the snooze would not apply.
     as_of_now = sum(1 for tx, _w, _s in rows if tx.beneficiary_account in accounts[:2])
     assert hits != as_of_now and 0 < hits < len(rows)
+
+
+def test_the_backtest_counts_smishing_reports_only_from_when_they_were_filed(seniors, make_user):
+    """A report filed ten days ago does not make a transfer twenty days ago look caught: the draft is
+    credited only with what scoring could have known at each transaction's time, and a confirmation
+    counts from the analyst's label."""
+    from smishing.models import Indicator, Submission
+
+    maker, _checker = seniors
+    reporters = [make_user("employee", f"asof-reporter-{i}") for i in range(2)]
+    model = ModelVersion.objects.create(name="asof-smish", artifact=b"x", threshold=0.5, is_active=True)
+    customer = Customer.objects.create(external_id="ASOF-SMISH")
+    now = timezone.now()
+    day = timedelta(days=1)
+    account = "110200009999"
+    # Two reports naming the account: filed 10 and 4 days ago; the first confirmed 6 days ago, the
+    # second labelled lawful (it never counts).
+    for reporter, filed, label, analyst_label, labelled in (
+        (reporters[0], now - 10 * day, "smishing", "smishing", now - 6 * day),
+        (reporters[1], now - 4 * day, "normal", "normal", now - 3 * day),
+    ):
+        submission = Submission.objects.create(
+            submitted_by=reporter,
+            text=f"입금 계좌 {account}",
+            status="done",
+            label=label,
+            analyst_label=analyst_label,
+            labelled_at=labelled,
+        )
+        Submission.objects.filter(pk=submission.pk).update(created_at=filed)
+        Indicator.objects.create(
+            submission=submission, kind="account", value=account, normalized=account, start=6, end=18
+        )
+    ages = [20, 12, 8, 5, 2]  # days before now
+    for i, age in enumerate(ages):
+        features = {name: 0.0 for name in FEATURE_NAMES}
+        features["amount"] = 50_000.0
+        when = now - age * day
+        tx = Transaction.objects.create(
+            external_id=f"ASOF-S-{i}",
+            customer=customer,
+            amount=50_000,
+            occurred_at=when,
+            beneficiary_account=account,
+            channel="transfer",
+            status="scored",
+        )
+        Score.objects.create(
+            transaction=tx, model_version=model, score=0.1, model_score=0.1, features=features, created_at=when
+        )
+    services.rule_save(
+        user=maker,
+        data=rule_data("asof_reported", "smishing_reports >= 1", effect="floor", value=0.9),
+    )
+    services.rule_save(
+        user=maker,
+        data=rule_data("asof_confirmed", "smishing_confirmed >= 1 && smishing_reporters == 1", effect="add"),
+    )
+    backtest = services.backtest_start(user=maker, days=30)
+    services.backtest_run(backtest_id=backtest.pk)
+    result = Backtest.objects.get(pk=backtest.pk).result
+    by_code = {r["code"]: r for r in result["rules"]}
+
+    # Reported from 10 days ago: the transfers 8, 5 and 2 days ago; confirmed from 6 days ago: 5 and 2.
+    assert by_code["asof_reported"]["hits_draft"] == 3
+    assert by_code["asof_confirmed"]["hits_draft"] == 2
+    assert result["totals"]["draft"]["alerts"] == 3
