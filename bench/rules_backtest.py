@@ -156,12 +156,12 @@ def main() -> int:
     seed_seconds = time.perf_counter() - seeded_at
     log(f"  seeded in {seed_seconds:.0f} s")
 
-    live_version_install(extra=args.rules - 4)
+    live_version_install(extra=args.rules - 4, broad=True)
     maker = User.objects.create_user("bench-maker")
     draft = services.draft_get(user=maker, create=True)
     assert draft is not None
     # The draft moves every bench rule's thresholds: a realistic tuning round.
-    for spec in bench_rules(args.rules - 4, variant=1):
+    for spec in bench_rules(args.rules - 4, variant=1, broad=True):
         Rule.objects.filter(version=draft, code=spec["code"]).update(condition=spec["condition"])
     return _backtest(args, seed_seconds=seed_seconds)
 

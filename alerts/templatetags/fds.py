@@ -1,3 +1,4 @@
+import functools
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +34,19 @@ def won(value: int | float | str | None) -> str:
     except (TypeError, ValueError):
         return str(value)
     return f"{number:,.0f}원"
+
+
+@functools.cache
+def _choice_labels(model: type, field_name: str) -> dict[Any, Any]:
+    return dict(model._meta.get_field(field_name).flatchoices)  # type: ignore[attr-defined]
+
+
+@register.filter
+def choice_label(instance: Any, field_name: str) -> str:
+    """What `get_<field>_display` shows, for rows rendered by the hundred (pushed alert rows):
+    Django's hashes every choice's lazy label on each call, which translates each of them."""
+    value = getattr(instance, field_name)
+    return str(_choice_labels(type(instance), field_name).get(value, value))
 
 
 @register.filter
