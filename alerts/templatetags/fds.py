@@ -37,8 +37,11 @@ def won(value: int | float | str | None) -> str:
 
 
 @functools.cache
-def _choice_labels(model: type, field_name: str) -> dict[Any, Any]:
-    return dict(model._meta.get_field(field_name).flatchoices)  # type: ignore[attr-defined]
+def _choice_labels(label: str, field_name: str) -> dict[Any, Any]:
+    from django.apps import apps
+
+    field = apps.get_model(label)._meta.get_field(field_name)
+    return dict(getattr(field, "flatchoices", ()))
 
 
 @register.filter
@@ -46,7 +49,7 @@ def choice_label(instance: Any, field_name: str) -> str:
     """What `get_<field>_display` shows, for rows rendered by the hundred (pushed alert rows):
     Django's hashes every choice's lazy label on each call, which translates each of them."""
     value = getattr(instance, field_name)
-    return str(_choice_labels(type(instance), field_name).get(value, value))
+    return str(_choice_labels(instance._meta.label, field_name).get(value, value))
 
 
 @register.filter

@@ -342,7 +342,12 @@ def test_the_backtest_counts_smishing_reports_only_from_when_they_were_filed(sen
             status="scored",
         )
         Score.objects.create(
-            transaction=tx, model_version=model, score=0.1, model_score=0.1, features=features, created_at=when
+            transaction=tx,
+            model_version=model,
+            score=0.1,
+            model_score=0.1,
+            features=features,
+            created_at=when,
         )
     services.rule_save(
         user=maker,
