@@ -130,6 +130,9 @@ _KO_WORDS = (
 _KO_ROMAN = ("tlqkf", "tlqk", "qudtls", "wlfkf", "whssk", "rotorl", "sibal", "ssibal", "shibal", "byungsin")
 # Two neighbouring words that are abuse together, though each is ordinary alone.
 _KO_PHRASES = ("미친새끼", "미친놈", "미친년", "개같은", "애미없는", "니애미", "미친개")
+# A banned word that is also the ordinary name of something, when the next word says it is meant so:
+# 염병 is the old name of typhoid ("염병 예방 접종", "염병 환자").
+_KO_ORDINARY_BEFORE = {"염병": ("예방", "환자", "유행", "퇴치", "발생", "치료", "역사", "창궐")}
 # Compounds that contain a banned string but are ordinary words.
 _KO_ALLOWED = (
     "시발점",
@@ -169,6 +172,8 @@ _NOT_WORD_LETTER = compile_pattern("abuse.not_word_letter", r"(?:[^\w\u3131-\u31
 _ONLY_JAMO = compile_pattern("abuse.only_jamo", r"[\u3131-\u318e]+")
 _DIGIT_INSULT = compile_pattern("abuse.digit_insult", r"개\s?18|18\s?(?:놈|새끼)|씨\s?[0-9]\s?발")
 _NOT_LATIN = compile_pattern("abuse.not_latin", r"[^a-z]+")
+# A word holding a link: its letters are a host and a random code ("naver.me/sefukqtt"), not words.
+_LINK_WORD = compile_pattern("abuse.link_word", r"://|www\.|[a-z0-9]\.[a-z]{2,10}(?:/|[^a-z]|$)")
 _SPACED_LETTERS = compile_pattern("abuse.spaced_letters", r"(?:\b\w\W){3,}")
 _LEET = str.maketrans(
     {
@@ -245,9 +250,12 @@ def is_abusive(text: str) -> bool:
     for first, second in zip(tokens, tokens[1:], strict=False):
         if first + second in _KO_PHRASES:
             return True
-    for token in tokens:
+    for position, token in enumerate(tokens):
         if any(abbreviation in token for abbreviation in _JAMO_ABBREVIATIONS) and _ONLY_JAMO.fullmatch(token):
             return True
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if following.startswith(_KO_ORDINARY_BEFORE.get(token, ())):
+            continue
         cleaned = token
         for allowed in _KO_ALLOWED:
             cleaned = cleaned.replace(allowed, " ")
@@ -258,7 +266,8 @@ def is_abusive(text: str) -> bool:
         return True
     if any(word in _NOT_LATIN.sub("", token) for token in composed.split() for word in _KO_ROMAN):
         return True
-    latin = _EN_ALLOWED.sub(" ", composed).translate(_LEET)
+    words = " ".join(word for word in composed.split() if not _LINK_WORD.search(word))
+    latin = _EN_ALLOWED.sub(" ", words).translate(_LEET)
     for token in _tokens(latin):
         if _EN_WORDS.search(token):
             return True
