@@ -34,7 +34,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "lambda": 1.0,
     "nthread": 2,
 }
-DEFAULT_ROUNDS = 150
+# 100 rounds, chosen on the handbook retraining loop's validation weeks: the same average precision
+# and CP@100 as 150 (0.7425 / 0.2906 against 0.7424 / 0.2898, two seeds) and a better AUC (0.880
+# against 0.876). Later rounds sharpened the order among payments without evidence, which hold the
+# frauds no label can reveal yet, and ranked those frauds below the genuine payments.
+DEFAULT_ROUNDS = 100
 # A reason is shown when its group pushes the log-odds up by at least this much.
 MIN_REASON_CONTRIBUTION = 0.1
 MAX_REASONS = 5

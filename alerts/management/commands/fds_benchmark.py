@@ -84,7 +84,7 @@ class Command(BaseCommand):
             "--rounds",
             type=int,
             default=None,
-            help="boosting rounds of the single split (default: alerts.scoring.DEFAULT_ROUNDS)",
+            help="boosting rounds of the single split and the loop (default: alerts.scoring.DEFAULT_ROUNDS)",
         )
         parser.add_argument("--seed", type=int, default=0)
 
@@ -121,6 +121,7 @@ class Command(BaseCommand):
                     without=[name.strip() for name in options["without"].split(",") if name.strip()],
                     delay_days=options["delay_days"],
                     seed=options["seed"],
+                    rounds=options["rounds"] or DEFAULT_ROUNDS,
                     cache_dir=cache,
                     progress=progress,
                 )
