@@ -74,7 +74,11 @@ def _customers_ensure(rows: Sequence[TransactionIn]) -> dict[str, int]:
             display_name=(info.display_name or "") if info else "",
         )
     # First write wins: customer master data is owned by core banking, not by transaction feeds.
-    Customer.objects.bulk_create(wanted.values(), ignore_conflicts=True, batch_size=2000)
+    # Inserted in key order: two feeds creating the same new customers in opposite orders would each
+    # wait on the other's uncommitted rows, a deadlock the database breaks by failing one batch.
+    Customer.objects.bulk_create(
+        [wanted[key] for key in sorted(wanted)], ignore_conflicts=True, batch_size=2000
+    )
     return dict(Customer.objects.filter(external_id__in=list(wanted)).values_list("external_id", "id"))
 
 
@@ -92,7 +96,9 @@ def _merchants_ensure(rows: Sequence[TransactionIn]) -> dict[str, int]:
         )
     if not wanted:
         return {}
-    Merchant.objects.bulk_create(wanted.values(), ignore_conflicts=True, batch_size=2000)
+    Merchant.objects.bulk_create(  # in key order, as customers are
+        [wanted[key] for key in sorted(wanted)], ignore_conflicts=True, batch_size=2000
+    )
     return dict(Merchant.objects.filter(external_id__in=list(wanted)).values_list("external_id", "id"))
 
 
