@@ -141,6 +141,10 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
                 # When the lag shrinks, `until` jumps ahead: start from where the last round stopped
                 # so that no alert skips the window.
                 since = max(self._floor, min(self._checked_until, until - CATCHUP_WINDOW))
+                # What is forgotten below is never looked at again: when the lag grows, `until` and
+                # so `since` would move back, over alerts this socket was sent and no longer
+                # remembers, and send them a second time.
+                self._floor = since
                 for pk in [pk for pk, (created, _) in self._sent.items() if created < since]:
                     del self._sent[pk]
                 if until <= since:
