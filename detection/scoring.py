@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,6 +38,7 @@ from detection.selectors import (
     snoozes_active,
     threshold_effective,
 )
+from detection.vectorised import list_uses
 
 if TYPE_CHECKING:
     from alerts.models import Transaction
@@ -197,24 +198,43 @@ class BatchInputs:
         return values
 
 
+@lru_cache(maxsize=64)
+def list_fields(conditions: tuple[str, ...]) -> frozenset[str]:
+    """The fields these conditions test for list membership. Every string field when a use cannot
+    be read off the text (an `in_list` outside the column-wise subset): then anything may be asked."""
+    fields: set[str] = set()
+    for condition in conditions:
+        mentions = condition.count(LIST_FUNCTION)
+        if not mentions:
+            continue
+        uses = list_uses(condition)
+        if len(uses) < mentions:
+            return frozenset(STRING_GETTERS)
+        fields.update(field_name for _, field_name in uses)
+    return frozenset(fields) if fields <= STRING_GETTERS.keys() else frozenset(STRING_GETTERS)
+
+
 def inputs_load(
-    *, transactions: Sequence[Transaction], matrix: np.ndarray, names: frozenset[str]
+    *,
+    transactions: Sequence[Transaction],
+    matrix: np.ndarray,
+    names: frozenset[str],
+    listed: frozenset[str] = frozenset(STRING_GETTERS),
 ) -> BatchInputs:
     """Evidence, memberships and snoozes for the batch (one query each, only what `names` need),
-    and the columns of the fields `names`."""
+    and the columns of the fields `names`. Memberships are looked up for the values of the `listed`
+    fields only (those the rules test with `in_list`), and not at all when no rule tests one."""
     inputs = BatchInputs(transactions=transactions, matrix=matrix)
     if names & SMISHING_FIELDS:
         inputs.evidence = smishing_evidence(
             accounts=sorted({tx.beneficiary_account for tx in transactions if tx.beneficiary_account}),
             phones=sorted({tx.beneficiary_phone for tx in transactions if tx.beneficiary_phone}),
         )
-    values: set[str] = set()
-    for tx in transactions:
-        values.update((tx.beneficiary_account, tx.beneficiary_phone, tx.customer.external_id, tx.country))
-        if tx.merchant is not None:
-            values.add(tx.merchant.external_id)
-    for list_name, value in list_memberships(values=values):
-        inputs.members.setdefault(list_name, set()).add(value)
+    if listed:
+        getters = [STRING_GETTERS[name] for name in sorted(listed)]
+        values = {get(tx) for tx in transactions for get in getters}
+        for list_name, value in list_memberships(values=values):
+            inputs.members.setdefault(list_name, set()).add(value)
     inputs.snoozed_customers, inputs.snoozed_beneficiaries = snoozes_active(
         customer_ids={tx.customer_id for tx in transactions},
         beneficiaries={_beneficiary(tx) for tx in transactions},
@@ -313,7 +333,12 @@ def rules_batch_load(
     if matrix is None:
         raise ValueError("rules are evaluated over the batch's feature matrix")
     names = rules.variables | (shadow[1].variables if shadow is not None else frozenset())
-    inputs = inputs_load(transactions=transactions, matrix=matrix, names=names)
+    conditions = tuple(spec.condition for spec in rules.specs)
+    if shadow is not None:
+        conditions += tuple(spec.condition for spec in shadow[1].specs)
+    inputs = inputs_load(
+        transactions=transactions, matrix=matrix, names=names, listed=list_fields(conditions)
+    )
     fired = rules_fire(rules, inputs)
     batch.by_transaction = {
         transactions[row].pk: hits for row, hits in hits_by_row(rules, fired, inputs).items()

@@ -105,6 +105,37 @@ def test_a_rule_on_a_list_fires_until_the_entry_expires(seniors, blocked):
     assert "blocked_beneficiary" not in later.rule_hits
 
 
+def test_a_list_matches_whichever_field_a_rule_tests(seniors):
+    """A country list tested on the merchant's country (not the card's), by a column-wise rule and by
+    a rule CEL evaluates row by row: both see the membership, and a rule set without lists reads none."""
+    from alerts.models import Merchant
+
+    maker, checker = seniors
+    active_model_install()
+    risky = WatchList.objects.create(name="risky-countries", kind="country", purpose="watch")
+    change = services.list_change_request(
+        user=maker, list_id=risky.pk, add=[services.EntryIn("NG", "card-not-present fraud", None)], reason="x"
+    )
+    services.change_approve(user=checker, change_id=change.pk)
+    Merchant.objects.create(external_id="M-NG", name="Lagos store", category="overseas", country="NG")
+    draft_publish(
+        maker,
+        checker,
+        rule_data("merchant_abroad", "in_list('risky-countries', merchant_country)", effect="add", value=0.0),
+        rule_data(
+            "merchant_abroad_cel",
+            "in_list('risky-countries', merchant_country) ? amount > 1.0 : false",
+            effect="add",
+            value=0.0,
+        ),
+    )
+    hits = score_one("LC1", customer="LC", merchant="M-NG").rule_hits
+    assert {"merchant_abroad", "merchant_abroad_cel"} <= set(hits)
+    assert not {"merchant_abroad", "merchant_abroad_cel"} & set(
+        score_one("LC2", customer="LD", merchant="M1").rule_hits
+    )
+
+
 def test_a_snoozed_rule_does_not_fire_for_that_customer_and_still_fires_for_others(seniors, analyst):
     maker, checker = seniors
     active_model_install()
