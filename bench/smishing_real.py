@@ -284,6 +284,7 @@ def main() -> None:
                 seed=args.seed,
                 per_template=args.per_template,
                 real_weight=args.real_weight,
+                config=json.loads(args.config or "{}"),
             )
             seconds.append(time.monotonic() - started)
             for i, verdict in zip(held, predict(model, [texts[i] for i in held]), strict=True):

@@ -109,6 +109,24 @@ LAWFUL_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "{ad_head}{hair}{season} 정상영업 매주 {weekday}요일 휴무 {opt_line}",
         ],
     ),
+    # Lawful ads can be just as short as the illegal ones in ad form: a sender's name and a greeting, a
+    # phone shop's price codes, a mart's sale link. What they keep is a business identity (a name, a
+    # phone line, a price, the shop's own page), not a site code.
+    (
+        "ad_short",
+        "ad",
+        [
+            "{ad_head}{apt_name}{opt_line}",
+            "{ad_head}{phone_shop}{season}특가{phone_deals}{opt_line}",
+            "{ad_head}*^^*{short_greeting}{opt_line}★{region}대리",
+            "{ad_head}{mart} {date} 행사{ad_url}{opt_line}",
+            "{ad_head}{region}대리운전은{landline}속 편하게{opt_line}",
+            "{ad_head}{brand_shop}{n_small}일간 특가 전품목 {price}({n_small}시간){own_link}{opt_line}",
+            "{ad_head}{phone_shop} {telco} 인터넷+TV 교체 현금 {n_small}0만 {landline}{opt_line}",
+            "{ad_head}{gym} {date} 행사 보기 ▼{ad_url}{opt_line}",
+            "{ad_head}{p1588}-{digits4}님 기사님 5분 도착 {amount_plain}점 적립{opt_line}",
+        ],
+    ),
     # ------------------------------------------------------------------ legitimate notices
     (
         "notice_addon_service",
@@ -292,6 +310,20 @@ def opt_line(rng: random.Random) -> str:
 
 
 SLOTS: dict[str, Callable[[random.Random], str]] = {
+    "phone_shop": _r(["폰마켓", "스마트폰아울렛", "숙대강한스팟", "그린통신", "폰스토리", "별빛모바일"]),
+    "phone_deals": lambda r: " ".join(
+        f"{r.choice(['플', '폴드', 'S', 'i', 'A', '노트'])}{r.randint(5, 26)}{r.choice(['', 'P', 'U', '+'])} {r.choice(['', '-'])}{r.randint(0, 99)}"
+        for _ in range(r.randint(3, 6))
+    ),
+    "short_greeting": _r(
+        [
+            "웃음 가득한 연말 보내세요~~♪",
+            "좋은 일만 가득한 하루 되세요~♬",
+            "풍성한 한가위 보내세요^^",
+            "새해 복 많이 받으세요♡",
+        ]
+    ),
+    "brand_shop": _r(["스타일룸", "데일리웨어", "빈티지샵", "모던리빙"]),
     "place": _r(
         [
             "광주역",
