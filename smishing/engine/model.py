@@ -36,7 +36,7 @@ from smishing.engine.types import LABELS, Reason, Span, Verdict
 from untrusted.text import compile_pattern
 
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
-_FORMAT = 2
+_FORMAT = 1
 # Bumped when features, rules or training change, so a retrain on the same data gets a new version.
 ENGINE_REVISION = "2026.12.3"
 ProgressCallback = Callable[[float, str], None]
@@ -106,22 +106,11 @@ class SmishingModel:
         temperature: float,
         config: dict[str, Any],
         report: dict[str, Any] | None = None,
-        real_coef: np.ndarray | None = None,
-        real_intercept: np.ndarray | None = None,
     ) -> None:
         self.version = version
         self.classes = list(classes)
         self.linear_coef = linear_coef.astype(np.float32)
         self.linear_intercept = linear_intercept.astype(np.float32)
-        # The text model of a bank's own labelled messages alone (zeros when trained without them).
-        self.real_coef = (
-            real_coef.astype(np.float32) if real_coef is not None else np.zeros_like(self.linear_coef)
-        )
-        self.real_intercept = (
-            real_intercept.astype(np.float32)
-            if real_intercept is not None
-            else np.zeros_like(self.linear_intercept)
-        )
         self.booster = booster
         self.booster.set_param({"nthread": 1})
         self.temperature = float(temperature)
@@ -143,28 +132,20 @@ class SmishingModel:
     def _linear_margins(self, matrix: sp.csr_matrix) -> np.ndarray:
         return np.asarray(matrix @ self.linear_coef.T) + self.linear_intercept
 
-    def _stage2_matrix(
-        self, prepared: list[_Prepared], margins: np.ndarray, real_margins: np.ndarray
-    ) -> np.ndarray:
+    def _stage2_matrix(self, prepared: list[_Prepared], margins: np.ndarray) -> np.ndarray:
         dense = np.array(
             [[p.analysis.dense[name] for name in DENSE_FEATURES] for p in prepared], dtype=np.float32
         )
         return (
-            np.hstack([dense, margins.astype(np.float32), real_margins.astype(np.float32)])
-            if len(prepared)
-            else np.zeros((0, self.n_stage2))
+            np.hstack([dense, margins.astype(np.float32)]) if len(prepared) else np.zeros((0, self.n_stage2))
         )
 
     @property
     def n_stage2(self) -> int:
-        return len(DENSE_FEATURES) + 2 * len(self.classes)
+        return len(DENSE_FEATURES) + len(self.classes)
 
     def feature_names(self) -> list[str]:
-        return [
-            *DENSE_FEATURES,
-            *(f"text_{label}" for label in self.classes),
-            *(f"real_text_{label}" for label in self.classes),
-        ]
+        return [*DENSE_FEATURES, *(f"text_{label}" for label in self.classes)]
 
     # -- prediction -----------------------------------------------------------------------------
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -175,8 +156,7 @@ class SmishingModel:
     def _probabilities(self, prepared: list[_Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         matrix = hash_rows([p.tokens for p in prepared], self.n_features)
         margins = self._linear_margins(matrix)
-        real_margins = np.asarray(matrix @ self.real_coef.T) + self.real_intercept
-        stage2 = self._stage2_matrix(prepared, margins, real_margins)
+        stage2 = self._stage2_matrix(prepared, margins)
         logits = np.asarray(self.booster.inplace_predict(stage2, predict_type="margin"), dtype=np.float64)
         if logits.ndim == 1:
             logits = logits.reshape(len(prepared), -1)
@@ -217,7 +197,8 @@ class SmishingModel:
         training (`novel_above`; for text without Hangul, most of its words: `novel_words_above`),
         when no class reaches `abstain_below`, when the two best classes are within `margin_below` of
         each other, or when it would accuse from wording alone (no rule evidence) with less than
-        `unsupported_min`.
+        `unsupported_min` (lowered, when a bank's labelled messages train the model, to the lowest bar
+        that keeps its held-out messages within `false_alarm_budget`).
         """
         if not texts:
             return []
@@ -352,13 +333,7 @@ class SmishingModel:
             "report": self.report,
         }
         arrays = io.BytesIO()
-        np.savez_compressed(
-            arrays,
-            coef=self.linear_coef,
-            intercept=self.linear_intercept,
-            real_coef=self.real_coef,
-            real_intercept=self.real_intercept,
-        )
+        np.savez_compressed(arrays, coef=self.linear_coef, intercept=self.linear_intercept)
         booster = bytes(self.booster.save_raw(raw_format="ubj"))
         parts = [json.dumps(header, ensure_ascii=False).encode(), arrays.getvalue(), booster]
         return _MAGIC + b"".join(struct.pack("<Q", len(part)) + part for part in parts)
@@ -389,8 +364,6 @@ class SmishingModel:
             temperature=header["temperature"],
             config=header["config"],
             report=header.get("report"),
-            real_coef=arrays.get("real_coef"),
-            real_intercept=arrays.get("real_intercept"),
         )
 
 
@@ -408,6 +381,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "novel_above": 0.7,
     # Text without Hangul most of whose words were never seen in training: a language not taught.
     "novel_words_above": 0.5,
+    # The share of a bank's genuine messages and lawful ads it accepts being flagged. Trained with the
+    # bank's own labelled messages, the bar for wording-only accusations is lowered to the lowest level
+    # that keeps its held-out messages within this budget (`_accuse_threshold`).
+    "false_alarm_budget": 0.03,
 }
 
 
@@ -499,6 +476,34 @@ def _expected_calibration_error(probabilities: np.ndarray, y: np.ndarray, bins: 
     return float(total)
 
 
+def _accuse_threshold(
+    probabilities: np.ndarray,
+    y: np.ndarray,
+    supported: np.ndarray,
+    classes: list[str],
+    settings: dict[str, Any],
+) -> float:
+    """The lowest bar for accusing from wording alone (no rule evidence) at which the bank's held-out
+    labelled messages stay within its false-alarm budget (genuine messages and lawful ads called
+    smishing or spam); never above the default bar. Chosen on training rows only."""
+    default = float(DEFAULT_CONFIG["unsupported_min"])
+    budget = float(settings["false_alarm_budget"])
+    benign = np.isin(y, [classes.index(c) for c in ("ad", "normal") if c in classes])
+    if not benign.any():
+        return default
+    risky = [classes.index(c) for c in ("smishing", "spam") if c in classes]
+    best = probabilities.argmax(axis=1)
+    top = probabilities.max(axis=1)
+    ranked = np.sort(probabilities, axis=1)
+    close = (ranked[:, -1] - ranked[:, -2]) < float(settings["margin_below"])
+    base = np.isin(best, risky) & ~close & (top >= float(settings["abstain_below"]))
+    for bar in np.arange(0.5, default + 1e-9, 0.05):
+        accused = base & (supported | (top >= bar))
+        if accused[benign].mean() <= budget:
+            return round(float(bar), 2)
+    return default
+
+
 def train(
     texts: list[str],
     labels: list[str],
@@ -516,9 +521,7 @@ def train(
     `groups` (e.g. template ids, near-duplicate clusters) keep near-duplicates on one side of every
     split; without them, near-duplicate clusters (`clusters.py`) form the groups. `weights` weigh rows
     (a bank's real messages over generated ones); `calibrate_on` marks the rows whose held-out part
-    fits the temperature (real messages, when there are enough of them); with `real_text_model` those
-    rows also get a text model of their own whose margins stage 2 reads beside the pooled one. Pure
-    apart from `progress`.
+    fits the temperature (real messages, when there are enough of them). Pure apart from `progress`.
     """
     started = time.monotonic()
     notify = progress or (lambda _fraction, _message: None)
@@ -574,44 +577,11 @@ def train(
     coef, intercept = _fit_linear(matrix, y, len(classes), seed, row_weights, float(settings["linear_alpha"]))
     if n_groups < 4:
         oof = np.asarray(matrix @ coef.T) + intercept
-    # A text model of the bank's own messages alone: next to the pooled one, where a few hundred real
-    # rows are outnumbered by generated ones, it tells stage 2 how the bank's reports read. Its margins
-    # are out-of-fold on real rows; generated rows, which it never trains on, get its plain prediction.
-    real_coef = np.zeros_like(coef)
-    real_intercept = np.zeros_like(intercept)
-    real_oof = np.zeros_like(oof)
-    real_mask = (
-        np.asarray(calibrate_on, dtype=bool) if calibrate_on is not None else np.zeros(len(texts), dtype=bool)
-    )
-    real_rows = np.flatnonzero(real_mask)
-    if settings.get("real_text_model") and len(real_rows) >= 50 and len(set(y[real_rows])) >= 2:
-        notify(0.8, "text model")
-        real_groups = group_array[real_rows]
-        if len(set(real_groups)) >= 5:
-            for fold, (fit_part, held_part) in enumerate(
-                GroupKFold(n_splits=5).split(real_rows, y[real_rows], real_groups)
-            ):
-                if len(set(y[real_rows[fit_part]])) < 2:
-                    continue
-                fold_coef, fold_intercept = _fit_linear(
-                    matrix[real_rows[fit_part]],
-                    y[real_rows[fit_part]],
-                    len(classes),
-                    seed + 100 + fold,
-                    None,
-                    float(settings["linear_alpha"]),
-                )
-                held_rows = real_rows[held_part]
-                real_oof[held_rows] = np.asarray(matrix[held_rows] @ fold_coef.T) + fold_intercept
-        real_coef, real_intercept = _fit_linear(
-            matrix[real_rows], y[real_rows], len(classes), seed + 100, None, float(settings["linear_alpha"])
-        )
-        others = np.flatnonzero(~real_mask)
-        real_oof[others] = np.asarray(matrix[others] @ real_coef.T) + real_intercept
-    stage2 = np.hstack([dense, oof, real_oof])
+    stage2 = np.hstack([dense, oof])
 
     notify(0.85, "gradient boosting")
     calibration_rows = np.array([], dtype=int)
+    calibrated_on_real = False
     fit_rows = np.arange(len(texts))
     if n_groups >= 10 and len(texts) >= 100:
         splitter = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
@@ -631,6 +601,7 @@ def train(
         real = np.asarray(calibrate_on, dtype=bool)[calibration_rows]
         if real.sum() >= 50:
             calibration_rows = calibration_rows[real]
+            calibrated_on_real = True
 
     notify(0.95, "calibration")
     temperature = 1.0
@@ -648,14 +619,20 @@ def train(
             ece_after=round(_expected_calibration_error(scaled, y[calibration_rows]), 4),
             accuracy=round(float((scaled.argmax(axis=1) == y[calibration_rows]).mean()), 4),
         )
-    if settings.get("refit_all") and len(calibration_rows) and len(fit_rows) < len(texts):
-        # The held-out fold has done its work (the temperature); the booster that ships learns from
-        # every row, so none of a bank's labelled messages is spent on calibration alone.
-        notify(0.97, "gradient boosting")
-        booster = _fit_booster(
-            stage2, y, len(classes), seed, rounds, float(settings["balance_power"]), row_weights
-        )
-        calibration["refit_all"] = True
+        if calibrated_on_real and settings.get("false_alarm_budget"):
+            supported = np.array(
+                [
+                    any(
+                        RULE_SPECS[h.code].argues_for in ("smishing", "spam")
+                        for h in prepared[i].analysis.hits
+                    )
+                    for i in calibration_rows
+                ]
+            )
+            settings["unsupported_min"] = _accuse_threshold(
+                scaled, y[calibration_rows], supported, classes, settings
+            )
+            calibration["unsupported_min"] = settings["unsupported_min"]
     digest = hashlib.sha256()
     for text, label in zip(texts, labels, strict=True):
         digest.update(label.encode() + b"\x00" + text.encode() + b"\x01")
@@ -681,8 +658,6 @@ def train(
         temperature=temperature,
         config=settings,
         report=report,
-        real_coef=real_coef,
-        real_intercept=real_intercept,
     )
     notify(1.0, "done")
     return model, report
