@@ -189,8 +189,9 @@ _WEAK_FAMILY_REQUEST = compile_pattern(
     "rules.weak_family_request", r"답장|reply|text me|연락\s?줘", ignore_case=True
 )
 _HANGUL_SYLLABLE = compile_pattern("rules.hangul_syllable", r"[가-힣]")
-# A run of Latin letters and digits; `_code_tokens` keeps the ones shaped like a site code or handle.
-_ALNUM_RUN = compile_pattern("rules.alnum_run", r"[A-Za-z0-9]+")
+# Two Latin letters, then letters and digits with a digit among them, to the end of the run;
+# `_code_tokens` keeps the ones shaped like a site code or handle.
+_CODE_RUN = compile_pattern("rules.code_run", r"[A-Za-z]{2}[A-Za-z0-9]*[0-9][A-Za-z0-9]*")
 # An access code handed out with a link or in an ad: "코드:4785", "code1221", "암호 0920", "입장:9327".
 _ENTRY_CODE = compile_pattern(
     "rules.entry_code",
@@ -233,16 +234,13 @@ def _code_tokens(text: str, blanked: list[tuple[int, int]]) -> list[Span]:
     3–10 characters, two letters first and a digit somewhere, standing alone (not inside a link, a phone
     number, a model number such as "S22U" or a figure such as "SK600,000")."""
     found = []
-    for match in _ALNUM_RUN.finditer(text):
+    for match in _CODE_RUN.finditer(text):
         start, end = match.span()
-        token = text[start:end]
-        if not 3 <= len(token) <= 10 or not (token[0].isalpha() and token[1].isalpha()):
-            continue
-        if sum(c.isalpha() for c in token) < 2 or not any(c.isdigit() for c in token):
-            continue
-        if any(s < end and start < e for s, e in blanked):
-            continue
         before = text[start - 1] if start else " "
+        if before.isascii() and before.isalnum():
+            continue  # the run starts earlier, with something other than two letters
+        if not 3 <= end - start <= 10 or any(s < end and start < e for s, e in blanked):
+            continue
         after = text[end : end + 2]
         if before in "@./_-:#" or (len(after) == 2 and after[0] in ",." and after[1].isdigit()):
             continue
@@ -256,7 +254,9 @@ def _amount(number: str, unit: str) -> float:
 
 
 def _money_growth(text: str) -> list[Span]:
-    spans = []
+    spans: list[Span] = []
+    if not any(unit in text for unit in "원만천억"):
+        return spans
     for match in _AMOUNT_PAIR.finditer(text):
         a = _amount(match.group("a") or "", match.group("ua") or "")
         b = _amount(match.group("b") or "", match.group("ub") or "")
@@ -744,21 +744,18 @@ def analyse(text: str) -> Analysis:
     consent_notice = bool(CONSENT_NOTICE.search(text))
     # An offer with a price and sale words ("사전예약 받습니다 … 29,800원", "50% 할인 … 9,900원부터") is an
     # ad whether or not it gives a number to call, unless it reads as a transaction or billing notice.
-    offers = [Span.of(text, m.start(), m.end()) for m in _OFFER.finditer(text)]
-    priced_offer = (
-        len({s.text for s in offers}) >= 2
-        and _PRICE.search(text) is not None
-        and _TRANSACTION.search(text) is None
-        and "광고" not in text
-    )
-    if (
-        has_hangul
-        and not marker_any
-        and not evasive
-        and not warning_form
-        and not consent_notice
-        and ((len(ad_word_kinds) >= 2 and (phones or messengers)) or priced_offer)
-    ):
+    unmarked = False
+    offers: list[Span] = []
+    if has_hangul and not marker_any and not evasive and not warning_form and not consent_notice:
+        unmarked = len(ad_word_kinds) >= 2 and bool(phones or messengers)
+        if not unmarked and "광고" not in text:
+            offers = [Span.of(text, m.start(), m.end()) for m in _OFFER.finditer(text)]
+            unmarked = (
+                len({s.text for s in offers}) >= 2
+                and _PRICE.search(text) is not None
+                and _TRANSACTION.search(text) is None
+            )
+    if unmarked:
         hit("ad_marker_missing", _first(lex["ad_words"], 2) if lex["ad_words"] else _first(offers, 2))
     if marker_start and opt_out_end:
         opt = [m for m in opt_outs if len(stripped) - m.end() <= 40][-1]
@@ -783,16 +780,12 @@ def analyse(text: str) -> Analysis:
     body = text[marker_start.end() : body_end] if marker_start else ""
     body_hangul = sum(1 for c in body if "가" <= c <= "힣")
     business_phones = [p for p in phones if not p.normalized.startswith(("080", "060"))]
-    priced = _PRICE.search(body) is not None
-    if marker_start and codes and body_hangul < 40 and not business_phones and not priced:
+    if marker_start and codes and body_hangul < 40 and not business_phones and _PRICE.search(body) is None:
         hit("ad_form_code_only", codes[:1], token=codes[0].text)
-    entry_codes = (
-        [Span.of(text, m.start(), m.end()) for m in _ENTRY_CODE.finditer(text)]
-        if not _OTP_CONTEXT.search(text)
-        else []
-    )
-    if entry_codes and (risky_urls or marker_any or messengers):
-        hit("entry_code_link", [entry_codes[0], *first_url], token=entry_codes[0].text)
+    if risky_urls or marker_any or messengers:
+        entry_codes = [Span.of(text, m.start(), m.end()) for m in _ENTRY_CODE.finditer(text)]
+        if entry_codes and not _OTP_CONTEXT.search(text):
+            hit("entry_code_link", [entry_codes[0], *first_url], token=entry_codes[0].text)
     growth = _money_growth(text)
     if growth:
         hit("money_growth_claim", growth[:1], claim=growth[0].text)
