@@ -5,9 +5,10 @@ fifth is held out for scoring; the rest is the pool, its labels hidden. Each rou
 the next batch from the pool (revealing those labels), a model is fitted on the labels revealed so far,
 and macro-F1 on the held-out fifth is recorded. Two orders are compared:
 
-- `uncertainty`: the labelling queue's order (`smishing/engine/active.py`): the closest calls,
-  1 − (top probability − second), from the current model (the shipped default model before the first
-  label), at most one per near-duplicate cluster and an equal share per predicted class in each batch;
+- `uncertainty`: the labelling queue's order (`queue_order` in `smishing/engine/active.py`, the function
+  the product's labelling page orders by): the closest calls, 1 − (top probability − second), from the
+  current model (the shipped default model before the first label), at most one per near-duplicate
+  cluster and an equal share per predicted class in each batch;
 - `random`: a shuffled pool.
 
 The model refitted each round is the engine's text and rule features with a logistic layer (the first
