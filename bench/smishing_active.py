@@ -5,9 +5,10 @@ fifth is held out for scoring; the rest is the pool, its labels hidden. Each rou
 the next batch from the pool (revealing those labels), a model is fitted on the labels revealed so far,
 and macro-F1 on the held-out fifth is recorded. Two orders are compared:
 
-- `uncertainty`: the labelling queue's order (`smishing/engine/active.py`): the closest calls,
-  1 − (top probability − second), from the current model (the shipped default model before the first
-  label), at most one per near-duplicate cluster and an equal share per predicted class in each batch;
+- `uncertainty`: the labelling queue's order (`queue_order` in `smishing/engine/active.py`, the function
+  the product's labelling page orders by): the closest calls, 1 − (top probability − second), from the
+  current model (the shipped default model before the first label), at most one per near-duplicate
+  cluster and an equal share per predicted class in each batch;
 - `random`: a shuffled pool.
 
 The model refitted each round is the engine's text and rule features with a logistic layer (the first
@@ -37,7 +38,7 @@ from sklearn.linear_model import SGDClassifier  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 from smishing.engine import features  # noqa: E402
-from smishing.engine.active import diverse_batch, margin_uncertainty  # noqa: E402
+from smishing.engine.active import QUEUE_BATCH, margin_uncertainty, queue_order  # noqa: E402
 from smishing.engine.clusters import grouped_folds  # noqa: E402
 from smishing.engine.model import _Prepared  # noqa: E402
 from smishing.engine.rules import DENSE_FEATURES  # noqa: E402
@@ -101,11 +102,13 @@ def replay(
     model = None
     while remaining and len(revealed) < budget:
         if order == "uncertainty":
-            positions = diverse_batch(
+            # The product's labelling queue (`selectors.labelling_queue_ordered`), first batch.
+            positions = queue_order(
                 margin_uncertainty(current[remaining].tolist()),
                 [clusters[r] for r in remaining],
                 current[remaining].argmax(axis=1).tolist(),
-                batch,
+                batch=batch,
+                limit=batch,
             )
             picked_positions = set(positions)
             picked = [remaining[i] for i in sorted(picked_positions)]
@@ -134,7 +137,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=shared_dir() / "data" / "kisa-sms-2022" / "labelled.csv")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--batch", type=int, default=25)
+    parser.add_argument("--batch", type=int, default=QUEUE_BATCH)
     parser.add_argument("--budget", type=int, default=800)
     parser.add_argument("--per-template", type=int, default=16)
     parser.add_argument("--morpheme-cache", type=Path, default=ROOT / "var" / "bench-smishing-morphemes.json")

@@ -252,11 +252,13 @@ def main() -> None:
     if "with_real" in args.setups and args.pool:
         pooled_rows: list[Verdict | None] = [None] * len(rows)
         seconds_pooled: list[float] = []
+        bars_pooled: list[Any] = []
         for path in args.pool:
             for line in path.read_text(encoding="utf-8").splitlines():
                 item = json.loads(line)
                 if "seconds" in item:
                     seconds_pooled.append(item["seconds"])
+                    bars_pooled.append(item.get("unsupported_min"))
                     continue
                 pooled_rows[item["row"]] = verdict_from(item["verdict"])
         missing = sum(1 for v in pooled_rows if v is None)
@@ -266,6 +268,7 @@ def main() -> None:
         output["with_real"] = {
             "real_weight": args.real_weight,
             "train_seconds_per_fold": round(sum(seconds_pooled) / max(1, len(seconds_pooled)), 1),
+            "unsupported_min_per_fold": bars_pooled,
             **summary(rows, verdicts),
         }
         if args.errors:
@@ -273,6 +276,7 @@ def main() -> None:
     elif "with_real" in args.setups:
         pooled: list[Verdict | None] = [None] * len(rows)
         seconds = []
+        bars: list[Any] = []
         out = args.verdicts_out.open("w", encoding="utf-8") if args.verdicts_out else None
         for number, (fit, held) in enumerate(folds):
             if args.only_folds is not None and number not in args.only_folds:
@@ -284,8 +288,11 @@ def main() -> None:
                 seed=args.seed,
                 per_template=args.per_template,
                 real_weight=args.real_weight,
+                config=json.loads(args.config or "{}"),
             )
             seconds.append(time.monotonic() - started)
+            # The wording-only accusation bar training chose on the fold's own held-out real rows.
+            bars.append(report["calibration"].get("unsupported_min"))
             for i, verdict in zip(held, predict(model, [texts[i] for i in held]), strict=True):
                 pooled[i] = verdict
                 if out:
@@ -293,7 +300,7 @@ def main() -> None:
                         json.dumps({"row": i, "verdict": verdict_to(verdict)}, ensure_ascii=False) + "\n"
                     )
             if out:
-                out.write(json.dumps({"seconds": seconds[-1]}) + "\n")
+                out.write(json.dumps({"seconds": seconds[-1], "unsupported_min": bars[-1]}) + "\n")
                 out.flush()
             features.morpheme_memo_save(args.morpheme_cache)
         if out:
@@ -305,6 +312,7 @@ def main() -> None:
         output["with_real"] = {
             "real_weight": args.real_weight,
             "train_seconds_per_fold": round(sum(seconds) / len(seconds), 1),
+            "unsupported_min_per_fold": bars,
             **summary(rows, verdicts),
         }
         if args.errors:

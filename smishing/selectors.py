@@ -12,6 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from smishing import similarity
+from smishing.engine.active import queue_order
 from smishing.models import (
     BENIGN_LABELS,
     Campaign,
@@ -113,13 +114,67 @@ def submissions_search(
 
 
 def labelling_queue() -> QuerySet[Submission]:
-    """Scored, unlabelled, non-abusive reports, the model's closest calls first."""
+    """Scored, unlabelled, non-abusive reports, the model's closest calls first (by uncertainty alone;
+    the page orders them with `labelling_queue_ordered`)."""
     return (
         Submission.objects.filter(status=Submission.Status.DONE, analyst_label="", is_abusive=False)
         .exclude(uncertainty__isnull=True)
         .select_related("submitted_by")
         .order_by("-uncertainty", "created_at", "id")
     )
+
+
+class OrderedQueue:
+    """The labelling queue in active-learning order (`engine.active.queue_order`): closest calls first,
+    at most one per campaign (near-duplicate cluster) and an equal share per predicted class in every
+    batch of `QUEUE_BATCH`, as the replay in `bench/smishing_active.py` picks them. Sliceable and
+    countable, so it pages like a queryset; a slice computes only the prefix it needs."""
+
+    def __init__(self, queryset: QuerySet[Submission]) -> None:
+        self._queryset = queryset
+        self._rows: list[tuple[int, float, int | str, str]] | None = None
+        self._order: list[int] = []
+
+    def _candidates(self) -> list[tuple[int, float, int | str, str]]:
+        if self._rows is None:
+            rows = []
+            values = self._queryset.order_by("created_at", "id").values_list(
+                "id", "uncertainty", "campaign_id", "probabilities", "model_label"
+            )
+            for pk, uncertainty, campaign_id, probabilities, model_label in values:
+                scores = {k: v for k, v in (probabilities or {}).items() if k != Label.UNKNOWN and v}
+                predicted = max(scores, key=lambda k: scores[k]) if scores else model_label
+                cluster: int | str = campaign_id if campaign_id is not None else f"submission-{pk}"
+                rows.append((pk, float(uncertainty or 0.0), cluster, predicted))
+            self._rows = rows
+        return self._rows
+
+    def _ids(self, stop: int) -> list[int]:
+        rows = self._candidates()
+        if len(self._order) < min(stop, len(rows)):
+            self._order = queue_order(
+                [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], limit=stop
+            )
+        return [rows[i][0] for i in self._order[:stop]]
+
+    def count(self) -> int:
+        return len(self._candidates())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Submission]:
+        if not isinstance(index, slice) or (index.step not in (None, 1)):
+            raise TypeError("the queue is read by slices")
+        start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
+        ids = self._ids(stop)[start:stop]
+        found = self._queryset.model.objects.select_related("submitted_by").in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+
+def labelling_queue_ordered() -> OrderedQueue:
+    """What the labelling page lists: `labelling_queue` in the order active learning labels it."""
+    return OrderedQueue(labelling_queue())
 
 
 def submissions_trainable() -> QuerySet[Submission]:

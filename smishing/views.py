@@ -129,7 +129,7 @@ def review(request: HttpRequest) -> HttpResponse:
 @permission_required("smishing.label_submission", raise_exception=True)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.labelling_queue())
+    page = _page(request, selectors.labelling_queue_ordered())
     return render(request, "smishing/queue.html", {"page": page, "labels": Label.choices})
 
 

@@ -63,3 +63,40 @@ def diverse_batch(
             seen_clusters.add(clusters[i])
             per_class[predicted[i]] = per_class.get(predicted[i], 0) + 1
     return picked
+
+
+# Labels revealed per round in the replay (`bench/smishing_active.py`) and the batch the product's
+# labelling queue is cut into: the queue's first QUEUE_BATCH rows are the replay's next batch.
+QUEUE_BATCH = 25
+
+
+def queue_order(
+    uncertainty: Sequence[float],
+    clusters: Sequence[int | str],
+    predicted: Sequence[int | str],
+    *,
+    batch: int = QUEUE_BATCH,
+    limit: int | None = None,
+) -> list[int]:
+    """The labelling queue's order: `diverse_batch` taken again and again from what is left, so the
+    first `batch` positions are the batch active learning picks next, the following `batch` the one it
+    would pick if no model were refitted in between, and so on. Stops once `limit` positions are
+    placed (a page of the queue needs only its prefix); deterministic."""
+    if not (len(uncertainty) == len(clusters) == len(predicted)):
+        raise ValueError("uncertainty, clusters and predicted must have the same length")
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    wanted = len(uncertainty) if limit is None else min(limit, len(uncertainty))
+    remaining = list(range(len(uncertainty)))
+    order: list[int] = []
+    while remaining and len(order) < wanted:
+        positions = diverse_batch(
+            [uncertainty[i] for i in remaining],
+            [clusters[i] for i in remaining],
+            [predicted[i] for i in remaining],
+            batch,
+        )
+        order.extend(remaining[p] for p in positions)
+        taken = set(positions)
+        remaining = [r for p, r in enumerate(remaining) if p not in taken]
+    return order[:wanted]

@@ -109,6 +109,40 @@ LAWFUL_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "{ad_head}{hair}{season} 정상영업 매주 {weekday}요일 휴무 {opt_line}",
         ],
     ),
+    # Long lawful ads that carry words illegal spam also uses (loan, profit, coupon, install, health
+    # scare, "only today"), from senders that name themselves: a store branch, an insurer's agent with a
+    # review number, a carrier's shopping channel, a bank's deposit event, a flat's sales manager.
+    (
+        "ad_named_long",
+        "ad",
+        [
+            "{ad_head}[{retail} {place}점]\n★{place} 지역 유일!! {retail} {place}점★\n\n♥오픈 {n_small}주년 특별세일♥\n일정 : {date}~{date2}\n(단 하루 혜택 놓치지 마세요!)\n※ {card} {n_small2}개월 무이자!!\n\n[ 오픈 EVENT 1 ]\n▶{ad_item} → {price_man}\n▶{ad_item} → {price_man}\n※ 모델별 선착순 한정\n매장 {landline}\n{opt_line}",
+            "{ad_head}[{insurer} {name} 보험상담사 상품안내]\n{season}에는 건강 관리가 더 중요합니다. 고혈압·당뇨가 있으신 분은 특히 조심하세요. 이번에 안내드리는 상품은 {ins_cover}와 {ins_cover2}를 함께 보장합니다. 유병자도 조건에 따라 가입 가능합니다.\n상담 {mobile}\n준법감시인 확인필 제{year}-{digits4}호\n{opt_line}",
+            "{ad_head} [{telco}] 콕 추천! {ad_item} 1세트/2세트 모음 {pct}% 할인! 방송에서 소개된 바로 그 상품! 오늘 주문 시 사은품 {gift} 구매하기 {own_link} {opt_line}",
+            "{ad_head}[{bank_full}] [상품안내] ★{season} 예적금 특판 이벤트★ 고금리 시대엔 예적금! 이벤트 기간 중 예적금 가입 고객께 커피 쿠폰 100% 증정, 추첨을 통해 상품권 {price_man} 당첨 기회도! 예금자보호법에 따라 1인당 최고 5천만원까지 보호 {opt_line}",
+            "{ad_head}안녕하세요.\n일전에 아파트 안내드렸던 {name} 실장입니다.\n\n{place} {station}역 초역세권 공사 중인 {estate_kind} 안내드립니다.\n일반분양 {n_small}월 예정이며 {estate_perk} {estate_perk2}\n방문 상담 예약 {mobile}\n{opt_line}",
+            "{ad_head}[{insurer}(주)] 신용대출 모바일창구 오픈 안내 시중금리가 올라도 금리 인상 부담 없는 고정금리 신용대출을 모바일로 신청하세요. 연 {rate}%~ 중도상환수수료 면제 {own_link} 준법감시인 심의필 제{year}-{digits4}호 {opt_line}",
+            "{ad_head}[{retail}] 앱 설치하고 첫 구매 {pct}% 할인 쿠폰 받으세요! 신규 회원 한정 오늘 자정까지 앱 다운로드 {own_link} 고객센터 {p1588} {opt_line}",
+        ],
+    ),
+    # Lawful ads can be just as short as the illegal ones in ad form: a sender's name and a greeting, a
+    # phone shop's price codes, a mart's sale link. What they keep is a business identity (a name, a
+    # phone line, a price, the shop's own page), not a site code.
+    (
+        "ad_short",
+        "ad",
+        [
+            "{ad_head}{apt_name}{opt_line}",
+            "{ad_head}{phone_shop}{season}특가{phone_deals}{opt_line}",
+            "{ad_head}*^^*{short_greeting}{opt_line}★{region}대리",
+            "{ad_head}{mart} {date} 행사{ad_url}{opt_line}",
+            "{ad_head}{region}대리운전은{landline}속 편하게{opt_line}",
+            "{ad_head}{brand_shop}{n_small}일간 특가 전품목 {price}({n_small}시간){own_link}{opt_line}",
+            "{ad_head}{phone_shop} {telco} 인터넷+TV 교체 현금 {n_small}0만 {landline}{opt_line}",
+            "{ad_head}{gym} {date} 행사 보기 ▼{ad_url}{opt_line}",
+            "{ad_head}{p1588}-{digits4}님 기사님 5분 도착 {amount_plain}점 적립{opt_line}",
+        ],
+    ),
     # ------------------------------------------------------------------ legitimate notices
     (
         "notice_addon_service",
@@ -292,6 +326,20 @@ def opt_line(rng: random.Random) -> str:
 
 
 SLOTS: dict[str, Callable[[random.Random], str]] = {
+    "phone_shop": _r(["폰마켓", "스마트폰아울렛", "숙대강한스팟", "그린통신", "폰스토리", "별빛모바일"]),
+    "phone_deals": lambda r: " ".join(
+        f"{r.choice(['플', '폴드', 'S', 'i', 'A', '노트'])}{r.randint(5, 26)}{r.choice(['', 'P', 'U', '+'])} {r.choice(['', '-'])}{r.randint(0, 99)}"
+        for _ in range(r.randint(3, 6))
+    ),
+    "short_greeting": _r(
+        [
+            "웃음 가득한 연말 보내세요~~♪",
+            "좋은 일만 가득한 하루 되세요~♬",
+            "풍성한 한가위 보내세요^^",
+            "새해 복 많이 받으세요♡",
+        ]
+    ),
+    "brand_shop": _r(["스타일룸", "데일리웨어", "빈티지샵", "모던리빙"]),
     "place": _r(
         [
             "광주역",

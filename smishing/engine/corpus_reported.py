@@ -331,6 +331,91 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "{intl_head}{game_word} 24시 운영 첫 충전 보너스 주소☞ {url_short}",
         ],
     ),
+    # Illegal offers in the lawful ad form with almost no words: no business name, address, phone or
+    # price, only a site code or handle, a link with an entry code, or a money-growth claim.
+    (
+        "adform_code_only",
+        "spam",
+        [
+            "{ad_head}{site_name} {site_code} 크롬 안 되면 다른 브라우저로 접속하세요{opt_line}",
+            "{ad_head}{casino_soft} 주소 바뀌었어요 {site_code} 검색{opt_line}",
+            "{ad_head}{site_name} 오늘도 달려 봅시다 /// {site_code}{opt_line}",
+            "{ad_head}신규 {pct}% 무한 하루 종일 {site_code}{opt_line}",
+            "{ad_head}쿠폰 발급 중({amount_plain}) 추가 {pct2}만+{n_small}만 {site_code},{opt_line}",
+            "{ad_head}{site_name}!톡 {site_code} 첫 충전 {pct}% 드려요{opt_line}",
+            "{ad_head}(주){site_name} [{amount_plain}] 지급 {site_code}{opt_line}",
+            "{ad_head}{site_name} 타사 충전 내역 증명 시 {pct}% 증정 문의 {site_code} {opt_line}",
+            "{intl_head}{site_name} 리뉴얼 완료 접속 {site_code}",
+            "{intl_head}{site_name} 돌발 ({time}) ({time2}) {site_code}",
+        ],
+    ),
+    (
+        "adform_entry_code",
+        "spam",
+        [
+            "{ad_head}{stock_short} {url_short} 코드{digits4}{opt_line}",
+            "{ad_head}{stock_short}{url_short} 암호 {digits4}{opt_line}",
+            "{ad_head}무료 입장 {url_short} 입장:{digits4}{opt_line}",
+            "{ad_head}{coin_soft} 관망 후 참여 {url_short} 참여:{digits4}{opt_line}",
+            "{intl_head}신규 가입 {pct}% 추가 CODE:{digits4} {url_short}",
+            "[Web발신]{pct2}만원 드렸어요 연말 선물 뽑으러 입장> {url_weird} code>{digits4}",
+        ],
+    ),
+    (
+        "adform_money_growth",
+        "spam",
+        [
+            "{ad_head}{small_money}으로 {large_money} 만들기 {url_short}{opt_line}",
+            "{ad_head}{small_money} → {large_money} 당일 {pct}% ↑ {url_weird}{opt_line}",
+            "{ad_head}{tv_word} 방영 한 달 {small_money}으로 {large_money}을? {url_short}{opt_line}",
+            "{ad_head}휴대폰 하나로 {large_money} 벌기 준비물 {small_money} {url_short}{opt_line}",
+            "{ad_head}집에서도 할 수 있어요 월 {large_money} 만들기 {url_short}{opt_line}",
+            "[Web발신]기회가 왔습니다 {n_small}일 {amount_big}원 이번이 기회입니다 {url_weird}",
+            "[Web발신]언제까지 돈 때문에 고생하실 건가요? 월 {large_money} 버는 방법 {url_short}",
+        ],
+    ),
+    (
+        "gambling_schedule",
+        "spam",
+        [
+            "{intl_head}▶{site_name}◀ 제주 {time}~ 부산 {time2}~ 지인 소개 {pct2}% 지급 접속 주소 문의 연락 주세요 {digits4}-{digits4}",
+            "▶{site_name}◀ 서울/제주 {time}~ 접속 주소 및 아이디 문의 연락 주세요 {digits4}-{digits4}",
+            "{intl_head}[{site_name}] 타임 접속 {pct2}% 구글에서 {site_name} 주소 검색 {time}",
+            "{intl_head}{site_name} 리뉴얼 됐습니다 더 좋은 모습으로 가입 문의 {site_code} 카톡",
+        ],
+    ),
+    (
+        "lottery_pitch",
+        "spam",
+        [
+            "{lotto_brand} {name} 팀장입니다 오늘이 분석 번호 발급일이니 당첨 데이터 확인하시고 연락 주세요 {p1588}",
+            "{n_small}등 재당첨 분석 번호 나갑니다 미당첨 시 환불해 드려요 전화 주세요",
+            "[Web발신](주){lotto_brand}입니다 회원님 {round_no}회 {n_small}등 당첨금 {amount} 확인 부탁드립니다 고객센터 {p1588}",
+            "회원님 오늘을 마지막으로 연락드립니다 지금 패턴은 쉽게 안 나오는 고등수 당첨 데이터입니다 내일 데이터 파기 전에 받아 가세요",
+        ],
+    ),
+    (
+        "pills_short",
+        "spam",
+        [
+            "{intl_head}한국{pharma} <국산 강화제> 한 알로 주말 내내 행복 {url_weird}",
+            "스트레스로 인한 부전 {pharma} 한 알로 해결 오늘 하루 반값 {url_weird}",
+            "{ad_head}후불제 {pharma} 정 필름 고용량 문자 주세요{opt_line}",
+            "{intl_head}{pharma} 정품 활력제 처방전 필요 없어요 익명 택배 {n_small}+1 {url_short}",
+        ],
+    ),
+    (
+        "shop_unmarked_more",
+        "spam",
+        [
+            "[Web발신]#{mart}# {grocery} 사전 예약 받습니다 =예약 기간: {date}~{date2} *{grocery} {price} 문자 예약({name} 팀장 {mobile}) 해 주세요",
+            "안녕하세요~ {shop} 매니저 {name}입니다 {season} 초대박 행사 있어 알려 드려요 ★{grocery}★ {pct}% 할인 많은 이용 부탁드려요♥",
+            "[Web발신]{telco} 번이/기변 {phone_model} {n_small}/{n_small} 기존 구매 고객님께 보내 드리는 특가 문자입니다 오시기 전 재고 문의 주세요^^",
+            "[Web발신]안녕하세요 {region} {shop}입니다 {season} 할인 상품 준비했어요★ 많은 사랑 부탁드려요 {ad_url}",
+            "[SMS]{shop} 무료 쿠폰 기한이 {n_small}일 남았어요 ({price} 이상 구매 시 사용 가능)",
+            "{region} {apt_name} 상가 1층 단 1개 급매물 공급가 {amount_big}원 확정 월세 {price2} 연락 주시면 자료 보내 드립니다",
+        ],
+    ),
     # ------------------------------------------------------------------ lawful ads (long and short)
     (
         "ad_longform",
@@ -799,6 +884,42 @@ SLOTS: dict[str, Callable[[random.Random], str]] = {
     "restaurant": _r(_RESTAURANTS),
     "car_brand": _r(_CAR_BRANDS),
     "travel": _r(_TRAVELS),
+    "site_name": _r(
+        [
+            "별빛",
+            "오로라",
+            "솔라",
+            "블루문",
+            "파라다이스",
+            "맥스",
+            "피에스타",
+            "쿨",
+            "명문",
+            "재벌",
+            "알파",
+            "한가위",
+        ]
+    ),
+    "site_code": lambda r: (
+        "".join(r.choice(string.ascii_lowercase) for _ in range(r.randint(3, 5)))
+        + str(r.randint(1, 999)).zfill(r.choice([2, 2, 3]))
+    ),
+    "casino_soft": _r(["까지노", "카.지.노", "바.카라", "슬.롯", "놀이터", "토.토"]),
+    "coin_soft": _r(["b,t,c 코인", "코/인", "B.TC", "COlN"]),
+    "stock_short": _r(
+        [
+            "단타 수익 창출",
+            "리딩 시작합니다",
+            "극비 정보 입수",
+            "상승주 확인",
+            "적중률 1위",
+            "주식 강의 갑니다 꼭 사세요",
+            "이슈 공유",
+        ]
+    ),
+    "small_money": _r(["5만원", "10,000원", "2만원", "3만원", "120,000원", "20만원"]),
+    "large_money": _r(["45만원", "400만원", "2000만원", "4860만원", "1억", "천만원", "300만원"]),
+    "pharma": _r(["시엘팜", "골드팜", "씨엘제약", "B//C"]),
     "opt_line": _opt_line,
     "ad_head": _ad_head,
     "ad_head_ok": _ad_head,

@@ -38,7 +38,7 @@ from untrusted.text import compile_pattern
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
 _FORMAT = 1
 # Bumped when features, rules or training change, so a retrain on the same data gets a new version.
-ENGINE_REVISION = "2026.12.2"
+ENGINE_REVISION = "2026.12.3"
 ProgressCallback = Callable[[float, str], None]
 
 
@@ -177,13 +177,28 @@ class SmishingModel:
                 shares[row] = 1.0 - float(seen[columns].mean())
         return shares
 
+    def word_novelty(self, prepared: list[_Prepared]) -> np.ndarray:
+        """Per message without Hangul, the share of its words the model never saw in training (0 for
+        Korean text). Latin-script languages share most character n-grams, so for them `novelty` stays
+        low on a language the model was never taught; the words tell."""
+        seen = np.asarray(np.abs(self.linear_coef).max(axis=0) > 0)
+        shares = np.zeros(len(prepared))
+        for row, item in enumerate(prepared):
+            if item.analysis.dense.get("has_hangul") or not item.morphs:
+                continue
+            columns = [hash_index(morpheme_feature(m), self.n_features) for m in item.morphs]
+            shares[row] = 1.0 - float(seen[columns].mean())
+        return shares
+
     def predict(self, texts: list[str]) -> list[Verdict]:
         """One verdict per text, with grounded reasons and the indicators found; batched and pure.
 
         Abstains (`unknown`) when the text is too short, when most of its features were never seen in
-        training (`novel_above`), when no class reaches `abstain_below`, when the two best classes are
-        within `margin_below` of each other, or when it would accuse from wording alone (no rule
-        evidence) with less than `unsupported_min`.
+        training (`novel_above`; for text without Hangul, most of its words: `novel_words_above`),
+        when no class reaches `abstain_below`, when the two best classes are within `margin_below` of
+        each other, or when it would accuse from wording alone (no rule evidence) with less than
+        `unsupported_min` (lowered, when a bank's labelled messages train the model, to the lowest bar
+        that keeps its held-out messages within `false_alarm_budget`).
         """
         if not texts:
             return []
@@ -191,6 +206,8 @@ class SmishingModel:
         probabilities, stage2, _ = self._probabilities(prepared)
         contributions = self._contributions(stage2)
         novelty = self.novelty(prepared)
+        word_novelty = self.word_novelty(prepared)
+        novel_words_above = float(self.config.get("novel_words_above", 1.01))
         threshold = float(self.config.get("abstain_below", 0.5))
         margin_below = float(self.config.get("margin_below", 0.0))
         novel_above = float(self.config.get("novel_above", 1.01))
@@ -216,7 +233,9 @@ class SmishingModel:
             else:
                 minimum = threshold
             close = len(ranked) > 1 and ranked[0] - ranked[1] < margin_below
-            novel = novelty[row] > novel_above and not item.analysis.hits
+            novel = (
+                novelty[row] > novel_above or word_novelty[row] > novel_words_above
+            ) and not item.analysis.hits
             if (probability < minimum or close or novel) and label != "unknown":
                 label, probability = "unknown", 1.0 - probability
             reasons = self._reasons(text, item, label, contributions[row])
@@ -360,6 +379,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "margin_below": 0.05,
     "linear_alpha": 1e-4,
     "novel_above": 0.7,
+    # Text without Hangul most of whose words were never seen in training: a language not taught.
+    "novel_words_above": 0.5,
+    # The share of a bank's genuine messages and lawful ads it accepts being flagged. Trained with the
+    # bank's own labelled messages, the bar for wording-only accusations is lowered to the lowest level
+    # that keeps its held-out messages within this budget (`_accuse_threshold`).
+    "false_alarm_budget": 0.03,
 }
 
 
@@ -451,6 +476,34 @@ def _expected_calibration_error(probabilities: np.ndarray, y: np.ndarray, bins: 
     return float(total)
 
 
+def _accuse_threshold(
+    probabilities: np.ndarray,
+    y: np.ndarray,
+    supported: np.ndarray,
+    classes: list[str],
+    settings: dict[str, Any],
+) -> float:
+    """The lowest bar for accusing from wording alone (no rule evidence) at which the bank's held-out
+    labelled messages stay within its false-alarm budget (genuine messages and lawful ads called
+    smishing or spam); never above the default bar. Chosen on training rows only."""
+    default = float(DEFAULT_CONFIG["unsupported_min"])
+    budget = float(settings["false_alarm_budget"])
+    benign = np.isin(y, [classes.index(c) for c in ("ad", "normal") if c in classes])
+    if not benign.any():
+        return default
+    risky = [classes.index(c) for c in ("smishing", "spam") if c in classes]
+    best = probabilities.argmax(axis=1)
+    top = probabilities.max(axis=1)
+    ranked = np.sort(probabilities, axis=1)
+    close = (ranked[:, -1] - ranked[:, -2]) < float(settings["margin_below"])
+    base = np.isin(best, risky) & ~close & (top >= float(settings["abstain_below"]))
+    for bar in np.arange(0.5, default + 1e-9, 0.05):
+        accused = base & (supported | (top >= bar))
+        if accused[benign].mean() <= budget:
+            return round(float(bar), 2)
+    return default
+
+
 def train(
     texts: list[str],
     labels: list[str],
@@ -528,6 +581,7 @@ def train(
 
     notify(0.85, "gradient boosting")
     calibration_rows = np.array([], dtype=int)
+    calibrated_on_real = False
     fit_rows = np.arange(len(texts))
     if n_groups >= 10 and len(texts) >= 100:
         splitter = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
@@ -547,6 +601,7 @@ def train(
         real = np.asarray(calibrate_on, dtype=bool)[calibration_rows]
         if real.sum() >= 50:
             calibration_rows = calibration_rows[real]
+            calibrated_on_real = True
 
     notify(0.95, "calibration")
     temperature = 1.0
@@ -564,6 +619,20 @@ def train(
             ece_after=round(_expected_calibration_error(scaled, y[calibration_rows]), 4),
             accuracy=round(float((scaled.argmax(axis=1) == y[calibration_rows]).mean()), 4),
         )
+        if calibrated_on_real and settings.get("false_alarm_budget"):
+            supported = np.array(
+                [
+                    any(
+                        RULE_SPECS[h.code].argues_for in ("smishing", "spam")
+                        for h in prepared[i].analysis.hits
+                    )
+                    for i in calibration_rows
+                ]
+            )
+            settings["unsupported_min"] = _accuse_threshold(
+                scaled, y[calibration_rows], supported, classes, settings
+            )
+            calibration["unsupported_min"] = settings["unsupported_min"]
     digest = hashlib.sha256()
     for text, label in zip(texts, labels, strict=True):
         digest.update(label.encode() + b"\x00" + text.encode() + b"\x01")

@@ -189,6 +189,83 @@ _WEAK_FAMILY_REQUEST = compile_pattern(
     "rules.weak_family_request", r"답장|reply|text me|연락\s?줘", ignore_case=True
 )
 _HANGUL_SYLLABLE = compile_pattern("rules.hangul_syllable", r"[가-힣]")
+# Two Latin letters, then letters and digits with a digit among them, to the end of the run;
+# `_code_tokens` keeps the ones shaped like a site code or handle.
+_CODE_RUN = compile_pattern("rules.code_run", r"[A-Za-z]{2}[A-Za-z0-9]*[0-9][A-Za-z0-9]*")
+# An access code handed out with a link or in an ad: "코드:4785", "code1221", "암호 0920", "입장:9327".
+_ENTRY_CODE = compile_pattern(
+    "rules.entry_code",
+    r"(?:코\s?드|code|암\s?호|비번|입\s?장|참\s?여|가입|추천인?)\s?(?:번호|코드)?\s?[:：>=\-]?\s?[A-Za-z]{0,3}\d{3,6}",
+    ignore_case=True,
+)
+_OTP_CONTEXT = compile_pattern(
+    "rules.otp_context", r"인증|승인\s?번호|verification|\bOTP\b|유효\s?시간|본인\s?확인", ignore_case=True
+)
+# Money that grows: "300만원 → 4860만원", "5만원으로 45만원", and "월 2000 만들기" / "4천 버는". A price tag
+# goes down ("999,000원 → 699,000원"); a profit claim goes up.
+_AMOUNT_PAIR = compile_pattern(
+    "rules.amount_pair",
+    r"(?P<a>\d[\d,]*)\s?(?P<ua>억|천만|천|만)?\s?원?\s?(?:으로|로|→|->|=>|>|에서|➡|⇒)\s?"
+    r"(?P<b>\d[\d,]*)\s?(?P<ub>억|천만|천|만)?",
+)
+_AMOUNT_MAKE = compile_pattern(
+    "rules.amount_make",
+    r"\d[\d,]*\s?(?:억|천만|천|만)\s?원?\s?(?:만들기|벌기|버는|벌어|벌었|수익|만들었)",
+)
+_OFFER = compile_pattern(
+    "rules.offer",
+    r"할인|특가|세일|행사|사전\s?예약|예약\s?(?:받|접수)|주문\s?(?:받|하세요|주세요)|이벤트|혜택|증정|"
+    r"상품\s?(?:소개|안내)|신상|출시|오픈|분양|잔여\s?세대|방문\s?(?:하|해)",
+)
+_PRICE = compile_pattern(
+    "rules.price", r"\d[\d,]*\s?원|\d+\s?%\s?(?:할인|세일|off|dc)|\d+\s?만\s?원", ignore_case=True
+)
+# What a transaction, billing or delivery notice says; an offer that says it is not an unmarked ad.
+_TRANSACTION = compile_pattern(
+    "rules.transaction",
+    r"승인|결제|입금|출금|잔액|이체|주문\s?(?:완료|접수|확인)|배송\s?(?:완료|출발|예정)|청구|납부|요금|고지|"
+    r"인증|환불|취소|적립되|사용\s?금액",
+)
+_UNIT = {"": 1, "만": 10_000, "천": 1_000 * 10_000, "천만": 10_000_000, "억": 100_000_000}
+
+
+def _code_tokens(text: str, blanked: list[tuple[int, int]]) -> list[Span]:
+    """Latin-and-digit tokens shaped like a site code or messenger handle ("fred05", "viy401", "cre16"):
+    3–10 characters, two letters first and a digit somewhere, standing alone (not inside a link, a phone
+    number, a model number such as "S22U" or a figure such as "SK600,000")."""
+    found = []
+    for match in _CODE_RUN.finditer(text):
+        start, end = match.span()
+        before = text[start - 1] if start else " "
+        if before.isascii() and before.isalnum():
+            continue  # the run starts earlier, with something other than two letters
+        if not 3 <= end - start <= 10 or any(s < end and start < e for s, e in blanked):
+            continue
+        after = text[end : end + 2]
+        if before in "@./_-:#" or (len(after) == 2 and after[0] in ",." and after[1].isdigit()):
+            continue
+        found.append(Span.of(text, start, end))
+    return found
+
+
+def _amount(number: str, unit: str) -> float:
+    digits = number.replace(",", "")
+    return float(digits) * _UNIT.get(unit or "", 1) if digits.isdigit() else 0.0
+
+
+def _money_growth(text: str) -> list[Span]:
+    spans: list[Span] = []
+    if not any(unit in text for unit in "원만천억"):
+        return spans
+    for match in _AMOUNT_PAIR.finditer(text):
+        a = _amount(match.group("a") or "", match.group("ua") or "")
+        b = _amount(match.group("b") or "", match.group("ub") or "")
+        money = any(unit in (match.group(0) or "") for unit in ("원", "만", "천", "억"))
+        if money and a > 0 and b >= 2 * a and b >= 10_000:
+            spans.append(Span.of(text, match.start(), match.end()))
+    for match in _AMOUNT_MAKE.finditer(text):
+        spans.append(Span.of(text, match.start(), match.end()))
+    return spans
 
 
 def _finding_group(match: Match) -> int | str:
@@ -335,6 +412,27 @@ RULE_SPECS: dict[str, RuleSpec] = {
             0.6,
             "광고 문자 끝에 무료 수신거부(080) 안내가 없습니다.",
             "The ad does not end with a free opt-out (080 number).",
+        ),
+        RuleSpec(
+            "ad_form_code_only",
+            "spam",
+            0.7,
+            "광고 형식이지만 업체 이름·주소·대표번호 없이 접속 코드나 아이디({token})만 알려 줍니다.",
+            "Ad form, but instead of a business name, address or phone it gives only a site code or ID ({token}).",
+        ),
+        RuleSpec(
+            "entry_code_link",
+            "spam",
+            0.6,
+            "링크나 광고와 함께 입장·가입 코드({token})를 알려 주는 도박·리딩방 유인 형식입니다.",
+            "An entry or sign-up code ({token}) handed out with a link or ad, as gambling and stock-tip lures do.",
+        ),
+        RuleSpec(
+            "money_growth_claim",
+            "spam",
+            0.7,
+            "적은 돈이 큰돈이 된다는 수익 약속({claim})입니다.",
+            "A promise that a small sum grows into a large one ({claim}).",
         ),
         RuleSpec(
             "banned_gambling",
@@ -524,6 +622,9 @@ DENSE_FEATURES: tuple[str, ...] = (
     "lawful_ad_form",
     "warning_form",
     "credential_ask",
+    "n_code_token",
+    "ad_body_hangul",
+    "n_business_phone",
     *LURE_DENSE,
 )
 _GENERIC_TLDS = frozenset({"com", "net", "org", "co", "biz"})
@@ -641,16 +742,21 @@ def analyse(text: str) -> Analysis:
     # Notices about ad consent (정보통신망법 §50 ⑧ asks senders to reconfirm it) talk about ads
     # without being one.
     consent_notice = bool(CONSENT_NOTICE.search(text))
-    if (
-        has_hangul
-        and not marker_any
-        and not evasive
-        and not warning_form
-        and not consent_notice
-        and len(ad_word_kinds) >= 2
-        and (phones or messengers)
-    ):
-        hit("ad_marker_missing", _first(lex["ad_words"], 2))
+    # An offer with a price and sale words ("사전예약 받습니다 … 29,800원", "50% 할인 … 9,900원부터") is an
+    # ad whether or not it gives a number to call, unless it reads as a transaction or billing notice.
+    unmarked = False
+    offers: list[Span] = []
+    if has_hangul and not marker_any and not evasive and not warning_form and not consent_notice:
+        unmarked = len(ad_word_kinds) >= 2 and bool(phones or messengers)
+        if not unmarked and "광고" not in text:
+            offers = [Span.of(text, m.start(), m.end()) for m in _OFFER.finditer(text)]
+            unmarked = (
+                len({s.text for s in offers}) >= 2
+                and _PRICE.search(text) is not None
+                and _TRANSACTION.search(text) is None
+            )
+    if unmarked:
+        hit("ad_marker_missing", _first(lex["ad_words"], 2) if lex["ad_words"] else _first(offers, 2))
     if marker_start and opt_out_end:
         opt = [m for m in opt_outs if len(stripped) - m.end() <= 40][-1]
         hit(
@@ -660,6 +766,29 @@ def analyse(text: str) -> Analysis:
                 Span.of(text, opt.start(), opt.end()),
             ],
         )
+
+    # A lawful advertiser names itself: a shop, an address, a phone line, a price. An "ad" whose body is
+    # a few words and a bare site code or handle ("(광고)프레드 fred05 … 무료거부080…") is the form
+    # gambling and stock-tip senders borrow; a business phone line or a price keeps it out of this rule.
+    blanked = [
+        (ind.span.start, ind.span.end) for ind in indicators if ind.kind in ("url", "phone", "account")
+    ]
+    codes = _code_tokens(text, blanked)
+    body_end = len(text)
+    if opt_outs:
+        body_end = opt_outs[-1].start()
+    body = text[marker_start.end() : body_end] if marker_start else ""
+    body_hangul = sum(1 for c in body if "가" <= c <= "힣")
+    business_phones = [p for p in phones if not p.normalized.startswith(("080", "060"))]
+    if marker_start and codes and body_hangul < 40 and not business_phones and _PRICE.search(body) is None:
+        hit("ad_form_code_only", codes[:1], token=codes[0].text)
+    if risky_urls or marker_any or messengers:
+        entry_codes = [Span.of(text, m.start(), m.end()) for m in _ENTRY_CODE.finditer(text)]
+        if entry_codes and not _OTP_CONTEXT.search(text):
+            hit("entry_code_link", [entry_codes[0], *first_url], token=entry_codes[0].text)
+    growth = _money_growth(text)
+    if growth:
+        hit("money_growth_claim", growth[:1], claim=growth[0].text)
 
     for name, code in (
         ("gambling", "banned_gambling"),
@@ -804,6 +933,9 @@ def analyse(text: str) -> Analysis:
         lawful_ad_form=float(lawful_ad_form),
         warning_form=float(warning_form),
         credential_ask=float(credential_ask and not warning_form),
+        n_code_token=float(len(codes)),
+        ad_body_hangul=math.log1p(body_hangul),
+        n_business_phone=float(len(business_phones)),
         impersonation_lure=float(
             bool(lex["organisation"]) and bool(risky_urls or messengers or direct_lines)
         ),

@@ -57,6 +57,7 @@ def train_with_real(
     per_template: int,
     real_weight: float = REAL_WEIGHT,
     progress: ProgressCallback | None = None,
+    config: dict[str, Any] | None = None,
 ) -> tuple[SmishingModel, dict[str, Any], list[Example]]:
     """Train on a bank's labelled messages together with the generated corpus, real weighted over
     generated. Real messages are grouped by near-duplicate cluster, so training's own folds (the text
@@ -74,6 +75,7 @@ def train_with_real(
         calibrate_on=[False] * len(train_part) + [True] * len(texts),
         seed=seed,
         progress=progress,
+        config={**DEFAULT_TRAINING, **(config or {})},
     )
     report["real_rows"] = len(texts)
     report["real_weight"] = real_weight

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smishing.engine.active import diverse_batch, margin_uncertainty
+from smishing.engine.active import diverse_batch, margin_uncertainty, queue_order
 from smishing.engine.indicators import extract_indicators, lookalike_of
 from smishing.engine.rules import analyse
 
@@ -120,3 +120,19 @@ def test_an_encoded_blob_is_not_language_to_judge_but_a_code_or_link_still_is() 
     assert blob("QmFzZTY0IGVuY29kZWQgdGV4dCB3aXRoIG5vIG1lYW5pbmcgYXQgYWxs")
     assert not blob("Your Google verification code is 583920")
     assert not blob("https://kakaobank-secure-login-verify.top/a")
+
+
+def test_the_queue_order_is_the_next_batch_then_the_batch_after_it():
+    uncertainty = [0.9, 0.89, 0.88, 0.87, 0.5, 0.4, 0.3, 0.2, 0.1]
+    clusters = [1, 1, 1, 2, 3, 4, 5, 6, 7]
+    predicted = [0, 0, 0, 1, 0, 1, 2, 2, 3]
+    order = queue_order(uncertainty, clusters, predicted, batch=3)
+    assert sorted(order) == list(range(9))
+    first = diverse_batch(uncertainty, clusters, predicted, 3)
+    assert order[:3] == first
+    left = [i for i in range(9) if i not in first]
+    second = diverse_batch(
+        [uncertainty[i] for i in left], [clusters[i] for i in left], [predicted[i] for i in left], 3
+    )
+    assert order[3:6] == [left[i] for i in second]
+    assert queue_order(uncertainty, clusters, predicted, batch=3, limit=4) == order[:4]

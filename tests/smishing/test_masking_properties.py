@@ -13,7 +13,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from smishing.engine.indicators import extract_indicators
+from smishing.engine.indicators import _NOT_HANDLES, extract_indicators
 from smishing.engine.masking import CARD_OVER_ACCOUNT_DIGITS, luhn_valid, mask_personal_data, rrn_shaped
 
 SEPARATORS = [" ", "-", ".", "－", "–", "—", "  ", " - ", "·", "\u3000", "．", "\u00a0"]
@@ -195,8 +195,9 @@ def beneficiary_accounts(draw: st.DrawFn) -> tuple[str, str]:
     return f"{lead}{bank} {separator.join(parts)}", digits
 
 
+# Words such as "channel" or "login" after "아이디:" are deliberately not read as handles.
 handles = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=4, max_size=12).filter(
-    lambda h: h[0].isalpha()
+    lambda h: h[0].isalpha() and h not in _NOT_HANDLES
 )
 domains = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10)
 paths = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=24)

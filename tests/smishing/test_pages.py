@@ -109,6 +109,43 @@ def test_labelling_queue_puts_the_closest_calls_first(analyst, employee, fake_mo
     assert html.index(f"#{close.pk}<") < html.index(f"#{sure.pk}<")
 
 
+def test_labelling_queue_lists_reports_in_the_order_active_learning_picks_them(
+    analyst, employee, fake_model, submit, client_for
+):
+    """The page's first rows are the batch `engine.active.queue_order` (the replay's ordering) picks:
+    one per campaign and a share of each predicted class, not the ten closest calls of one wave."""
+    import re
+
+    from smishing.engine.active import QUEUE_BATCH, queue_order
+    from smishing.models import Campaign
+
+    kinds = ["smishing", "spam", "ad", "normal"]
+    rows = [submit(employee, f"대기 중인 문자 {i}번 확인 부탁") for i in range(34)]
+    wave = Campaign.objects.create(size=10, label="smishing")
+    made = []
+    for i, row in enumerate(rows):
+        in_wave = i < 10
+        predicted = "smishing" if in_wave else kinds[i % 4]
+        uncertainty = 0.99 - 0.001 * i if in_wave else 0.9 - 0.01 * i
+        probabilities = {k: (0.5 if k == predicted else 0.5 / 4) for k in [*kinds, "unknown"]}
+        Submission.objects.filter(pk=row.pk).update(
+            uncertainty=uncertainty,
+            campaign=wave if in_wave else None,
+            probabilities=probabilities,
+            model_label=predicted,
+        )
+        made.append((row.pk, uncertainty, wave.pk if in_wave else f"submission-{row.pk}", predicted))
+
+    html = client_for(analyst).get(reverse("smishing:queue")).content.decode()
+    shown = [int(pk) for pk in re.findall(r">#(\d+)<", html)]
+    expected = [made[i][0] for i in queue_order(*zip(*[m[1:] for m in made], strict=True), limit=QUEUE_BATCH)]
+    assert shown == expected
+    wave_rows = {pk for pk, _, cluster, _ in made if cluster == wave.pk}
+    assert len(wave_rows & set(shown)) == 1, "one report of the wave, not ten near-copies"
+    by_uncertainty = [m[0] for m in sorted(made, key=lambda m: -m[1])][:QUEUE_BATCH]
+    assert shown != by_uncertainty
+
+
 def test_review_search_finds_by_indicator_and_filters(analyst, employee, fake_model, submit, client_for):
     hit = submit(employee, SMISHING_TEXT)
     miss = submit(employee, NORMAL_TEXT)
