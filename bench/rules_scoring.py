@@ -9,7 +9,7 @@ runs — alternating between five configurations: no rules; 30 rules (the seeded
 benchmark rules over numbers, strings, nulls, lists and smishing evidence) with every weight 0, so
 they fire and are recorded but raise no extra alert; the same 30 rules with their effects (narrow
 rules, as live ones are: together about half as many alerts again); 30 broad rules that raise
-alerts about 3.5-fold, to show what each extra alert costs; and the 30 narrow rules live with a
+alerts more than threefold, to show what each extra alert costs; and the 30 narrow rules live with a
 30-rule tuning round in shadow. Alternating batches keeps a busy machine's drift out
 of the comparison. Prints, for each configuration, the median
 batch's CPU time (`time.process_time()` of the scoring function: what the worker spends, and what
