@@ -12,8 +12,9 @@ def bench_rules(count: int, *, variant: int = 0, broad: bool = False) -> list[di
 
     The rules are narrow, as rules that pass a backtest review are: together they raise the alerts
     of the simulated traffic by about a half. `broad=True` loosens the first shape (three times the
-    customer's usual amount from 200,000 won, one of them a floor) until the set raises them about
-    more than threefold, which no bank would publish: the benchmarks use it to show what extra alerts cost."""
+    customer's usual amount from 200,000 won, one of them a floor) until the set raises them
+    more than threefold, which no bank would publish: the benchmarks use it to show what extra
+    alerts cost."""
     ratio, floor_amount = (3.0, 200_000.0) if broad else (8.0, 1_000_000.0)
     shapes = [
         ("amount_ratio_mean != null && amount_ratio_mean >= {a} && amount >= {b}", ratio, floor_amount),
