@@ -104,8 +104,8 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
         return value if value.tzinfo is not None else None
 
     async def _send_rows(self, kind: str, rows: list[dict]) -> None:
-        """Send rows this socket has not been sent in this exact rendering (a push and a catch-up
-        can race for the same new alert; a changed alert is re-rendered and sent again)."""
+        """Send rows this socket has not been sent in this state (a push and a catch-up can race for
+        the same new alert; a changed alert is re-rendered and sent again)."""
         fresh = []
         now = timezone.now()
         for row in rows:
@@ -113,7 +113,7 @@ class AlertFeedConsumer(AsyncJsonWebsocketConsumer):
             row = {k: v for k, v in row.items() if k != "html_by_language"}
             row["html"] = by_language.get(self._language, row["html"])
             created = datetime.fromisoformat(row["created"])
-            rendering = hash(row["html"])
+            rendering = hash(row.get("state") or row["html"])
             previous = self._sent.get(row["id"])
             if previous is not None and previous[1] == rendering:
                 continue

@@ -29,6 +29,22 @@ def alert_row_html(alert, language: str) -> str:
         return render_to_string("alerts/_alert_row.html", {"alert": alert})
 
 
+def alert_row_state(alert) -> str:
+    """The parts of an alert its row shows and triage changes (the transaction, customer and
+    reasons are fixed once raised)."""
+    return "|".join(
+        str(v)
+        for v in (
+            alert.status,
+            alert.assigned_to_id,
+            alert.case_id,
+            alert.parent_id,
+            alert.snoozed_until and alert.snoozed_until.timestamp(),
+            alert.score.score,
+        )
+    )
+
+
 def alert_row_payload(alert, languages: Sequence[str] | None = None) -> dict:
     """An alert's row as pushed: `html` in FDS_REASON_LANGUAGE (for clients with no person behind
     them) and `html_by_language` in each of `languages` (default: every offered language), from which
@@ -41,6 +57,9 @@ def alert_row_payload(alert, languages: Sequence[str] | None = None) -> dict:
         "score": round(alert.score.score, 4),
         "status": alert.status,
         "created": alert.created_at.isoformat(),
+        # What the row shows that can change after the alert is raised: a socket sends a row again
+        # only when this differs from what it last sent, not when two renderings differ by accident.
+        "state": alert_row_state(alert),
         "html": by_language[default] if default in by_language else alert_row_html(alert, default),
         "html_by_language": by_language,
     }

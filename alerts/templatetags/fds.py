@@ -125,8 +125,10 @@ def fixed(value: float | None, digits: int = 2) -> str:
 
 @register.filter
 def iso(value: datetime | None) -> str:
-    """An instant in ISO 8601 in the current time zone, as `date:'c'` writes it."""
-    return "" if value is None else timezone.localtime(value).isoformat()
+    """An instant in ISO 8601, Seoul time, whatever time zone the rendering thread has active: a
+    pushed row and the same row rendered by a socket's catch-up must be the same text, or the
+    socket takes it for a changed alert and sends it twice."""
+    return "" if value is None else value.astimezone(KST).isoformat()
 
 
 @register.filter

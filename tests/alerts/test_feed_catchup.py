@@ -54,3 +54,21 @@ async def test_a_pushed_alert_is_not_sent_again_by_the_catch_up(analyst, setting
     assert [row["id"] for row in pushed["rows"]] == [alert_id]
     assert await _messages_within(communicator, 2.0) == []
     await communicator.disconnect()
+
+
+def test_a_row_renders_the_same_whatever_time_zone_the_thread_has_active(analyst):
+    """The push renders in the scoring thread and the catch-up in the socket's: a row that followed
+    each thread's time zone would look changed, and be sent twice."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from alerts.push import alert_row_payload
+    from alerts.selectors import alert_rows
+
+    active_model_install()
+    alert_id = _raise_alert("TZ1", customer="CL7")
+    here = alert_row_payload(alert_rows().get(pk=alert_id))["html_by_language"]
+    with timezone.override(zoneinfo.ZoneInfo("UTC")):
+        elsewhere = alert_row_payload(alert_rows().get(pk=alert_id))["html_by_language"]
+    assert here == elsewhere
