@@ -32,7 +32,7 @@ from django.utils import timezone
 from alerts.features import FEATURE_NAMES
 from detection.engine import FIELDS, LIST_FUNCTION, SMISHING_FIELDS, STRING, CompiledRuleSet
 from detection.selectors import SmishingEvidence, smishing_evidence_timelines
-from detection.vectorised import list_uses, outcome_columns
+from detection.vectorised import outcome_columns, rule_list_uses
 
 CHUNK = 100_000
 SAMPLES = 20
@@ -397,14 +397,7 @@ def backtest_compute(
     since = timezone.now() - timedelta(days=days)
     sides = {"draft": _Side(draft), "live": _Side(live)}
     wanted = set(draft.variables | live.variables)
-    uses: set[tuple[str, str]] = set()
-    slow_lists = False
-    for rules in (draft, live):
-        for spec, _program in rules.rules:
-            if rules.vectors.get(spec.code) is not None:
-                uses |= list_uses(spec.condition)
-            elif LIST_FUNCTION in spec.condition:
-                slow_lists = True
+    uses, slow_lists = rule_list_uses((draft, live))
     codes = set(draft.codes) | set(live.codes)
     from detection.models import RuleSnooze, WatchList
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,7 +38,7 @@ from detection.selectors import (
     snoozes_active,
     threshold_effective,
 )
-from detection.vectorised import list_uses
+from detection.vectorised import rule_list_uses
 
 if TYPE_CHECKING:
     from alerts.models import Transaction
@@ -198,20 +198,14 @@ class BatchInputs:
         return values
 
 
-@lru_cache(maxsize=64)
-def list_fields(conditions: tuple[str, ...]) -> frozenset[str]:
-    """The fields these conditions test for list membership. Every string field when a use cannot
-    be read off the text (an `in_list` outside the column-wise subset): then anything may be asked."""
-    fields: set[str] = set()
-    for condition in conditions:
-        mentions = condition.count(LIST_FUNCTION)
-        if not mentions:
-            continue
-        uses = list_uses(condition)
-        if len(uses) < mentions:
-            return frozenset(STRING_GETTERS)
-        fields.update(field_name for _, field_name in uses)
-    return frozenset(fields) if fields <= STRING_GETTERS.keys() else frozenset(STRING_GETTERS)
+def list_fields(rule_sets: Sequence[CompiledRuleSet]) -> frozenset[str]:
+    """The fields the rules test for list membership; every string field when a rule CEL evaluates
+    row by row calls `in_list` (then anything may be asked)."""
+    uses, unread = rule_list_uses(rule_sets)
+    fields = {field_name for _, field_name in uses}
+    if unread or not fields <= STRING_GETTERS.keys():
+        return frozenset(STRING_GETTERS)
+    return frozenset(fields)
 
 
 def inputs_load(
@@ -333,12 +327,8 @@ def rules_batch_load(
     if matrix is None:
         raise ValueError("rules are evaluated over the batch's feature matrix")
     names = rules.variables | (shadow[1].variables if shadow is not None else frozenset())
-    conditions = tuple(spec.condition for spec in rules.specs)
-    if shadow is not None:
-        conditions += tuple(spec.condition for spec in shadow[1].specs)
-    inputs = inputs_load(
-        transactions=transactions, matrix=matrix, names=names, listed=list_fields(conditions)
-    )
+    listed = list_fields([rules] if shadow is None else [rules, shadow[1]])
+    inputs = inputs_load(transactions=transactions, matrix=matrix, names=names, listed=listed)
     fired = rules_fire(rules, inputs)
     batch.by_transaction = {
         transactions[row].pk: hits for row, hits in hits_by_row(rules, fired, inputs).items()

@@ -11,6 +11,7 @@ condition ends in an error does not fire — as in scoring. tests/detection chec
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -351,12 +352,28 @@ def outcome_columns(
     return final, (final >= threshold) & ~suppressed
 
 
-def list_uses(condition: str) -> set[tuple[str, str]]:
+def rule_list_uses(rule_sets: Sequence[Any]) -> tuple[set[tuple[str, str]], bool]:
+    """What compiled rule sets read from lists: the (list name, field) pairs their column-wise rules
+    test, and whether a rule CEL evaluates row by row calls `in_list` (its arguments cannot be read
+    off the text, so any list may be asked about any field). Shared by scoring and the backtest."""
+    uses: set[tuple[str, str]] = set()
+    unread = False
+    for rules in rule_sets:
+        for spec, _program in rules.rules:
+            if rules.vectors.get(spec.code) is not None:
+                uses |= list_uses(spec.condition)
+            elif LIST_FUNCTION in spec.condition:
+                unread = True
+    return uses, unread
+
+
+@functools.lru_cache(maxsize=1024)
+def list_uses(condition: str) -> frozenset[tuple[str, str]]:
     """The (list name, field) pairs a condition of the column-wise subset tests with `in_list`."""
     try:
         tokens = _tokens(condition)
     except Unsupported:
-        return set()
+        return frozenset()
     out = set()
     for i, token in enumerate(tokens[:-5]):
         window = tokens[i : i + 6]
@@ -369,4 +386,4 @@ def list_uses(condition: str) -> set[tuple[str, str]]:
             and window[5] == ("op", ")")
         ):
             out.add((window[2][1][1:-1], window[4][1]))
-    return out
+    return frozenset(out)
