@@ -148,9 +148,14 @@ def fold(message: str) -> Folded:
                     # Counted as obfuscation only inside a word: between two lone syllables, or a
                     # stray letter, digit, jamo or "?" next to one. Decorative symbols between whole
                     # words (♥, ★) are dropped for matching but are ordinary in lawful ads.
-                    inside = (single_before and single_after) or (
-                        (single_before or single_after)
-                        and all(c.isalnum() or c in "?'^_∨" or "\u3131" <= c <= "\u318e" for c in run)
+                    inside = (
+                        (single_before and single_after)
+                        or (
+                            (single_before or single_after)
+                            and all(c.isalnum() or c in "?'^_∨" or "\u3131" <= c <= "\u318e" for c in run)
+                        )
+                        # A doubled mark beside a lone syllable ("전..화,,방") is no punctuation.
+                        or ((single_before or single_after) and len(run) == 2 and not run[0].isalnum())
                     )
                     if inside:
                         fillers.append(Span.of(message, out_origin[-1], merged_origin[j] + 1))
@@ -275,7 +280,7 @@ LURE_LEXICONS: dict[str, Lexicon] = {
         "adult",
         r"셔츠룸|풀살롱|풀싸롱|풀살렁|가라오케|퍼블릭|하이퍼|룸살롱|초이스|미시|돌싱|유부녀|여대생|애인\s?대행|조건\s?만남|"
         r"출장\s?(?:마사지|안마)|오피\s?(?:걸|방|예약|출장)|립카페|키스방|휴게텔|안마방|성인\s?(?:방송|채팅|사이트|용품)|만남\s?(?:어플|사이트)|"
-        r"섹시|19금|넣어\s?줘|외로운|화끈|야한|속궁합|엔조이|원나잇|홈타이|출장\s?(?:홈|타이|스웨디시)|스웨디시|(?:센터|올박|밤배)\s?여신|여신\s?(?:출근|대기|초이스)|"
+        r"섹시|19금|넣어\s?줘|외로운|화끈|야한|속궁합|엔조이|원나잇|홈타이|전화\s?방|전화\s?팅|폰팅|출장\s?(?:홈|타이|스웨디시)|스웨디시|(?:센터|올박|밤배)\s?여신|여신\s?(?:출근|대기|초이스)|"
         r"연애가?\s?하고|프로필을\s?방문|비밀\s?메시지|\b060\b|06-0\d|060-",
     ),
     "money_lure": _lexicon(
@@ -294,7 +299,7 @@ LURE_LEXICONS: dict[str, Lexicon] = {
     ),
     "loan_lure": _lexicon(
         "loan_lure",
-        r"대부\s?(?:업|중개|금융)|월변|일수|당일\s?(?:대출|상품|진행|입금)|비대면\s?대출|대출\s?(?:가능|문의|진행|상담|승인)|자금\s?(?:필요|마련)|"
+        r"대부\s?(?:업|중개|금융)|월변|일수\b|일수\s?(?:대출|가능|상환|대부)|당일\s?(?:대출|상품|진행|입금)|비대면\s?대출|대출\s?(?:가능|문의|진행|상담|승인)|자금\s?(?:필요|마련)|"
         r"작업\s?대출|소액\s?결제\s?(?:현금|대납)|정보\s?이용료\s?(?:현금|대납)|현금화|카드깡|상품권\s?매입|무직자|신불자|연체자|저신용|추가\s?대출|"
         r"채무\s?통합|대환|한도\s?(?:조회|확인)|대출\s?중개|스피드\s?론|신용\s?무관|미납\s?없|선이자|현금\s?지원|카드\s?현금|정산\s?정책|\d+\s?%\s?정산",
     ),
@@ -337,6 +342,12 @@ LURE_LEXICONS: dict[str, Lexicon] = {
         r"인터넷\s?문자|문자\s?어플|pc\s?문자|컴퓨터로\s?문자|컴퓨터\s?문자|새\s?번호|번호\s?바뀌|폰\s?보험|인증\s?(?:을\s?)?못\s?받|"
         r"이\s?번호로|이\s?번호\s?(?:사용|저장)|번호\s?(?:변경|교체|바꿨)|전화\s?(?:번호\s?)?(?:변경|망가|고장)|폰\s?화면|"
         r"\bas\s?맡|떨어뜨렸|통화가\s?안\s?돼|임시\s?번호",
+    ),
+    # What a stranger's "my phone is down, message me there" says, with no family word.
+    "contact_trouble": _lexicon(
+        "contact_trouble",
+        r"전화\s?(?:가\s?)?안\s?(?:돼|되|받)|통화\s?(?:가\s?)?안\s?(?:돼|되)|번호\s?(?:가\s?)?(?:변경|바뀌|바꿨)|새\s?번호|"
+        r"폰\s?(?:이\s?)?(?:고장|깨|분실|수리)|액정|임시\s?(?:폰|번호)|(?:문자|메[세시]지)\s?(?:확인\s?)?(?:이\s?|가\s?)?힘들",
     ),
     "family_ask": _lexicon(
         "family_ask",
@@ -464,6 +475,13 @@ LURE_SPECS: tuple[LureSpec, ...] = (
         "Someone posing as family uses a broken phone as pretext to move you to another number or messenger.",
     ),
     LureSpec(
+        "contact_move_pretext",
+        "smishing",
+        0.8,
+        "번호가 바뀌었거나 전화가 안 된다며 메신저로 옮겨 연락하자고 합니다. 지인 사칭의 전형적인 수법입니다.",
+        "It says the sender's number changed or does not work and asks you to continue in a messenger, the classic acquaintance-impersonation move.",
+    ),
+    LureSpec(
         "purchase_callback",
         "smishing",
         0.75,
@@ -476,6 +494,13 @@ LURE_SPECS: tuple[LureSpec, ...] = (
         0.6,
         "고액 일당·채권추심 등 구인을 내세워 메신저로 연락하게 합니다.",
         "A job offer (high daily pay, debt collection) that moves you to a messenger.",
+    ),
+    LureSpec(
+        "ad_form_disguised",
+        "spam",
+        0.75,
+        "광고 형식이지만 자기 문구를 전각 공백·위첨자·원문자·자모 조합으로 흐트러뜨렸습니다({word}). 합법 광고주는 자기 광고를 숨기지 않습니다.",
+        "Ad form, but its own words are disguised with fullwidth spaces, superscripts, circled characters or jamo ({word}); a lawful advertiser does not hide its own ad.",
     ),
     LureSpec(
         "obfuscated_link",
@@ -499,6 +524,19 @@ LURE_DENSE = (
 )
 
 
+# Disguises no lawful advertiser has a reason for: syllables spaced out one by one with the fullwidth
+# space (석　한　금; one between two words is ordinary), a superscript digit inside a Latin word
+# (B¹T¹C), two circled characters glued to a code (AG-⑤⑧). Circled digits that number a list
+# (① 일시 ② 장소) stand apart and are not read here.
+_AD_DISGUISE = compile_pattern(
+    "lures.ad_disguise",
+    "[가-힣]\u3000[가-힣]\u3000[가-힣]|[A-Za-z][\u00b9\u00b2\u00b3\u2070-\u2079][A-Za-z]?|"
+    "[A-Za-z\\-][\u2460-\u24ff\u3251-\u32bf]{2}",
+)
+# A business announcing its own new line or channel is not a stranger moving you to a messenger.
+_SERVICE_NOTICE = compile_pattern(
+    "lures.own_line_notice", r"고객\s?센터|대표\s?번호|(?:카카오톡|카톡)\s?채널|채널\s?추가"
+)
 _AMOUNT = compile_pattern("lures.amount", r"\d[\d,]{2,}\s?원|\d[\d,]{3,}")
 # Python's Unicode \b after "com" as a consumed non-word character (only whether it matches is read).
 _LINK_ENDING = compile_pattern("lures.link_ending", rf"\.(?:com|net|kr|me)|com(?:{_NOT_WORD}|$)")
@@ -577,6 +615,19 @@ def lures(
             "family_phone_pretext",
             [*found["family_person"][:1], *found["phone_trouble"][:1], *found["family_ask"][:1]],
         )
+    # The same pretext from someone who names no relation (an acquaintance, a colleague): the number
+    # "changed" or "does not work", so carry on in a messenger.
+    elif (
+        found["contact_trouble"]
+        and (messengers or found["messenger_word"])
+        and not found["warning_notice"]
+        and not found["family_person"]
+        and _SERVICE_NOTICE.search(message) is None
+    ):
+        hit(
+            "contact_move_pretext",
+            [*found["contact_trouble"][:1], *(messengers[:1] or found["messenger_word"][:1])],
+        )
     callback = [
         (s, d)
         for s, d in phones
@@ -599,6 +650,11 @@ def lures(
             )
     if found["recruit"] and (messengers or found["messenger_word"]):
         hit("recruit_messenger", [*found["recruit"][:1], *(messengers[:1] or found["messenger_word"][:1])])
+    if compliant_ad:
+        disguise = [Span.of(message, m.start(), m.end()) for m in _AD_DISGUISE.finditer(message)]
+        disguise += folded.composed
+        if disguise:
+            hit("ad_form_disguised", disguise[:2], word=disguise[0].text)
     if folded.enclosed >= 3:
         marks = [
             Span.of(message, i, i + 1) for i, c in enumerate(message) if _is_enclosed(c) or _is_fullwidth(c)

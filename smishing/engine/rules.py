@@ -70,7 +70,7 @@ _LEXICON_PATTERNS: dict[str, str] = {
         r"reply|text me|your card|transfer|whatsapp"
     ),
     "ad_words": _lexicon(
-        r"할인|이벤트|특가|혜택|세일|무료\s?체험|오픈|신규\s?가입|프로모션|적립|최대\s?\d+\s?%|(?:^|\D)(?P<hit1>\d+\s?%)|선착순|한정|출시|분양|"
+        r"할인|이벤트|특가|혜택|(?P<hit2>세일)(?:[^즈]|$)|무료\s?체험|오픈|신규\s?가입|프로모션|적립|최대\s?\d+\s?%|(?:^|\D)(?P<hit1>\d+\s?%)|선착순|한정|출시|분양|"
         r"모집|고수익|무료|추천|구매|주문|매장|사은품|공동\s?구매|출고가|실구매가|초특가|잔여\s?세대|급매|"
         r"sale|discount|offer|promo|free|deal|% off|subscribe"
     ),
@@ -78,7 +78,7 @@ _LEXICON_PATTERNS: dict[str, str] = {
         r"토토|바카라|카지노|슬롯|사설|배팅|베팅|먹튀|첫충|매충|홀덤|파워볼|스포츠\s?분석|충전\s?보너스|casino|betting|\bslots?\b"
     ),
     "illegal_loan": _lexicon(
-        r"무직자|신불자|신용\s?불량|작업\s?대출|당일\s?대출|무서류|무담보|급전|일수|저신용\s?(?:대출|가능|자)|누구나\s?대출|"
+        r"무직자|신불자|신용\s?불량|작업\s?대출|당일\s?대출|무서류|무담보|급전|(?P<hit1>일수)(?:[^록]|$)|저신용\s?(?:대출|가능|자)|누구나\s?대출|"
         r"연체자\s?(?:가능|대출)|대출\s?100\s?%|payday loan|no credit check"
     ),
     "drugs": _lexicon(
@@ -214,17 +214,19 @@ _AMOUNT_MAKE = compile_pattern(
 )
 _OFFER = compile_pattern(
     "rules.offer",
-    r"할인|특가|세일|행사|사전\s?예약|예약\s?(?:받|접수)|주문\s?(?:받|하세요|주세요)|이벤트|혜택|증정|"
+    r"할인|특가|세일즈|세일|행사|사전\s?예약|예약\s?(?:받|접수)|주문\s?(?:받|하세요|주세요)|이벤트|혜택|증정|"
     r"상품\s?(?:소개|안내)|신상|출시|오픈|분양|잔여\s?세대|방문\s?(?:하|해)",
 )
 _PRICE = compile_pattern(
     "rules.price", r"\d[\d,]*\s?원|\d+\s?%\s?(?:할인|세일|off|dc)|\d+\s?만\s?원", ignore_case=True
 )
+_PAYMENT_OPTIONS = compile_pattern("rules.payment_options", r"(?:결제|사용)\s?가능|결제\s?수단")
+_PROPERTY_SALE = frozenset({"분양", "잔여세대"})
 # What a transaction, billing or delivery notice says; an offer that says it is not an unmarked ad.
 _TRANSACTION = compile_pattern(
     "rules.transaction",
     r"승인|결제|입금|출금|잔액|이체|주문\s?(?:완료|접수|확인)|배송\s?(?:완료|출발|예정)|청구|납부|요금|고지|"
-    r"인증|환불|취소|적립되|사용\s?금액",
+    r"인증|환불|취소|적립되|사용\s?금액|쿠폰\s?번호",
 )
 _UNIT = {"": 1, "만": 10_000, "천": 1_000 * 10_000, "천만": 10_000_000, "억": 100_000_000}
 
@@ -750,10 +752,18 @@ def analyse(text: str) -> Analysis:
         unmarked = len(ad_word_kinds) >= 2 and bool(phones or messengers)
         if not unmarked and "광고" not in text:
             offers = [Span.of(text, m.start(), m.end()) for m in _OFFER.finditer(text)]
-            unmarked = (
-                len({s.text for s in offers}) >= 2
-                and _PRICE.search(text) is not None
-                and _TRANSACTION.search(text) is None
+            # 세일즈 (sales) is matched so that it is not read as 세일 (a sale), then set aside.
+            offers = [s for s in offers if s.text != "세일즈"]
+            offer_kinds = {s.text.replace(" ", "") for s in offers}
+            # "제로페이 결제 가능" lists how to pay at a shop; it is not a transaction notice.
+            transaction = _TRANSACTION.search(_PAYMENT_OPTIONS.sub(" ", text)) is not None
+            priced = _PRICE.search(text) is not None
+            unmarked = not transaction and (
+                (len(offer_kinds) >= 2 and priced)
+                # A shop's sale list: three or more kinds of sale words and a price, no phone needed.
+                or (len(ad_word_kinds) >= 3 and priced)
+                # Flats and offices for sale (분양, 잔여세대) with another offer word, priced or not.
+                or (bool(offer_kinds & _PROPERTY_SALE) and len(offer_kinds | ad_word_kinds) >= 2)
             )
     if unmarked:
         hit("ad_marker_missing", _first(lex["ad_words"], 2) if lex["ad_words"] else _first(offers, 2))

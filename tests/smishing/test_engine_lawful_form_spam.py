@@ -77,6 +77,53 @@ def test_a_priced_offer_without_the_ad_marker_is_an_unmarked_ad_and_a_bill_is_no
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "disguise"),
+    [
+        ("(광고)바다GYM 밤새 추\u3000천\u3000석 오픈 무료거부 0801234567", "추\u3000천\u3000석"),
+        ("(광고)E¹T¹H 우연이 아닌 선택 무료거부0801234567", "E¹T"),
+        ("(광고)달빛 보름 이벤트 KQ-⑦⑨ 무료거부0801234567", "-⑦⑨"),
+        ("(광고)놀ㅇ1터 주말 이벤트 무료수신거부0801234567", "ㅇ1"),
+    ],
+)
+def test_an_ad_that_disguises_its_own_words_is_not_a_lawful_ad(text: str, disguise: str) -> None:
+    assert {"ad_compliant", "ad_form_disguised"} <= codes(text)
+    assert evidence(text, "ad_form_disguised")[0] == disguise
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Circled digits numbering a list, and an ordinary fullwidth space between words.
+        "(광고)한빛 문화센터 ① 요가 ② 필라테스 3월 개강 02-555-1234 무료거부0801234567",
+        "(광고)한빛마트\u3000주말 특가 9,900원 무료거부0801234567",
+    ],
+)
+def test_a_numbered_list_or_a_spaced_heading_is_no_disguise(text: str) -> None:
+    assert "ad_form_disguised" not in codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A shop's sale list: three kinds of sale words and a price, no phone to call.
+        "[Web발신]한빛안경원 누진 렌즈 50% 할인 안경테 9,900원부터 매장 방문 시 추가 혜택",
+        # Flats for sale: 분양 and 잔여세대, with no price at all.
+        "[Web발신]♣한빛 파크뷰 오피스텔 잔여세대 분양 안내 성원에 감사드립니다",
+        # How to pay at the shop is not a transaction notice.
+        "[Web발신]한빛마트 한우 사전예약 받습니다 1kg 29,800원 20% 할인 제로페이 결제가능",
+    ],
+)
+def test_unmarked_shop_lists_and_flat_sales_are_unmarked_ads(text: str) -> None:
+    assert "ad_marker_missing" in codes(text)
+
+
+def test_a_card_payment_notice_is_still_no_unmarked_ad() -> None:
+    assert "ad_marker_missing" not in codes(
+        "[Web발신]한빛카드 결제 29,800원 할인 적용 특가 상품 구매 감사합니다"
+    )
+
+
 @pytest.fixture(scope="module")
 def default_model() -> SmishingModel:
     model, _report, _held = train_default(seed=0, per_template=8)
@@ -108,3 +155,36 @@ LAWFUL_SHORT_ADS = {
 def test_short_lawful_ads_with_a_business_identity_stay_ads(default_model: SmishingModel, kind: str) -> None:
     verdict = default_model.predict([LAWFUL_SHORT_ADS[kind]])[0]
     assert verdict.label == "ad", (kind, verdict.label, verdict.probabilities)
+
+
+@pytest.mark.parametrize(
+    ("text", "not_fired"),
+    [
+        # "-ㄹ수록" is a verb ending, not 일수 (a daily-repayment loan).
+        (
+            "(광고)한빛몰 펀딩 오픈 모일수록 커지는 혜택 무료거부0801234567",
+            {"banned_illegal_loan", "loan_lure"},
+        ),
+        # 세일즈 (sales) is not 세일 (a sale).
+        ("[Web발신]세미-세일즈 프로모션 기간이 연장되었습니다 대상 20만 원 이상", {"ad_marker_missing"}),
+        # A coupon that was sent, with its number, is a delivery notice, not an offer.
+        (
+            "[Web발신]한빛손해보험 주유쿠폰 10,000원 쿠폰번호 1234-5678 적립 프로모션 유효기간 60일",
+            {"ad_marker_missing"},
+        ),
+    ],
+)
+def test_ordinary_words_that_contain_a_lure_word_do_not_fire_it(text: str, not_fired: set[str]) -> None:
+    assert not (codes(text) & not_fired)
+
+
+def test_a_daily_repayment_loan_is_still_read_glued_or_spaced() -> None:
+    assert "banned_illegal_loan" in codes("일수대출 가능 010-1234-5678")
+    assert "loan_lure" in codes("무직자 일수 상담 010-1234-5678")
+
+
+def test_a_banned_word_broken_with_doubled_marks_is_read_and_an_ellipsis_fires_nothing() -> None:
+    text = "(광고)달빛 주말24시간전..화,,방 무료거부0801234567"
+    assert {"banned_adult", "obfuscated_words"} <= codes(text)
+    assert evidence(text, "banned_adult")[0] == "전..화,,방"
+    assert not codes("오늘 일찍 끝나서 다..보고 왔어요 좋은 하루")

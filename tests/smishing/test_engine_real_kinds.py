@@ -168,3 +168,23 @@ def test_genuine_notices_with_scam_vocabulary_or_links_are_not_accused(
 ) -> None:
     verdict = default_model.predict([text])[0]
     assert verdict.label not in ("smishing", "spam"), (verdict.label, verdict.probabilities)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[국외발신]정하린이에요 전화가 안되니 카톡으로 연락주세요 hr0917 카톡 아이디예요",
+        "[Web발신]번호 변경되었어요 아래 카톡주소로 성함 남겨주세요 https://me2.kr/a1b2c",
+    ],
+)
+def test_a_stranger_moving_the_talk_to_a_messenger_over_a_broken_phone_is_a_pretext(text: str) -> None:
+    from smishing.engine.rules import analyse
+
+    assert "contact_move_pretext" in {h.code for h in analyse(text).hits}
+
+
+def test_a_business_announcing_its_new_line_is_no_pretext() -> None:
+    from smishing.engine.rules import analyse
+
+    text = "[한빛은행] 고객센터 전화번호가 변경되었습니다 카카오톡 채널에서도 상담 가능합니다"
+    assert "contact_move_pretext" not in {h.code for h in analyse(text).hits}
