@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import string
+import zlib
 from collections.abc import Callable
 
 from untrusted.text import Match, compile_pattern, fold_digits
@@ -175,6 +176,17 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
             "[{courier}] 주문하신 물건 도착 예정입니다.{url_short}",
             "{intl_head}[{courier}] 미수취 물품 안내로 연락드립니다 아래 담당자 클릭하셔서 문의주세요 {url_weird}",
             "{intl_head}{courier} 기사 {name}입니다. 주소 기재 오류로 반송 예정입니다. 아래 링크로 톡주세요. {url_short}",
+        ],
+    ),
+    (
+        "acquaintance_messenger",
+        "smishing",
+        [
+            "{intl_head}{name}예요 전화가 안 되니 카톡으로 연락 주세요 {handle} 카톡 아이디예요",
+            "[Web발신]번호 변경됐어요 아래 카톡 주소로 성함 남겨 주세요ㅠ {url_short} 문자 확인이 힘들어요",
+            "{name}입니다 폰이 고장나서 임시폰이에요 텔레그램 @{handle} 으로 메시지 주세요",
+            "저 {name}인데요 번호가 바뀌었어요 카톡 {handle} 친추하고 톡 주세요 급한 일이에요",
+            "{intl_head}{name} 과장입니다 통화가 안 돼서요 카카오톡 아이디 {handle} 추가 부탁드립니다",
         ],
     ),
     (
@@ -930,6 +942,7 @@ SLOTS: dict[str, Callable[[random.Random], str]] = {
 _FILLERS = [".", "_", "∨", "♥", "☆", "*", "-", "l", "ㅣ", "^", "ㆍ", "'", "?"]
 _JAMO_SPELLINGS = {"카": "ㅋr", "이": "ㅇ1", "토": "ㅌㅗ", "지": "ㅈl", "가": "ㄱr", "리": "ㄹl"}
 _HANGUL_WORD = compile_pattern("corpus_reported.hangul_word", r"[가-힣]{2,5}")
+_LATIN_CODE = compile_pattern("corpus_reported.latin_code", r"\b(?:[A-Z]{3,4}|[A-Za-z]{1,3}-?\d{2,3})\b")
 # Sender tags, the ad marker and the opt-out line stay as they are (the rules read them).
 _PROTECTED = compile_pattern(
     "corpus_reported.protected",
@@ -950,7 +963,9 @@ def obfuscate(rng: random.Random, text: str, strength: float) -> str:
             sep = rng.choice(_FILLERS)
             return sep.join(word)
         if style < 0.65:
-            return " ".join(word)
+            # Some senders space letters out with the fullwidth space (추　천); chosen by the word, not
+            # by `rng`, so the corpus draws stay as they were.
+            return ("\u3000" if zlib.crc32(word.encode()) % 4 == 0 else " ").join(word)
         if style < 0.85:
             return "".join(_JAMO_SPELLINGS.get(c, c) if rng.random() < 0.6 else c for c in word)
         i = rng.randrange(1, len(word))
@@ -963,7 +978,22 @@ def obfuscate(rng: random.Random, text: str, strength: float) -> str:
             return match.string[match.start() : match.end()]
         return scramble(match)
 
-    return _HANGUL_WORD.sub(guarded, text)
+    scrambled = _HANGUL_WORD.sub(guarded, text)
+    if strength < 0.3:
+        return scrambled
+
+    def latin(match: Match) -> str:
+        # Brand and site codes in Latin letters get superscript digits (B¹T¹C) or circled digits
+        # (AG-⑤⑧); again chosen by the word, so `rng`'s stream is untouched.
+        word = match.string[match.start() : match.end()]
+        choice = zlib.crc32(word.encode()) % 4
+        if choice == 0 and word.isalpha():
+            return "\u00b9".join(word)
+        if choice == 1 and any(c.isdigit() for c in word):
+            return "".join(chr(0x2460 + int(c) - 1) if c in "123456789" else c for c in word)
+        return word
+
+    return _LATIN_CODE.sub(latin, scrambled)
 
 
 def truncate(rng: random.Random, text: str) -> str:
