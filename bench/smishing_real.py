@@ -253,12 +253,14 @@ def main() -> None:
         pooled_rows: list[Verdict | None] = [None] * len(rows)
         seconds_pooled: list[float] = []
         bars_pooled: list[Any] = []
+        levels_pooled: list[Any] = []
         for path in args.pool:
             for line in path.read_text(encoding="utf-8").splitlines():
                 item = json.loads(line)
                 if "seconds" in item:
                     seconds_pooled.append(item["seconds"])
                     bars_pooled.append(item.get("unsupported_min"))
+                    levels_pooled.append(item.get("risky_mass_min"))
                     continue
                 pooled_rows[item["row"]] = verdict_from(item["verdict"])
         missing = sum(1 for v in pooled_rows if v is None)
@@ -269,6 +271,7 @@ def main() -> None:
             "real_weight": args.real_weight,
             "train_seconds_per_fold": round(sum(seconds_pooled) / max(1, len(seconds_pooled)), 1),
             "unsupported_min_per_fold": bars_pooled,
+            "risky_mass_min_per_fold": levels_pooled,
             **summary(rows, verdicts),
         }
         if args.errors:
@@ -277,6 +280,7 @@ def main() -> None:
         pooled: list[Verdict | None] = [None] * len(rows)
         seconds = []
         bars: list[Any] = []
+        levels: list[Any] = []
         out = args.verdicts_out.open("w", encoding="utf-8") if args.verdicts_out else None
         for number, (fit, held) in enumerate(folds):
             if args.only_folds is not None and number not in args.only_folds:
@@ -293,6 +297,8 @@ def main() -> None:
             seconds.append(time.monotonic() - started)
             # The wording-only accusation bar training chose on the fold's own held-out real rows.
             bars.append(report["calibration"].get("unsupported_min"))
+            # And the risky-mass level (p(smishing) + p(spam)) at which an ad or normal best class is flagged.
+            levels.append(report["calibration"].get("risky_mass_min"))
             for i, verdict in zip(held, predict(model, [texts[i] for i in held]), strict=True):
                 pooled[i] = verdict
                 if out:
@@ -300,7 +306,12 @@ def main() -> None:
                         json.dumps({"row": i, "verdict": verdict_to(verdict)}, ensure_ascii=False) + "\n"
                     )
             if out:
-                out.write(json.dumps({"seconds": seconds[-1], "unsupported_min": bars[-1]}) + "\n")
+                out.write(
+                    json.dumps(
+                        {"seconds": seconds[-1], "unsupported_min": bars[-1], "risky_mass_min": levels[-1]}
+                    )
+                    + "\n"
+                )
                 out.flush()
             features.morpheme_memo_save(args.morpheme_cache)
         if out:
@@ -313,6 +324,7 @@ def main() -> None:
             "real_weight": args.real_weight,
             "train_seconds_per_fold": round(sum(seconds) / len(seconds), 1),
             "unsupported_min_per_fold": bars,
+            "risky_mass_min_per_fold": levels,
             **summary(rows, verdicts),
         }
         if args.errors:

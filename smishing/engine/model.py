@@ -38,7 +38,7 @@ from untrusted.text import compile_pattern
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
 _FORMAT = 1
 # Bumped when features, rules or training change, so a retrain on the same data gets a new version.
-ENGINE_REVISION = "2026.12.3"
+ENGINE_REVISION = "2026.12.4"
 ProgressCallback = Callable[[float, str], None]
 
 
@@ -199,6 +199,11 @@ class SmishingModel:
         each other, or when it would accuse from wording alone (no rule evidence) with less than
         `unsupported_min` (lowered, when a bank's labelled messages train the model, to the lowest bar
         that keeps its held-out messages within `false_alarm_budget`).
+
+        A message whose best class is ad or normal is still called smishing or spam (the likelier of
+        the two, with the probability of being either) when p(smishing) + p(spam) reaches
+        `risky_mass_min`: off for the default model, and fitted, like the bar above, to the bank's
+        false-alarm budget when its labelled messages train the model.
         """
         if not texts:
             return []
@@ -211,6 +216,8 @@ class SmishingModel:
         threshold = float(self.config.get("abstain_below", 0.5))
         margin_below = float(self.config.get("margin_below", 0.0))
         novel_above = float(self.config.get("novel_above", 1.01))
+        risky_mass_min = float(self.config.get("risky_mass_min", 1.01))
+        risky = [i for i, c in enumerate(self.classes) if c in ("smishing", "spam")]
         verdicts = []
         for row, (text, item) in enumerate(zip(texts, prepared, strict=True)):
             distribution = {label: 0.0 for label in LABELS}
@@ -223,16 +230,27 @@ class SmishingModel:
             ranked = np.sort(probabilities[row])[::-1]
             best = int(np.argmax(probabilities[row]))
             label, probability = self.classes[best], float(probabilities[row, best])
+            risky_mass = float(probabilities[row, risky].sum()) if risky else 0.0
+            by_mass = label not in ("smishing", "spam") and bool(risky) and risky_mass >= risky_mass_min
+            if by_mass:
+                # Smishing and spam together outweigh the bank's fitted level although neither alone is
+                # the best class: the message is risky, as the likelier of the two; its probability is
+                # that of being risky.
+                best = max(risky, key=lambda index: probabilities[row, index])
+                label, probability = self.classes[best], risky_mass
             if label in ("smishing", "spam") and not self._supported(item):
-                # Wording alone, with no rule evidence in the message, must be very sure to accuse.
+                # Wording alone, with no rule evidence in the message, must be very sure to accuse;
+                # and it never outweighs links that all go to the sender's official domains.
                 minimum = max(threshold, float(self.config.get("unsupported_min", 0.8)))
+                if self._only_official_links(item):
+                    minimum = 1.01
             elif label in ("smishing", "spam"):
                 # Accusing costs more than abstaining: a false alarm tells an employee to distrust
                 # a genuine message.
                 minimum = max(threshold, float(self.config.get("accuse_min", 0.0)))
             else:
                 minimum = threshold
-            close = len(ranked) > 1 and ranked[0] - ranked[1] < margin_below
+            close = len(ranked) > 1 and ranked[0] - ranked[1] < margin_below and not by_mass
             novel = (
                 novelty[row] > novel_above or word_novelty[row] > novel_words_above
             ) and not item.analysis.hits
@@ -243,6 +261,11 @@ class SmishingModel:
                 Verdict(label, round(probability, 6), distribution, reasons, item.analysis.indicators)
             )
         return verdicts
+
+    @staticmethod
+    def _only_official_links(item: _Prepared) -> bool:
+        urls = item.analysis.urls
+        return bool(urls) and all(info.is_official and "/o/" not in info.path for _, info in urls)
 
     @staticmethod
     def _supported(item: _Prepared) -> bool:
@@ -504,6 +527,51 @@ def _accuse_threshold(
     return default
 
 
+def _accused(
+    probabilities: np.ndarray,
+    supported: np.ndarray,
+    classes: list[str],
+    settings: dict[str, Any],
+    bar: float,
+    mass_min: float,
+) -> np.ndarray:
+    """Which messages `predict` would call smishing or spam at wording-only bar `bar` and risky-mass
+    level `mass_min` (the abstention rules that decide between accusing and not)."""
+    risky = [classes.index(c) for c in ("smishing", "spam") if c in classes]
+    best = probabilities.argmax(axis=1)
+    top = probabilities.max(axis=1)
+    ranked = np.sort(probabilities, axis=1)
+    close = (ranked[:, -1] - ranked[:, -2]) < float(settings["margin_below"])
+    mass = probabilities[:, risky].sum(axis=1) if risky else np.zeros(len(probabilities))
+    by_argmax = np.isin(best, risky) & ~close & (top >= float(settings["abstain_below"]))
+    by_mass = ~np.isin(best, risky) & (mass >= mass_min)
+    confidence = np.where(by_mass, mass, top)
+    return (by_argmax | by_mass) & (supported | (confidence >= bar))
+
+
+def _risky_mass_threshold(
+    probabilities: np.ndarray,
+    y: np.ndarray,
+    supported: np.ndarray,
+    classes: list[str],
+    settings: dict[str, Any],
+) -> float:
+    """The lowest level of p(smishing) + p(spam), from even odds (0.5) up to 0.8, at which a message whose
+    best class is ad or normal is still flagged, keeping the bank's held-out labelled messages within
+    its false-alarm budget; off (above 1) when none does. Chosen on training rows only, after the
+    wording-only bar."""
+    budget = float(settings["false_alarm_budget"])
+    benign = np.isin(y, [classes.index(c) for c in ("ad", "normal") if c in classes])
+    if not benign.any():
+        return 1.01
+    bar = float(settings["unsupported_min"])
+    for level in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
+        accused = _accused(probabilities, supported, classes, settings, bar, level)
+        if accused[benign].mean() <= budget:
+            return level
+    return 1.01
+
+
 def train(
     texts: list[str],
     labels: list[str],
@@ -633,6 +701,10 @@ def train(
                 scaled, y[calibration_rows], supported, classes, settings
             )
             calibration["unsupported_min"] = settings["unsupported_min"]
+            settings["risky_mass_min"] = _risky_mass_threshold(
+                scaled, y[calibration_rows], supported, classes, settings
+            )
+            calibration["risky_mass_min"] = settings["risky_mass_min"]
     digest = hashlib.sha256()
     for text, label in zip(texts, labels, strict=True):
         digest.update(label.encode() + b"\x00" + text.encode() + b"\x01")

@@ -215,3 +215,87 @@ def test_the_wording_only_bar_is_the_lowest_that_keeps_held_out_genuine_messages
     assert (
         _accuse_threshold(probabilities, y, supported, classes, settings) == DEFAULT_CONFIG["unsupported_min"]
     )
+
+
+def test_the_risky_mass_level_is_the_lowest_that_keeps_held_out_genuine_messages_in_budget():
+    import numpy as np
+
+    from smishing.engine.model import DEFAULT_CONFIG, _risky_mass_threshold
+
+    classes = ["smishing", "spam", "ad", "normal"]
+    genuine = [[0.03, 0.03, 0.04, 0.9]] * 10
+    # A genuine ad whose best class is ad (0.4) but smishing and spam together reach 0.6, and a scam whose
+    # best class is normal (0.45) with 0.55 of risky mass.
+    probabilities = np.array([*genuine, [0.3, 0.3, 0.4, 0.0], [0.3, 0.25, 0.0, 0.45]])
+    y = np.array([3] * 10 + [2, 0])
+    supported = np.ones(12, dtype=bool)
+    settings = {**DEFAULT_CONFIG, "false_alarm_budget": 0.03}
+    # At 0.5 or 0.55 the genuine ad is flagged (1 in 11, over 3 %); 0.65 keeps it out.
+    assert _risky_mass_threshold(probabilities, y, supported, classes, settings) == 0.65
+    assert (
+        _risky_mass_threshold(probabilities, y, supported, classes, {**settings, "false_alarm_budget": 0.1})
+        == 0.5
+    )
+    # When plain accusations already spend the budget, the level is off.
+    over = np.array([*genuine, [0.9, 0.05, 0.05, 0.0], [0.3, 0.25, 0.0, 0.45]])
+    assert _risky_mass_threshold(over, y, supported, classes, settings) > 1.0
+
+
+def test_a_message_more_likely_risky_than_not_is_flagged_at_the_fitted_level(model: SmishingModel) -> None:
+    candidates = [
+        "(광고)한빛몰 주말 특가 bit.ly/3xYzQ 무료거부0801234567",
+        "[Web발신]한빛마트 사전예약 받습니다 29,800원 010-2345-6789",
+        "안녕하세요 한빛컨설팅 김실장입니다 상담 원하시면 카톡 hanbit77 친추 부탁드립니다",
+        "[Web발신]회원님 이벤트 당첨 안내 확인 han.gl/AbC12",
+        "오늘 모임 장소 변경 링크 확인 bit.ly/3mEeT",
+        "고객님 대출 한도 조회 결과 안내 드립니다 상담 1588-0000",
+    ]
+    chosen = None
+    for text in candidates:
+        p = model.predict([text])[0].probabilities
+        mass = p["smishing"] + p["spam"]
+        best = max(("smishing", "spam", "ad", "normal"), key=lambda c: p[c])
+        if best in ("ad", "normal") and 0.05 < mass < 0.5:
+            chosen = text, mass
+            break
+    assert chosen is not None, "no candidate with a benign best class and some risky mass"
+    text, mass = chosen
+    saved = dict(model.config)
+    try:
+        model.config.update(risky_mass_min=mass + 0.01)
+        assert model.predict([text])[0].label in ("ad", "normal", "unknown")
+        model.config.update(risky_mass_min=mass - 1e-4, unsupported_min=0.0, abstain_below=0.0)
+        flagged = model.predict([text])[0]
+        assert flagged.label in ("smishing", "spam")
+        assert flagged.probability == pytest.approx(mass, abs=1e-4)
+    finally:
+        model.config.clear()
+        model.config.update(saved)
+
+
+def test_wording_alone_never_accuses_a_message_whose_links_all_go_to_official_domains(
+    model: SmishingModel,
+) -> None:
+    candidates = [
+        "[Web발신]122,580원 [결제] | 한빛카드 토스에서 확인 : https://toss.im/_m/Ab12Cd",
+        "고객님 계정 확인이 필요합니다 지금 바로 확인 https://www.naver.com",
+        "엄마 급하게 부탁할 게 있어 여기 봐줘 https://www.kakaobank.com",
+        "당첨을 축하드립니다 경품 수령 안내 https://www.kbstar.com",
+        "대출 승인 대상자 안내 한도 확인 https://www.shinhan.com",
+    ]
+    saved = dict(model.config)
+    try:
+        model.config.update(unsupported_min=0.0, abstain_below=0.0, margin_below=0.0)
+        checked = 0
+        for text in candidates:
+            verdict = model.predict([text])[0]
+            p = verdict.probabilities
+            best = max(("smishing", "spam", "ad", "normal"), key=lambda c: p[c])
+            analysis_hits = {r.code for r in verdict.reasons} - {"model_wording"}
+            if best in ("smishing", "spam") and not analysis_hits:
+                assert verdict.label not in ("smishing", "spam"), text
+                checked += 1
+        assert checked, "no candidate whose best class is risky from wording alone"
+    finally:
+        model.config.clear()
+        model.config.update(saved)
