@@ -179,17 +179,6 @@ REPORTED_TEMPLATES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
-        "acquaintance_messenger",
-        "smishing",
-        [
-            "{intl_head}{name}예요 전화가 안 되니 카톡으로 연락 주세요 {handle} 카톡 아이디예요",
-            "[Web발신]번호 변경됐어요 아래 카톡 주소로 성함 남겨 주세요ㅠ {url_short} 문자 확인이 힘들어요",
-            "{name}입니다 폰이 고장나서 임시폰이에요 텔레그램 @{handle} 으로 메시지 주세요",
-            "저 {name}인데요 번호가 바뀌었어요 카톡 {handle} 친추하고 톡 주세요 급한 일이에요",
-            "{intl_head}{name} 과장입니다 통화가 안 돼서요 카카오톡 아이디 {handle} 추가 부탁드립니다",
-        ],
-    ),
-    (
         "family_number",
         "smishing",
         [
