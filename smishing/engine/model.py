@@ -202,8 +202,8 @@ class SmishingModel:
 
         A message whose best class is ad or normal is still called smishing or spam (the likelier of
         the two, with the probability of being either) when p(smishing) + p(spam) reaches
-        `risky_mass_min`: off for the default model, and fitted, like the bar above, to the bank's
-        false-alarm budget when its labelled messages train the model.
+        `risky_mass_min`: off for the default model, even odds (0.5) once the bank's labelled
+        messages have trained and calibrated it.
         """
         if not texts:
             return []
@@ -250,7 +250,12 @@ class SmishingModel:
                 minimum = max(threshold, float(self.config.get("accuse_min", 0.0)))
             else:
                 minimum = threshold
-            close = len(ranked) > 1 and ranked[0] - ranked[1] < margin_below and not by_mass
+            # A close call between smishing and spam is still a call that the text is risky.
+            second = int(np.argsort(probabilities[row])[-2]) if len(ranked) > 1 else best
+            both_risky = label in ("smishing", "spam") and second in risky
+            close = (
+                len(ranked) > 1 and ranked[0] - ranked[1] < margin_below and not by_mass and not both_risky
+            )
             novel = (
                 novelty[row] > novel_above or word_novelty[row] > novel_words_above
             ) and not item.analysis.hits
@@ -408,7 +413,15 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # bank's own labelled messages, the bar for wording-only accusations is lowered to the lowest level
     # that keeps its held-out messages within this budget (`_accuse_threshold`).
     "false_alarm_budget": 0.03,
+    # p(smishing) + p(spam) at which a message is flagged even when ad or normal is the single best
+    # class (off here; see `train`).
+    "risky_mass_min": 1.01,
 }
+# Trained with a bank's labelled messages, the temperature is fitted on its real messages, and a message
+# more likely smishing or spam than not is flagged: the question an employee asks is whether to trust
+# the text. The default model's probabilities are calibrated on generated templates only, too loosely
+# for their sum to carry that decision.
+RISKY_MASS_WITH_REAL = 0.5
 
 
 def _balanced(y: np.ndarray, n_classes: int, power: float) -> np.ndarray:
@@ -525,51 +538,6 @@ def _accuse_threshold(
         if accused[benign].mean() <= budget:
             return round(float(bar), 2)
     return default
-
-
-def _accused(
-    probabilities: np.ndarray,
-    supported: np.ndarray,
-    classes: list[str],
-    settings: dict[str, Any],
-    bar: float,
-    mass_min: float,
-) -> np.ndarray:
-    """Which messages `predict` would call smishing or spam at wording-only bar `bar` and risky-mass
-    level `mass_min` (the abstention rules that decide between accusing and not)."""
-    risky = [classes.index(c) for c in ("smishing", "spam") if c in classes]
-    best = probabilities.argmax(axis=1)
-    top = probabilities.max(axis=1)
-    ranked = np.sort(probabilities, axis=1)
-    close = (ranked[:, -1] - ranked[:, -2]) < float(settings["margin_below"])
-    mass = probabilities[:, risky].sum(axis=1) if risky else np.zeros(len(probabilities))
-    by_argmax = np.isin(best, risky) & ~close & (top >= float(settings["abstain_below"]))
-    by_mass = ~np.isin(best, risky) & (mass >= mass_min)
-    confidence = np.where(by_mass, mass, top)
-    return (by_argmax | by_mass) & (supported | (confidence >= bar))
-
-
-def _risky_mass_threshold(
-    probabilities: np.ndarray,
-    y: np.ndarray,
-    supported: np.ndarray,
-    classes: list[str],
-    settings: dict[str, Any],
-) -> float:
-    """The lowest level of p(smishing) + p(spam), from even odds (0.5) up to 0.8, at which a message whose
-    best class is ad or normal is still flagged, keeping the bank's held-out labelled messages within
-    its false-alarm budget; off (above 1) when none does. Chosen on training rows only, after the
-    wording-only bar."""
-    budget = float(settings["false_alarm_budget"])
-    benign = np.isin(y, [classes.index(c) for c in ("ad", "normal") if c in classes])
-    if not benign.any():
-        return 1.01
-    bar = float(settings["unsupported_min"])
-    for level in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8):
-        accused = _accused(probabilities, supported, classes, settings, bar, level)
-        if accused[benign].mean() <= budget:
-            return level
-    return 1.01
 
 
 def train(
@@ -701,10 +669,8 @@ def train(
                 scaled, y[calibration_rows], supported, classes, settings
             )
             calibration["unsupported_min"] = settings["unsupported_min"]
-            settings["risky_mass_min"] = _risky_mass_threshold(
-                scaled, y[calibration_rows], supported, classes, settings
-            )
-            calibration["risky_mass_min"] = settings["risky_mass_min"]
+            settings["risky_mass_min"] = RISKY_MASS_WITH_REAL
+            calibration["risky_mass_min"] = RISKY_MASS_WITH_REAL
     digest = hashlib.sha256()
     for text, label in zip(texts, labels, strict=True):
         digest.update(label.encode() + b"\x00" + text.encode() + b"\x01")

@@ -217,31 +217,7 @@ def test_the_wording_only_bar_is_the_lowest_that_keeps_held_out_genuine_messages
     )
 
 
-def test_the_risky_mass_level_is_the_lowest_that_keeps_held_out_genuine_messages_in_budget():
-    import numpy as np
-
-    from smishing.engine.model import DEFAULT_CONFIG, _risky_mass_threshold
-
-    classes = ["smishing", "spam", "ad", "normal"]
-    genuine = [[0.03, 0.03, 0.04, 0.9]] * 10
-    # A genuine ad whose best class is ad (0.4) but smishing and spam together reach 0.6, and a scam whose
-    # best class is normal (0.45) with 0.55 of risky mass.
-    probabilities = np.array([*genuine, [0.3, 0.3, 0.4, 0.0], [0.3, 0.25, 0.0, 0.45]])
-    y = np.array([3] * 10 + [2, 0])
-    supported = np.ones(12, dtype=bool)
-    settings = {**DEFAULT_CONFIG, "false_alarm_budget": 0.03}
-    # At 0.5 or 0.55 the genuine ad is flagged (1 in 11, over 3 %); 0.65 keeps it out.
-    assert _risky_mass_threshold(probabilities, y, supported, classes, settings) == 0.65
-    assert (
-        _risky_mass_threshold(probabilities, y, supported, classes, {**settings, "false_alarm_budget": 0.1})
-        == 0.5
-    )
-    # When plain accusations already spend the budget, the level is off.
-    over = np.array([*genuine, [0.9, 0.05, 0.05, 0.0], [0.3, 0.25, 0.0, 0.45]])
-    assert _risky_mass_threshold(over, y, supported, classes, settings) > 1.0
-
-
-def test_a_message_more_likely_risky_than_not_is_flagged_at_the_fitted_level(model: SmishingModel) -> None:
+def test_a_message_more_likely_risky_than_not_is_flagged_when_the_level_allows(model: SmishingModel) -> None:
     candidates = [
         "(광고)한빛몰 주말 특가 bit.ly/3xYzQ 무료거부0801234567",
         "[Web발신]한빛마트 사전예약 받습니다 29,800원 010-2345-6789",
@@ -296,6 +272,43 @@ def test_wording_alone_never_accuses_a_message_whose_links_all_go_to_official_do
                 assert verdict.label not in ("smishing", "spam"), text
                 checked += 1
         assert checked, "no candidate whose best class is risky from wording alone"
+    finally:
+        model.config.clear()
+        model.config.update(saved)
+
+
+def test_joint_risky_flagging_is_on_only_once_real_messages_calibrate_the_model() -> None:
+    corpus = generate_corpus(seed=3, per_template=2)
+    texts, labels = [e.text for e in corpus], [e.label for e in corpus]
+    groups = [e.template_id for e in corpus]
+    default, _ = train(texts, labels, groups=groups, rounds=20)
+    assert default.config["risky_mass_min"] > 1.0
+    # The same rows standing in for a bank's labelled messages, which fit the temperature.
+    calibrated, report = train(texts, labels, groups=groups, rounds=20, calibrate_on=[True] * len(texts))
+    assert report["calibration"]["risky_mass_min"] == calibrated.config["risky_mass_min"] == 0.5
+
+
+def test_a_close_call_between_smishing_and_spam_is_still_flagged(model: SmishingModel) -> None:
+    texts = [*SMISHING.values(), *SPAM.values()]
+    saved = dict(model.config)
+    try:
+        # Every gap between the two best classes counts as close.
+        model.config.update(margin_below=1.0)
+        both_risky = 0
+        for text in texts:
+            verdict = model.predict([text])[0]
+            p = verdict.probabilities
+            ranked = sorted(("smishing", "spam", "ad", "normal"), key=lambda c: -p[c])
+            if ranked[0] in ("smishing", "spam") and ranked[1] in ("smishing", "spam"):
+                assert verdict.label == ranked[0], text
+                both_risky += 1
+            elif ranked[0] not in ("smishing", "spam") or ranked[1] not in ("smishing", "spam"):
+                assert (
+                    verdict.label == "unknown"
+                    or verdict.label in ("smishing", "spam")
+                    and p["smishing"] + p["spam"] >= model.config["risky_mass_min"]
+                ), text
+        assert both_risky, "no message whose two likeliest classes are smishing and spam"
     finally:
         model.config.clear()
         model.config.update(saved)
