@@ -18,7 +18,7 @@ stage of the product's model), so a round costs seconds, not a full retraining. 
 (F1 per label count for both orders, averaged over seeds, and the labels uncertainty order needs to reach
 random order's F1 at 400 labels) and writes a Plotly chart to `var/smishing-active.html`.
 
-    .venv/bin/python bench/smishing_active.py [--seeds 3] [--batch 25] [--shuffles 1]
+    .venv/bin/python bench/smishing_active.py [--seeds 3] [--first-seed 0] [--batch 25] [--shuffles 1]
 """
 
 from __future__ import annotations
@@ -142,6 +142,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=shared_dir() / "data" / "kisa-sms-2022" / "labelled.csv")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="fold seeds first-seed … first-seed+seeds-1"
+    )
     parser.add_argument("--batch", type=int, default=QUEUE_BATCH)
     parser.add_argument("--budget", type=int, default=800)
     parser.add_argument("--shuffles", type=int, default=1, help="random orders per fold, averaged")
@@ -164,7 +167,7 @@ def main() -> None:
     prior = np.stack([prior_full[:, model.classes.index(c)] for c in CLASSES], axis=1)
 
     curves: dict[str, dict[int, list[float]]] = {"uncertainty": {}, "random": {}}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         clusters, folds = grouped_folds(texts, [r["label"] for r in rows], folds=5, threshold=0.3, seed=seed)
         pool, held = folds[0]
         for order in curves:
@@ -195,6 +198,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "rows": len(rows),
         "seeds": args.seeds,
+        "first_seed": args.first_seed,
         "batch": args.batch,
         "random_shuffles_per_fold": args.shuffles,
         "random_f1_at_400": target,
