@@ -7,16 +7,18 @@ and macro-F1 on the held-out fifth is recorded. Two orders are compared:
 
 - `uncertainty`: the labelling queue's order (`queue_order` in `smishing/engine/active.py`, the function
   the product's labelling page orders by): the closest calls, 1 − (top probability − second), from the
-  current model (the shipped default model before the first label), at most one per near-duplicate
-  cluster and an equal share per predicted class in each batch;
-- `random`: a shuffled pool.
+  current model, weighed by how many pool items share their near-duplicate cluster, at most one per
+  cluster and an equal share per predicted class in each batch; before any label (a cold start, the
+  shipped default model's probabilities) the largest clusters first;
+- `random`: a shuffled pool; with `--shuffles N`, N shuffles of each fold, averaged (uncertainty order
+  has no shuffle to average: it is one deterministic order per fold).
 
 The model refitted each round is the engine's text and rule features with a logistic layer (the first
 stage of the product's model), so a round costs seconds, not a full retraining. Prints one JSON object
 (F1 per label count for both orders, averaged over seeds, and the labels uncertainty order needs to reach
 random order's F1 at 400 labels) and writes a Plotly chart to `var/smishing-active.html`.
 
-    .venv/bin/python bench/smishing_active.py [--seeds 3] [--batch 25]
+    .venv/bin/python bench/smishing_active.py [--seeds 3] [--first-seed 0] [--batch 25] [--shuffles 1]
 """
 
 from __future__ import annotations
@@ -91,8 +93,10 @@ def replay(
     batch: int,
     budget: int,
     seed: int,
+    shuffle: int = 0,
 ) -> dict[int, float]:
-    rng = np.random.default_rng(seed)
+    # Shuffle 0 is the seed alone, as before `--shuffles` existed.
+    rng = np.random.default_rng(seed if shuffle == 0 else [seed, shuffle])
     remaining = list(pool)
     if order == "random":
         rng.shuffle(remaining)
@@ -109,6 +113,7 @@ def replay(
                 current[remaining].argmax(axis=1).tolist(),
                 batch=batch,
                 limit=batch,
+                cold_start=model is None,  # no model fitted on revealed labels yet
             )
             picked_positions = set(positions)
             picked = [remaining[i] for i in sorted(picked_positions)]
@@ -137,8 +142,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data", type=Path, default=shared_dir() / "data" / "kisa-sms-2022" / "labelled.csv")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="fold seeds first-seed … first-seed+seeds-1"
+    )
     parser.add_argument("--batch", type=int, default=QUEUE_BATCH)
     parser.add_argument("--budget", type=int, default=800)
+    parser.add_argument("--shuffles", type=int, default=1, help="random orders per fold, averaged")
     parser.add_argument("--per-template", type=int, default=16)
     parser.add_argument("--morpheme-cache", type=Path, default=ROOT / "var" / "bench-smishing-morphemes.json")
     parser.add_argument("--plot", type=Path, default=ROOT / "var" / "smishing-active.html")
@@ -158,23 +167,29 @@ def main() -> None:
     prior = np.stack([prior_full[:, model.classes.index(c)] for c in CLASSES], axis=1)
 
     curves: dict[str, dict[int, list[float]]] = {"uncertainty": {}, "random": {}}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         clusters, folds = grouped_folds(texts, [r["label"] for r in rows], folds=5, threshold=0.3, seed=seed)
         pool, held = folds[0]
         for order in curves:
-            for count, score in replay(
-                order,
-                x,
-                y,
-                pool,
-                held,
-                prior,
-                list(clusters),
-                batch=args.batch,
-                budget=args.budget,
-                seed=seed,
-            ).items():
-                curves[order].setdefault(count, []).append(score)
+            runs = [
+                replay(
+                    order,
+                    x,
+                    y,
+                    pool,
+                    held,
+                    prior,
+                    list(clusters),
+                    batch=args.batch,
+                    budget=args.budget,
+                    seed=seed,
+                    shuffle=shuffle,
+                )
+                for shuffle in range(args.shuffles if order == "random" else 1)
+            ]
+            for count in runs[0]:
+                scores = [run[count] for run in runs if count in run]
+                curves[order].setdefault(count, []).append(float(np.mean(scores)))
     mean = {
         order: {n: round(float(np.mean(v)), 4) for n, v in sorted(c.items())} for order, c in curves.items()
     }
@@ -183,9 +198,12 @@ def main() -> None:
     result: dict[str, Any] = {
         "rows": len(rows),
         "seeds": args.seeds,
+        "first_seed": args.first_seed,
         "batch": args.batch,
+        "random_shuffles_per_fold": args.shuffles,
         "random_f1_at_400": target,
         "uncertainty_labels_to_reach_it": reached,
+        "uncertainty_f1_at_200": mean["uncertainty"].get(200),
         "goal_met": reached is not None and reached <= 200,
         "f1": mean,
     }

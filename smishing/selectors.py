@@ -19,6 +19,7 @@ from smishing.models import (
     Indicator,
     Label,
     SimilarityBucket,
+    SmishingModelVersion,
     Submission,
     TrainingSet,
 )
@@ -126,12 +127,15 @@ def labelling_queue() -> QuerySet[Submission]:
 
 class OrderedQueue:
     """The labelling queue in active-learning order (`engine.active.queue_order`): closest calls first,
-    at most one per campaign (near-duplicate cluster) and an equal share per predicted class in every
-    batch of `QUEUE_BATCH`, as the replay in `bench/smishing_active.py` picks them. Sliceable and
-    countable, so it pages like a queryset; a slice computes only the prefix it needs."""
+    each weighed by how many queued reports its campaign (near-duplicate cluster) holds, at most one
+    per campaign and an equal share per predicted class in every batch of `QUEUE_BATCH`, as the replay
+    in `bench/smishing_active.py` picks them; with `cold_start` (the scores come from a model that has
+    learnt from no analyst label) the first batch is the largest campaigns. Sliceable and countable,
+    so it pages like a queryset; a slice computes only the prefix it needs."""
 
-    def __init__(self, queryset: QuerySet[Submission]) -> None:
+    def __init__(self, queryset: QuerySet[Submission], *, cold_start: bool = False) -> None:
         self._queryset = queryset
+        self._cold_start = cold_start
         self._rows: list[tuple[int, float, int | str, str]] | None = None
         self._order: list[int] = []
 
@@ -153,7 +157,11 @@ class OrderedQueue:
         rows = self._candidates()
         if len(self._order) < min(stop, len(rows)):
             self._order = queue_order(
-                [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], limit=stop
+                [r[1] for r in rows],
+                [r[2] for r in rows],
+                [r[3] for r in rows],
+                limit=stop,
+                cold_start=self._cold_start,
             )
         return [rows[i][0] for i in self._order[:stop]]
 
@@ -172,9 +180,18 @@ class OrderedQueue:
         return [found[pk] for pk in ids if pk in found]
 
 
+def active_model_learnt_from_labels() -> bool:
+    """Whether the active smishing model was trained on labelled real reports (a retraining or
+    `smishing_train`), not on the generated corpus alone: its training report counts real rows."""
+    metrics = SmishingModelVersion.objects.filter(is_active=True).values_list("metrics", flat=True).first()
+    training = (metrics or {}).get("training") if isinstance(metrics, dict) else None
+    return bool(isinstance(training, dict) and training.get("real_rows"))
+
+
 def labelling_queue_ordered() -> OrderedQueue:
-    """What the labelling page lists: `labelling_queue` in the order active learning labels it."""
-    return OrderedQueue(labelling_queue())
+    """What the labelling page lists: `labelling_queue` in the order active learning labels it, from a
+    cold start (largest campaigns first) while the active model has learnt from no labelled report."""
+    return OrderedQueue(labelling_queue(), cold_start=not active_model_learnt_from_labels())
 
 
 def submissions_trainable() -> QuerySet[Submission]:

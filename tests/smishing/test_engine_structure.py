@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from smishing.engine.active import diverse_batch, margin_uncertainty, queue_order
+from smishing.engine.active import (
+    cluster_sizes,
+    diverse_batch,
+    margin_uncertainty,
+    queue_order,
+    queue_priority,
+)
 from smishing.engine.indicators import extract_indicators, lookalike_of
 from smishing.engine.rules import analyse
 
@@ -128,11 +134,57 @@ def test_the_queue_order_is_the_next_batch_then_the_batch_after_it():
     predicted = [0, 0, 0, 1, 0, 1, 2, 2, 3]
     order = queue_order(uncertainty, clusters, predicted, batch=3)
     assert sorted(order) == list(range(9))
-    first = diverse_batch(uncertainty, clusters, predicted, 3)
+    first = diverse_batch(queue_priority(uncertainty, clusters), clusters, predicted, 3)
     assert order[:3] == first
     left = [i for i in range(9) if i not in first]
+    left_clusters = [clusters[i] for i in left]
     second = diverse_batch(
-        [uncertainty[i] for i in left], [clusters[i] for i in left], [predicted[i] for i in left], 3
+        queue_priority([uncertainty[i] for i in left], left_clusters),
+        left_clusters,
+        [predicted[i] for i in left],
+        3,
     )
     assert order[3:6] == [left[i] for i in second]
     assert queue_order(uncertainty, clusters, predicted, batch=3, limit=4) == order[:4]
+    # What is left is ordered as the queue of what is left: cluster sizes are counted among it.
+    rest = [i for i in range(9) if i not in order[:3]]
+    again = queue_order(
+        [uncertainty[i] for i in rest], [clusters[i] for i in rest], [predicted[i] for i in rest], batch=3
+    )
+    assert [rest[i] for i in again] == order[3:]
+
+
+def test_a_close_call_of_a_wave_comes_before_a_closer_call_nobody_else_sent():
+    """One label of a wave teaches about every queued copy of it: priority is uncertainty × the
+    cluster's size among the candidates, so a 0.5 of a three-report wave (1.5) outranks a lone 0.9.
+    Ranked by uncertainty alone, the lone report came first."""
+    uncertainty = [0.9, 0.5, 0.45, 0.4, 0.8]
+    clusters = ["lone", "wave", "wave", "wave", "other"]
+    predicted = [0, 0, 0, 0, 0]
+    assert cluster_sizes(clusters) == [1, 3, 3, 3, 1]
+    assert queue_priority(uncertainty, clusters) == pytest.approx([0.9, 1.5, 1.35, 1.2, 0.8])
+    order = queue_order(uncertainty, clusters, predicted, batch=2)
+    assert order[:2] == [1, 0], "the wave's closest call, then the lone coin toss"
+    # Its second copy is now in a cluster of two: 0.45 × 2 = 0.9 ties the lone 0.9 (earlier input wins).
+    assert order == [1, 0, 2, 4, 3]
+
+
+def test_before_any_label_the_first_batch_is_the_largest_waves_then_the_closest_calls():
+    """Cold start: the shipped model's closest calls are odd cases; a model fitted on a first batch of
+    them learns less than one fitted on the biggest waves. Cluster size comes first, uncertainty only
+    between clusters of one size; the batches after the first are ordered as without a cold start."""
+    uncertainty = [0.99, 0.98, 0.1, 0.1, 0.1, 0.15, 0.15, 0.3, 0.4]
+    clusters = ["a", "b", "w5", "w5", "w5", "w5", "w5", "w2", "w2"]
+    predicted = [0, 0, 0, 0, 0, 0, 0, 0, 0]
+    cold = queue_order(uncertainty, clusters, predicted, batch=2, cold_start=True)
+    warm = queue_order(uncertainty, clusters, predicted, batch=2)
+    assert cold[:2] == [5, 8], "the five-report wave's closest call, then the two-report wave's"
+    assert warm[:2] == [0, 1], "with a fitted model, the coin tosses (0.99 × 1 beats 0.15 × 5)"
+    rest = [i for i in range(9) if i not in cold[:2]]
+    after = queue_order(
+        [uncertainty[i] for i in rest], [clusters[i] for i in rest], [predicted[i] for i in rest], batch=2
+    )
+    assert cold[2:] == [rest[i] for i in after]
+    assert queue_priority([1.0, 0.0], ["x", "y"], cold_start=True) == [1.5, 1.0]
+    with pytest.raises(ValueError):
+        queue_priority([0.5], ["x", "y"])

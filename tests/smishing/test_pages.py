@@ -109,39 +109,54 @@ def test_labelling_queue_puts_the_closest_calls_first(analyst, employee, fake_mo
     assert html.index(f"#{close.pk}<") < html.index(f"#{sure.pk}<")
 
 
+@pytest.mark.parametrize("learnt", [False, True], ids=["cold-start", "learnt-from-labels"])
 def test_labelling_queue_lists_reports_in_the_order_active_learning_picks_them(
-    analyst, employee, fake_model, submit, client_for
+    analyst, employee, fake_model, submit, client_for, learnt
 ):
     """The page's first rows are the batch `engine.active.queue_order` (the replay's ordering) picks:
-    one per campaign and a share of each predicted class, not the ten closest calls of one wave."""
+    one per campaign and a share of each predicted class, not the ten closest calls of one wave. While
+    the active model has learnt from no labelled report, the first batch is the largest campaigns (a
+    sure three-report wave comes second); once it has, a close call counts as many times as its
+    campaign has queued reports, and that sure wave waits behind the closer lone calls."""
     import re
 
+    from smishing import selectors
     from smishing.engine.active import QUEUE_BATCH, queue_order
-    from smishing.models import Campaign
+    from smishing.models import Campaign, SmishingModelVersion
 
+    SmishingModelVersion.objects.filter(is_active=True).update(
+        metrics={"training": {"real_rows": 40}} if learnt else {"training": {}}
+    )
+    assert selectors.active_model_learnt_from_labels() is learnt
     kinds = ["smishing", "spam", "ad", "normal"]
-    rows = [submit(employee, f"대기 중인 문자 {i}번 확인 부탁") for i in range(34)]
+    rows = [submit(employee, f"대기 중인 문자 {i}번 확인 부탁") for i in range(37)]
     wave = Campaign.objects.create(size=10, label="smishing")
+    sure_wave = Campaign.objects.create(size=3, label="ad")
     made = []
     for i, row in enumerate(rows):
-        in_wave = i < 10
-        predicted = "smishing" if in_wave else kinds[i % 4]
-        uncertainty = 0.99 - 0.001 * i if in_wave else 0.9 - 0.01 * i
+        campaign = wave if i < 10 else sure_wave if i >= 34 else None
+        predicted = "smishing" if campaign == wave else "ad" if campaign == sure_wave else kinds[i % 4]
+        uncertainty = 0.99 - 0.001 * i if campaign == wave else 0.2 if campaign else 0.9 - 0.01 * i
         probabilities = {k: (0.5 if k == predicted else 0.5 / 4) for k in [*kinds, "unknown"]}
         Submission.objects.filter(pk=row.pk).update(
-            uncertainty=uncertainty,
-            campaign=wave if in_wave else None,
-            probabilities=probabilities,
-            model_label=predicted,
+            uncertainty=uncertainty, campaign=campaign, probabilities=probabilities, model_label=predicted
         )
-        made.append((row.pk, uncertainty, wave.pk if in_wave else f"submission-{row.pk}", predicted))
+        made.append((row.pk, uncertainty, campaign.pk if campaign else f"submission-{row.pk}", predicted))
 
     html = client_for(analyst).get(reverse("smishing:queue")).content.decode()
     shown = [int(pk) for pk in re.findall(r">#(\d+)<", html)]
-    expected = [made[i][0] for i in queue_order(*zip(*[m[1:] for m in made], strict=True), limit=QUEUE_BATCH)]
+    columns = zip(*[m[1:] for m in made], strict=True)
+    expected = [made[i][0] for i in queue_order(*columns, limit=QUEUE_BATCH, cold_start=not learnt)]
     assert shown == expected
     wave_rows = {pk for pk, _, cluster, _ in made if cluster == wave.pk}
     assert len(wave_rows & set(shown)) == 1, "one report of the wave, not ten near-copies"
+    assert shown[0] in wave_rows
+    sure_rows = {pk for pk, _, cluster, _ in made if cluster == sure_wave.pk}
+    sure_at = [i for i, pk in enumerate(shown) if pk in sure_rows]
+    if learnt:
+        assert sure_at == [] or sure_at[0] > QUEUE_BATCH // 2, "0.2 × 3 waits behind lone calls above 0.6"
+    else:
+        assert sure_at == [1], "the second-largest campaign comes second"
     by_uncertainty = [m[0] for m in sorted(made, key=lambda m: -m[1])][:QUEUE_BATCH]
     assert shown != by_uncertainty
 
