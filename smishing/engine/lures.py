@@ -289,7 +289,7 @@ LURE_LEXICONS: dict[str, Lexicon] = {
         r"무료\s?체험방|체험방|주식\s?강의|코인|선물\s?(?:거래|옵션)|적중|극비|세력|작전주|매수\s?(?:추천|타이밍|신호)|"
         r"방영|월\s?\d{1,4}\s?(?:천|억)|부업|재택\s?(?:알바|부업|업무|근무)|일당\s?\d|당일\s?지급|고수익|수익금|투자\s?(?:정보|상담|전문가)|"
         r"\bbtc\b|비트코인|거래소|지갑|매집|타점|주포|상한가|관련주|정보\s?입수|vip\s?정보|실현\s?(?:률|수익)|"
-        r"해외\s?선물|선물\s?투자|자동\s?매매|레버리지|폭등|수익\s?(?:이\s?되|나는|내)|정보방|오픈방|"
+        r"해외\s?선물|선물\s?투자|자동\s?매매|레버리지|폭등|수익\s?(?:이\s?되|나는|내)|정보방|오픈방|매매\s?성공|미공개\s?정보|이슈\s?공유|"
         r"당일\s?실현|원\s?→|\d\s?(?:주|일)\s?(?:동안|간)\s?\d|원\s?시작|수령\s?\+",
     ),
     "lottery": _lexicon(
@@ -342,6 +342,13 @@ LURE_LEXICONS: dict[str, Lexicon] = {
         r"인터넷\s?문자|문자\s?어플|pc\s?문자|컴퓨터로\s?문자|컴퓨터\s?문자|새\s?번호|번호\s?바뀌|폰\s?보험|인증\s?(?:을\s?)?못\s?받|"
         r"이\s?번호로|이\s?번호\s?(?:사용|저장)|번호\s?(?:변경|교체|바꿨)|전화\s?(?:번호\s?)?(?:변경|망가|고장)|폰\s?화면|"
         r"\bas\s?맡|떨어뜨렸|통화가\s?안\s?돼|임시\s?번호",
+    ),
+    # Cashing out a phone's micro-payment or content-billing limit, card or gift-card "깡": illegal
+    # whatever form the message takes, so two of these words are read even in the lawful ad form.
+    "cash_out": _lexicon(
+        "cash_out",
+        r"소액\s?결제|정보\s?이용료|콘텐츠\s?이용료|휴대폰\s?결제|핸드폰\s?결제|카드\s?깡|상품권\s?매입|\d+\s?%\s?정산|정산\s?정책|"
+        r"미납\s?없|신용\s?무관|작업\s?대출|현금화|당일\s?입금",
     ),
     # What a stranger's "my phone is down, message me there" says, with no family word.
     "contact_trouble": _lexicon(
@@ -475,6 +482,13 @@ LURE_SPECS: tuple[LureSpec, ...] = (
         "Someone posing as family uses a broken phone as pretext to move you to another number or messenger.",
     ),
     LureSpec(
+        "cash_out_lure",
+        "spam",
+        0.8,
+        "휴대폰 소액결제·정보이용료 한도나 카드를 현금으로 바꿔 준다는 불법 현금화 광고입니다.",
+        "An illegal offer to cash out a phone's micro-payment or content-billing limit, or a card.",
+    ),
+    LureSpec(
         "contact_move_pretext",
         "smishing",
         0.8,
@@ -602,6 +616,9 @@ def lures(
         hit("money_lure", found["money_lure"][:2])
     if found["loan_lure"] and not found["gov_lure"] and (not compliant_ad or messengers):
         hit("loan_lure", found["loan_lure"][:2])
+    cash_out = {fold_digits(sp.text).replace(" ", "") for sp in found["cash_out"]}
+    if len({"".join(c for c in k if not c.isdigit()) for k in cash_out}) >= 2 and not found["warning_notice"]:
+        hit("cash_out_lure", found["cash_out"][:2])
     if found["pills"]:
         hit("banned_pills", found["pills"][:2])
     if found["fake_docs"]:

@@ -188,3 +188,24 @@ def test_a_banned_word_broken_with_doubled_marks_is_read_and_an_ellipsis_fires_n
     assert {"banned_adult", "obfuscated_words"} <= codes(text)
     assert evidence(text, "banned_adult")[0] == "전..화,,방"
     assert not codes("오늘 일찍 끝나서 다..보고 왔어요 좋은 하루")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(광고)한빛티켓 휴대폰 소액결제 정보이용료 80% 정산 당일입금 무료거부0801234567",
+        "(광고)달빛몰 미납없을시 신용무관 소액결제 10분내 OK 무료거부 0801234567",
+    ],
+)
+def test_cashing_out_a_phone_bill_limit_is_illegal_even_in_the_lawful_form(text: str) -> None:
+    assert {"ad_compliant", "cash_out_lure"} <= codes(text)
+
+
+def test_a_carrier_bill_notice_naming_micro_payments_is_no_cash_out() -> None:
+    assert "cash_out_lure" not in codes("[한빛텔레콤] 이번 달 소액결제 이용 금액은 12,000원입니다")
+
+
+def test_a_stock_tip_that_sells_trading_success_behind_a_link_is_a_money_lure() -> None:
+    assert "money_lure" in codes(
+        "(광고)옆집 부부 이거 하나로 매매성공 https://kr.pe/AbCd1 무료거부0801234567"
+    )
