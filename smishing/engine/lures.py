@@ -178,6 +178,15 @@ def fold(message: str) -> Folded:
         if (k > 0 and spaced[k - 1].end - 1 == span.start)
         or (k + 1 < len(spaced) and spaced[k + 1].start == span.end - 1)
     ]
+    # One "*" between two syllables is how genuine notices mask a name (권*준, 홍*동님): counted only
+    # when it chains with another filler ("바*카*라").
+    fillers = [
+        span
+        for k, span in enumerate(fillers)
+        if span.text[1:-1] != "*"
+        or (k > 0 and fillers[k - 1].end - 1 == span.start)
+        or (k + 1 < len(fillers) and fillers[k + 1].start == span.end - 1)
+    ]
     return Folded("".join(out), out_origin, fillers, chained, composed, enclosed)
 
 

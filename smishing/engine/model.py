@@ -241,7 +241,7 @@ class SmishingModel:
             if label in ("smishing", "spam") and not self._supported(item):
                 # Wording alone, with no rule evidence in the message, must be very sure to accuse;
                 # and it never outweighs links that all go to the sender's official domains.
-                minimum = max(threshold, float(self.config.get("unsupported_min", 0.8)))
+                minimum = max(threshold, float(self.config.get("unsupported_min", 0.85)))
                 if self._only_official_links(item):
                     minimum = 1.01
             elif label in ("smishing", "spam"):
@@ -250,9 +250,10 @@ class SmishingModel:
                 minimum = max(threshold, float(self.config.get("accuse_min", 0.0)))
             else:
                 minimum = threshold
-            # A close call between smishing and spam is still a call that the text is risky.
+            # A close call between smishing and spam is still a call that the text is risky, once the
+            # model judges risk jointly (`risky_mass_min` on: calibrated on real messages).
             second = int(np.argsort(probabilities[row])[-2]) if len(ranked) > 1 else best
-            both_risky = label in ("smishing", "spam") and second in risky
+            both_risky = risky_mass_min <= 1.0 and label in ("smishing", "spam") and second in risky
             close = (
                 len(ranked) > 1 and ranked[0] - ranked[1] < margin_below and not by_mass and not both_risky
             )
@@ -403,7 +404,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "abstain_below": 0.4,
     "wording_min": 0.5,
     "balance_power": 0.5,
-    "unsupported_min": 0.8,
+    "unsupported_min": 0.85,
     "margin_below": 0.05,
     "linear_alpha": 1e-4,
     "novel_above": 0.7,

@@ -98,7 +98,7 @@ class Verdict:
     best class's probability, and for smishing or spam called on their joint probability
     (`risky_mass_min`), where it is p(smishing) + p(spam). The model abstains (`unknown`) when the text is too short or empty
     after cleaning, when no class reaches `abstain_below` (0.5), or when it would say smishing/spam
-    from wording alone (no rule evidence in the message) with less than `unsupported_min` (0.8)."""
+    from wording alone (no rule evidence in the message) with less than `unsupported_min` (0.85)."""
 
     label: str
     probability: float

@@ -209,3 +209,11 @@ def test_a_stock_tip_that_sells_trading_success_behind_a_link_is_a_money_lure() 
     assert "money_lure" in codes(
         "(광고)옆집 부부 이거 하나로 매매성공 https://kr.pe/AbCd1 무료거부0801234567"
     )
+
+
+def test_a_masked_name_is_no_disguise_and_chained_stars_are() -> None:
+    from smishing.engine.lures import fold
+
+    assert fold("[한빛여행] (권*준)님의 여권 만료일은 12월 18일입니다").inner_fillers == []
+    assert [s.text for s in fold("바*카*라 첫충").inner_fillers] == ["바*카", "카*라"]
+    assert fold("토*토 주소").text.startswith("토토")
