@@ -214,10 +214,8 @@ class SmishingModel:
         word_novelty = self.word_novelty(prepared)
         novel_words_above = float(self.config.get("novel_words_above", 1.01))
         threshold = float(self.config.get("abstain_below", 0.5))
-        margin_below = float(self.config.get("margin_below", 0.0))
         novel_above = float(self.config.get("novel_above", 1.01))
-        risky_mass_min = float(self.config.get("risky_mass_min", 1.01))
-        risky = [i for i, c in enumerate(self.classes) if c in ("smishing", "spam")]
+        called, called_probability, too_close = _decide(probabilities, self.classes, self.config)
         verdicts = []
         for row, (text, item) in enumerate(zip(texts, prepared, strict=True)):
             distribution = {label: 0.0 for label in LABELS}
@@ -227,17 +225,7 @@ class SmishingModel:
                 continue
             for index, label in enumerate(self.classes):
                 distribution[label] = round(float(probabilities[row, index]), 6)
-            ranked = np.sort(probabilities[row])[::-1]
-            best = int(np.argmax(probabilities[row]))
-            label, probability = self.classes[best], float(probabilities[row, best])
-            risky_mass = float(probabilities[row, risky].sum()) if risky else 0.0
-            by_mass = label not in ("smishing", "spam") and bool(risky) and risky_mass >= risky_mass_min
-            if by_mass:
-                # Smishing and spam together outweigh the bank's fitted level although neither alone is
-                # the best class: the message is risky, as the likelier of the two; its probability is
-                # that of being risky.
-                best = max(risky, key=lambda index: probabilities[row, index])
-                label, probability = self.classes[best], risky_mass
+            label, probability = self.classes[int(called[row])], float(called_probability[row])
             if label in ("smishing", "spam") and not self._supported(item):
                 # Wording alone, with no rule evidence in the message, must be very sure to accuse;
                 # and it never outweighs links that all go to the sender's official domains.
@@ -250,13 +238,7 @@ class SmishingModel:
                 minimum = max(threshold, float(self.config.get("accuse_min", 0.0)))
             else:
                 minimum = threshold
-            # A close call between smishing and spam is still a call that the text is risky, once the
-            # model judges risk jointly (`risky_mass_min` on: calibrated on real messages).
-            second = int(np.argsort(probabilities[row])[-2]) if len(ranked) > 1 else best
-            both_risky = risky_mass_min <= 1.0 and label in ("smishing", "spam") and second in risky
-            close = (
-                len(ranked) > 1 and ranked[0] - ranked[1] < margin_below and not by_mass and not both_risky
-            )
+            close = bool(too_close[row])
             novel = (
                 novelty[row] > novel_above or word_novelty[row] > novel_words_above
             ) and not item.analysis.hits
@@ -513,6 +495,43 @@ def _expected_calibration_error(probabilities: np.ndarray, y: np.ndarray, bins: 
     return float(total)
 
 
+def _decide(
+    probabilities: np.ndarray, classes: list[str], config: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the class distribution alone decides, per row: the class called (an index into `classes`),
+    its probability, and whether the call is too close to make. `predict` and the fitting of its
+    wording-only bar (`_accuse_threshold`) both decide through this, so the bar is fitted on the
+    decisions the model will make.
+
+    The class called is the best one, except when smishing and spam together reach `risky_mass_min`
+    while ad or normal is best: then it is the likelier of the two, with their joint probability.
+    A call is too close when the two best classes are within `margin_below`, unless it was made on the
+    joint probability or, with risk judged jointly (`risky_mass_min` on), both are smishing and spam:
+    a close call between two kinds of risk still says the text is risky."""
+    rows = np.arange(len(probabilities))
+    best = probabilities.argmax(axis=1)
+    probability = probabilities[rows, best]
+    if probabilities.shape[1] < 2:
+        return best, probability, np.zeros(len(rows), dtype=bool)
+    others = probabilities.copy()
+    others[rows, best] = -np.inf
+    second = others.argmax(axis=1)
+    gap = probability - probabilities[rows, second]
+    by_mass = np.zeros(len(rows), dtype=bool)
+    both_risky = np.zeros(len(rows), dtype=bool)
+    risky = np.array([i for i, c in enumerate(classes) if c in ("smishing", "spam")], dtype=int)
+    level = float(config.get("risky_mass_min", 1.01))
+    if len(risky):
+        best_risky = np.isin(best, risky)
+        mass = probabilities[:, risky].sum(axis=1)
+        by_mass = ~best_risky & (mass >= level)
+        best = np.where(by_mass, risky[probabilities[:, risky].argmax(axis=1)], best)
+        probability = np.where(by_mass, mass, probability)
+        both_risky = (level <= 1.0) & best_risky & np.isin(second, risky)
+    close = (gap < float(config.get("margin_below", 0.0))) & ~by_mass & ~both_risky
+    return best, probability, close
+
+
 def _accuse_threshold(
     probabilities: np.ndarray,
     y: np.ndarray,
@@ -529,13 +548,10 @@ def _accuse_threshold(
     if not benign.any():
         return default
     risky = [classes.index(c) for c in ("smishing", "spam") if c in classes]
-    best = probabilities.argmax(axis=1)
-    top = probabilities.max(axis=1)
-    ranked = np.sort(probabilities, axis=1)
-    close = (ranked[:, -1] - ranked[:, -2]) < float(settings["margin_below"])
-    base = np.isin(best, risky) & ~close & (top >= float(settings["abstain_below"]))
+    called, probability, close = _decide(probabilities, classes, settings)
+    base = np.isin(called, risky) & ~close & (probability >= float(settings["abstain_below"]))
     for bar in np.arange(0.5, default + 1e-9, 0.05):
-        accused = base & (supported | (top >= bar))
+        accused = base & (supported | (probability >= bar))
         if accused[benign].mean() <= budget:
             return round(float(bar), 2)
     return default
@@ -656,6 +672,11 @@ def train(
             ece_after=round(_expected_calibration_error(scaled, y[calibration_rows]), 4),
             accuracy=round(float((scaled.argmax(axis=1) == y[calibration_rows]).mean()), 4),
         )
+        if calibrated_on_real:
+            # Risk is judged jointly once real messages calibrate the model; set first, so the bar
+            # below is fitted on the decisions the model will make.
+            settings["risky_mass_min"] = RISKY_MASS_WITH_REAL
+            calibration["risky_mass_min"] = RISKY_MASS_WITH_REAL
         if calibrated_on_real and settings.get("false_alarm_budget"):
             supported = np.array(
                 [
@@ -670,8 +691,6 @@ def train(
                 scaled, y[calibration_rows], supported, classes, settings
             )
             calibration["unsupported_min"] = settings["unsupported_min"]
-            settings["risky_mass_min"] = RISKY_MASS_WITH_REAL
-            calibration["risky_mass_min"] = RISKY_MASS_WITH_REAL
     digest = hashlib.sha256()
     for text, label in zip(texts, labels, strict=True):
         digest.update(label.encode() + b"\x00" + text.encode() + b"\x01")
