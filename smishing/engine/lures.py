@@ -625,8 +625,9 @@ def lures(
         hit("money_lure", found["money_lure"][:2])
     if found["loan_lure"] and not found["gov_lure"] and (not compliant_ad or messengers):
         hit("loan_lure", found["loan_lure"][:2])
-    cash_out = {fold_digits(sp.text).replace(" ", "") for sp in found["cash_out"]}
-    if len({"".join(c for c in k if not c.isdigit()) for k in cash_out}) >= 2 and not found["warning_notice"]:
+    # Kinds, not mentions: "80% 정산" and "60% 정산" are one.
+    cash_out = {"".join(c for c in sp.text if not (c.isdigit() or c.isspace())) for sp in found["cash_out"]}
+    if len(cash_out) >= 2 and not found["warning_notice"]:
         hit("cash_out_lure", found["cash_out"][:2])
     if found["pills"]:
         hit("banned_pills", found["pills"][:2])
