@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 
 from smishing import intake, model_versions
-from smishing.engine import LABELS, Reason, Span, Verdict, extract_indicators
+from smishing.engine import LABELS, Reason, SmishingModel, Span, Verdict, extract_indicators
 from smishing.models import SmishingModelVersion, Submission
 
 
@@ -110,3 +110,13 @@ def tiny_artifact(django_db_setup, django_db_blocker) -> bytes:
         groups=[e.template_id for e in train_part],
     )
     return model.dumps()
+
+
+@pytest.fixture(scope="session")
+def default_model() -> SmishingModel:
+    """The default model as set-up trains it (generated corpus only, fewer messages per template):
+    trained once per test process for the engine tests that read real-report kinds."""
+    from smishing.engine.training import train_default
+
+    model, _report, _held = train_default(seed=0, per_template=8)
+    return model

@@ -11,7 +11,6 @@ import pytest
 
 from smishing.engine.model import SmishingModel
 from smishing.engine.rules import analyse
-from smishing.engine.training import train_default
 
 
 def codes(text: str) -> set[str]:
@@ -122,12 +121,6 @@ def test_a_card_payment_notice_is_still_no_unmarked_ad() -> None:
     assert "ad_marker_missing" not in codes(
         "[Web발신]한빛카드 결제 29,800원 할인 적용 특가 상품 구매 감사합니다"
     )
-
-
-@pytest.fixture(scope="module")
-def default_model() -> SmishingModel:
-    model, _report, _held = train_default(seed=0, per_template=8)
-    return model
 
 
 LAWFUL_FORM_SPAM = {

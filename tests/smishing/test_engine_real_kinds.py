@@ -12,15 +12,8 @@ from smishing.engine.clusters import grouped_folds, near_duplicate_clusters
 from smishing.engine.lures import fold
 from smishing.engine.model import SmishingModel
 from smishing.engine.rules import analyse
-from smishing.engine.training import train_default
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def default_model() -> SmishingModel:
-    model, _report, _held = train_default(seed=0, per_template=8)
-    return model
 
 
 SMISHING_KINDS = {
