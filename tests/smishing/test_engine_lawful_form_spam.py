@@ -210,3 +210,23 @@ def test_a_masked_name_is_no_disguise_and_chained_stars_are() -> None:
     assert fold("[한빛여행] (권*준)님의 여권 만료일은 12월 18일입니다").inner_fillers == []
     assert [s.text for s in fold("바*카*라 첫충").inner_fillers] == ["바*카", "카*라"]
     assert fold("토*토 주소").text.startswith("토토")
+
+
+def test_attack_a_longest_message_made_of_the_new_shapes_is_read_with_grounded_evidence() -> None:
+    from untrusted.text import MAX_TEXT_CHARS
+
+    unit = "전..화,,방 추\u3000천\u3000석 B¹T¹C AG-⑤⑧ ㈜ 권*준 번호변경 카톡 소액결제 정보이용료 80% 정산 "
+    tail = " 무료거부0801234567"
+    body = (unit * (MAX_TEXT_CHARS // len(unit) + 1))[: MAX_TEXT_CHARS - len("(광고)") - len(tail)]
+    text = "(광고)" + body + tail
+    assert len(text) == MAX_TEXT_CHARS
+    hits = analyse(text).hits
+    assert {"ad_compliant", "ad_form_disguised", "cash_out_lure", "banned_adult"} <= {h.code for h in hits}
+    for hit in hits:
+        assert hit.evidence and all(text[s.start : s.end] == s.text for s in hit.evidence), hit.code
+
+
+@pytest.mark.parametrize("text", ["", "\u3000" * 2000, "*" * 2000, "..,," * 500, "ㅇ1" * 1000, "①" * 2000])
+def test_attack_absurd_texts_fire_none_of_the_new_rules(text: str) -> None:
+    new_rules = {"ad_form_disguised", "cash_out_lure", "contact_move_pretext", "money_lure", "banned_adult"}
+    assert not codes(text) & new_rules
