@@ -538,10 +538,12 @@ def _accuse_threshold(
     supported: np.ndarray,
     classes: list[str],
     settings: dict[str, Any],
+    official_only: np.ndarray | None = None,
 ) -> float:
     """The lowest bar for accusing from wording alone (no rule evidence) at which the bank's held-out
     labelled messages stay within its false-alarm budget (genuine messages and lawful ads called
-    smishing or spam); never above the default bar. Chosen on training rows only."""
+    smishing or spam); never above the default bar. Chosen on training rows only. `official_only`
+    marks the messages whose links all go to official domains, which wording alone never accuses."""
     default = float(DEFAULT_CONFIG["unsupported_min"])
     budget = float(settings["false_alarm_budget"])
     benign = np.isin(y, [classes.index(c) for c in ("ad", "normal") if c in classes])
@@ -550,8 +552,9 @@ def _accuse_threshold(
     risky = [classes.index(c) for c in ("smishing", "spam") if c in classes]
     called, probability, close = _decide(probabilities, classes, settings)
     base = np.isin(called, risky) & ~close & (probability >= float(settings["abstain_below"]))
+    wording_may_accuse = ~official_only if official_only is not None else np.ones(len(y), dtype=bool)
     for bar in np.arange(0.5, default + 1e-9, 0.05):
-        accused = base & (supported | (probability >= bar))
+        accused = base & (supported | ((probability >= bar) & wording_may_accuse))
         if accused[benign].mean() <= budget:
             return round(float(bar), 2)
     return default
@@ -687,8 +690,11 @@ def train(
                     for i in calibration_rows
                 ]
             )
+            official_only = np.array(
+                [SmishingModel._only_official_links(prepared[i]) for i in calibration_rows]
+            )
             settings["unsupported_min"] = _accuse_threshold(
-                scaled, y[calibration_rows], supported, classes, settings
+                scaled, y[calibration_rows], supported, classes, settings, official_only
             )
             calibration["unsupported_min"] = settings["unsupported_min"]
     digest = hashlib.sha256()

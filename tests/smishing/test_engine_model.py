@@ -215,6 +215,10 @@ def test_the_wording_only_bar_is_the_lowest_that_keeps_held_out_genuine_messages
     assert (
         _accuse_threshold(probabilities, y, supported, classes, settings) == DEFAULT_CONFIG["unsupported_min"]
     )
+    # Nor is one whose links all go to official domains: wording alone never accuses it, so the
+    # lowest bar keeps the budget.
+    official_only = np.array([False] * 10 + [True, False])
+    assert _accuse_threshold(probabilities, y, unsupported, classes, settings, official_only) == 0.5
 
 
 def test_a_message_more_likely_risky_than_not_is_flagged_when_the_level_allows(model: SmishingModel) -> None:
