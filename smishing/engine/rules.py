@@ -34,7 +34,10 @@ _LEXICON_PATTERNS: dict[str, str] = {
     "obituary": _lexicon(
         r"부고|별세|부음|장례식장|발인|빈소|영면|소천|작고|모친상|부친상|조문|obituary|passed away|funeral"
     ),
-    "wedding": _lexicon(r"청첩장|결혼식|모바일\s?청첩|결혼\s?합니다|결혼해요|웨딩|wedding|invitation"),
+    "wedding": _lexicon(
+        r"청첩장|결혼식|모바일\s?청첩|결혼\s?합니다|결혼해요|웨딩|둘(?:이|에서)\s?하나|하나\s?되려|저희\s?두\s?사람|"
+        r"wedding|invitation"
+    ),
     "agency": _lexicon(
         r"국민건강보험(?:공단)?|건강보험(?:공단)?|건강검진|국세청|홈택스|정부24|경찰청|검찰청|법원|도로교통공단|교통민원|"
         r"과태료|범칙금|행정안전부|행안부|관세청|질병관리청|국민연금|근로복지공단|한국전력|주민센터|보건소|\bIRS\b|HMRC|"
@@ -114,7 +117,7 @@ _LEXICON_PATTERNS: dict[str, str] = {
         r"앱\s?(?:을\s?)?(?:설치|다운)|어플\s?(?:을\s?)?(?:설치|다운)|설치\s?(?:하|해|후)|다운로드|\binstall|download the app"
     ),
     "personal_data": _lexicon(
-        r"주민\s?(?:등록)?\s?번호|신분증|카드\s?번호|비밀번호|\bOTP\b|인증\s?번호|보안\s?카드|\bCVC\b|\bPIN\b|"
+        r"주민\s?(?:등록)?\s?번호|주민\s?(?:등록\s?)?증|운전\s?면허증|면허증|신분증|카드\s?번호|비밀번호|\bOTP\b|인증\s?번호|보안\s?카드|\bCVC\b|\bPIN\b|"
         r"social security|\bSSN\b|card (?:number|details)|bank details"
     ),
     "send_verb": _lexicon(r"보내|알려|전송|촬영|찍어|제출|회신|send|provide|reply with|text back"),
@@ -187,6 +190,10 @@ CONSENT_NOTICE = compile_pattern(
 )
 _WEAK_FAMILY_REQUEST = compile_pattern(
     "rules.weak_family_request", r"답장|reply|text me|연락\s?줘", ignore_case=True
+)
+_AUTHORITY_SELF = compile_pattern(
+    "rules.authority_self",
+    r"(?:검찰청|지검|검찰|금융감독원|금감원|수사관)\s?(?:입니다|이에요|에서\s?(?:알려|안내|연락))",
 )
 _HANGUL_SYLLABLE = compile_pattern("rules.hangul_syllable", r"[가-힣]")
 # Two Latin letters, then letters and digits with a digit among them, to the end of the run;
@@ -377,8 +384,8 @@ RULE_SPECS: dict[str, RuleSpec] = {
             "family_impersonation",
             "smishing",
             0.9,
-            "가족·지인을 사칭해 휴대폰 고장 등을 핑계로 답장, 카드·신분증, 송금을 요구합니다.",
-            "Someone posing as family uses a phone problem as pretext and asks for a reply, cards, ID or money.",
+            "가족·지인을 사칭해 답장, 카드·신분증 사진, 앱 설치나 송금을 요구합니다. 휴대폰 고장이 흔한 핑계입니다.",
+            "Someone posing as family asks for a reply, photos of cards or ID, an app install or money; a broken phone is the usual pretext.",
         ),
         RuleSpec(
             "messenger_lure",
@@ -719,10 +726,20 @@ def analyse(text: str) -> Analysis:
         hit("scam_warning_notice", _first(warnings, 2))
 
     strong_request = [s for s in lex["family_request"] if not _WEAK_FAMILY_REQUEST.fullmatch(s.text)]
-    if lex["family"] and (lex["phone_trouble"] or (strong_request and (messengers or lex["personal_data"]))):
+    # A relative who asks you to send ID or card photos, or to install an app and send back what it
+    # shows (a remote-control app's code), is the same lure without the broken-phone story.
+    if lex["family"] and (
+        lex["phone_trouble"]
+        or (strong_request and (messengers or lex["personal_data"] or lex["app_install"]))
+    ):
         hit(
             "family_impersonation",
-            [*_first(lex["family"], 1), *_first(lex["phone_trouble"], 1), *_first(lex["family_request"], 2)],
+            [
+                *_first(lex["family"], 1),
+                *_first(lex["phone_trouble"], 1),
+                *_first(lex["personal_data"] + lex["app_install"], 1),
+                *_first(lex["family_request"], 2),
+            ],
         )
 
     if messengers:
@@ -830,14 +847,21 @@ def analyse(text: str) -> Analysis:
                 callback_phones[0].span,
             ],
         )
+    # Prosecutors and the financial regulator do not text people to call them back; a message that
+    # introduces itself as one of them and asks for a call is the opening of a voice-phishing script.
+    self_named = _AUTHORITY_SELF.search(text) is not None
     if (
         lex["prosecutor"]
         and not warning_form
-        and (callback_phones or messengers or risky_urls)
+        and (callback_phones or messengers or risky_urls or (self_named and lex["callback"]))
         and (lex["callback"] or lex["personal_data"] or len({s.text for s in lex["prosecutor"]}) >= 2)
     ):
+        # With no number in it, the lure relies on being called back on the number it came from.
         callback_target = (
-            [p.span for p in callback_phones[:1]] or [m.span for m in messengers[:1]] or url_spans[:1]
+            [p.span for p in callback_phones[:1]]
+            or [m.span for m in messengers[:1]]
+            or url_spans[:1]
+            or _first(lex["callback"], 1)
         )
         hit("prosecutor_callback", [*_first(lex["prosecutor"], 2), *callback_target])
     # A bank's name with a loan and a "government support / selected / debt consolidation" pitch but no
@@ -879,6 +903,14 @@ def analyse(text: str) -> Analysis:
     )
     for code, evidence, params in lure.hits:
         hit(code, evidence, **params)
+    # A courier or an agency never scrambles its own link: delivery or agency words with a link
+    # written in circled or fullwidth characters are the impersonation lure, not an ad.
+    scrambled = [evidence for code, evidence, _ in lure.hits if code == "obfuscated_link"]
+    if scrambled and not lawful_ad_form and not warning_form:
+        fired_now = {h.code for h in hits}
+        for name, code in (("delivery", "delivery_link"), ("agency", "agency_unofficial_link")):
+            if lex[name] and code not in fired_now:
+                hit(code, [*_first(lex[name], 1), *scrambled[0][:1]])
 
     # Link structure that transfers across senders: Korean-registered domains (.kr needs a Korean
     # registrant), plain generic TLDs, and a link to the sender's own name (a brand written in the

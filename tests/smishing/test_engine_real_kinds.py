@@ -181,3 +181,69 @@ def test_a_business_announcing_its_new_line_is_no_pretext() -> None:
 
     text = "[한빛은행] 고객센터 전화번호가 변경되었습니다 카카오톡 채널에서도 상담 가능합니다"
     assert "contact_move_pretext" not in {h.code for h in analyse(text).hits}
+
+
+def _codes(text: str) -> set[str]:
+    return {h.code for h in analyse(text).hits}
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("아빠 주민등록증 앞뒤로 사진 찍어서 이 번호로 보내줘 내가 대신 신청해줄게", "주민등록증"),
+        ("엄마 운전면허증 사진 여기로 보내줘 급해", "운전면허증"),
+        ("엄마 부탁인데 이 앱 설치 하고 화면에 뜨는 숫자 10자리 보내줘", "앱 설치"),
+    ],
+)
+def test_a_relative_asking_for_id_photos_or_an_app_install_is_impersonation_without_a_phone_story(
+    text: str, evidence: str
+) -> None:
+    hit = next(h for h in analyse(text).hits if h.code == "family_impersonation")
+    assert evidence in {s.text for s in hit.evidence}
+    assert all(text[s.start : s.end] == s.text for s in hit.evidence)
+
+
+def test_a_relative_asking_for_a_reply_only_is_not_impersonation() -> None:
+    assert "family_impersonation" not in _codes("엄마 오늘 저녁 뭐 먹을지 답장 줘")
+
+
+def test_a_prosecutors_office_asking_for_a_call_back_is_flagged_without_a_number() -> None:
+    text = "[Web발신]서울중앙지방검찰청입니다. 귀하 명의 계좌가 사건에 연루되어 확인이 필요하니 전화주시기 바랍니다."
+    assert "prosecutor_callback" in _codes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A police station about lost property: the police do text people.
+        "[Web발신]한빛경찰서입니다. 분실하신 지갑을 보관 중이니 방문 전에 전화주시기 바랍니다.",
+        # An anti-fraud warning that names the prosecutors.
+        "[한빛은행] 검찰청은 전화로 계좌 이체를 요구하지 않습니다. 사칭 문자에 속지 마세요. 피해 예방 수칙을 확인하세요.",
+    ],
+)
+def test_police_notices_and_warnings_naming_prosecutors_are_not_call_back_lures(text: str) -> None:
+    assert "prosecutor_callback" not in _codes(text)
+
+
+def test_a_wedding_announcement_with_a_shortened_link_is_the_invitation_lure() -> None:
+    text = "12월 3일 저희 두 사람 이제 하나되려 합니다. 오셔서 축복해주세요 bit.ly/4kQwE2z"
+    hit = next(h for h in analyse(text).hits if h.code == "obituary_wedding_link")
+    assert [s.text for s in hit.evidence] == ["저희 두 사람", "bit.ly/4kQwE2z"]
+
+
+def test_an_ad_about_a_place_where_nature_and_city_become_one_is_no_wedding() -> None:
+    text = "자연과 도시가 하나되는 프리미엄 단지 견본주택 오픈 https://example-apt.com"
+    assert "obituary_wedding_link" not in _codes(text)
+
+
+def test_a_courier_notice_with_a_scrambled_link_is_a_delivery_lure() -> None:
+    text = "고객님 택배 주소 불명으로 반송 예정입니다 ⓓⓔⓛⓘⓥ-⑦⑦.com 확인"
+    codes = _codes(text)
+    assert {"obfuscated_link", "delivery_link"} <= codes
+
+
+def test_gambling_spam_with_a_scrambled_link_and_a_coupon_stays_an_obfuscation_only() -> None:
+    text = "첫충 20% 쿠폰 지급 매충 10% ⓑⓔⓣ-⑦⑦.com 가입코드 KING"
+    codes = _codes(text)
+    assert "obfuscated_link" in codes
+    assert not codes & {"delivery_link", "agency_unofficial_link", "benefit_link"}
