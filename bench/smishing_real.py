@@ -43,6 +43,11 @@ from smishing.engine.model import SmishingModel  # noqa: E402
 from smishing.engine.training import REAL_WEIGHT, train_default, train_with_real  # noqa: E402
 from smishing.engine.types import Reason, Span, Verdict  # noqa: E402
 
+# The operating points training chooses on each fold's own held-out real rows (see `model.train`): the
+# wording-only accusation bar, the joint-risk level at which an ad or normal best class is flagged, and
+# the share of p(spam) that p(smishing) must reach to be called.
+CHOSEN = ("unsupported_min", "risky_mass_min", "smishing_ratio_min")
+
 
 def shared_dir() -> Path:
     configured = os.environ.get("FDS_SHARED_DIR")
@@ -252,15 +257,14 @@ def main() -> None:
     if "with_real" in args.setups and args.pool:
         pooled_rows: list[Verdict | None] = [None] * len(rows)
         seconds_pooled: list[float] = []
-        bars_pooled: list[Any] = []
-        levels_pooled: list[Any] = []
+        chosen_pooled: dict[str, list[Any]] = {key: [] for key in CHOSEN}
         for path in args.pool:
             for line in path.read_text(encoding="utf-8").splitlines():
                 item = json.loads(line)
                 if "seconds" in item:
                     seconds_pooled.append(item["seconds"])
-                    bars_pooled.append(item.get("unsupported_min"))
-                    levels_pooled.append(item.get("risky_mass_min"))
+                    for key in CHOSEN:
+                        chosen_pooled[key].append(item.get(key))
                     continue
                 pooled_rows[item["row"]] = verdict_from(item["verdict"])
         missing = sum(1 for v in pooled_rows if v is None)
@@ -270,8 +274,7 @@ def main() -> None:
         output["with_real"] = {
             "real_weight": args.real_weight,
             "train_seconds_per_fold": round(sum(seconds_pooled) / max(1, len(seconds_pooled)), 1),
-            "unsupported_min_per_fold": bars_pooled,
-            "risky_mass_min_per_fold": levels_pooled,
+            **{f"{key}_per_fold": chosen_pooled[key] for key in CHOSEN},
             **summary(rows, verdicts),
         }
         if args.errors:
@@ -279,8 +282,7 @@ def main() -> None:
     elif "with_real" in args.setups:
         pooled: list[Verdict | None] = [None] * len(rows)
         seconds = []
-        bars: list[Any] = []
-        levels: list[Any] = []
+        chosen: dict[str, list[Any]] = {key: [] for key in CHOSEN}
         out = args.verdicts_out.open("w", encoding="utf-8") if args.verdicts_out else None
         for number, (fit, held) in enumerate(folds):
             if args.only_folds is not None and number not in args.only_folds:
@@ -295,10 +297,8 @@ def main() -> None:
                 config=json.loads(args.config or "{}"),
             )
             seconds.append(time.monotonic() - started)
-            # The wording-only accusation bar training chose on the fold's own held-out real rows.
-            bars.append(report["calibration"].get("unsupported_min"))
-            # And the risky-mass level (p(smishing) + p(spam)) at which an ad or normal best class is flagged.
-            levels.append(report["calibration"].get("risky_mass_min"))
+            for key in CHOSEN:
+                chosen[key].append(report["calibration"].get(key))
             for i, verdict in zip(held, predict(model, [texts[i] for i in held]), strict=True):
                 pooled[i] = verdict
                 if out:
@@ -307,10 +307,7 @@ def main() -> None:
                     )
             if out:
                 out.write(
-                    json.dumps(
-                        {"seconds": seconds[-1], "unsupported_min": bars[-1], "risky_mass_min": levels[-1]}
-                    )
-                    + "\n"
+                    json.dumps({"seconds": seconds[-1], **{key: chosen[key][-1] for key in CHOSEN}}) + "\n"
                 )
                 out.flush()
             features.morpheme_memo_save(args.morpheme_cache)
@@ -323,8 +320,7 @@ def main() -> None:
         output["with_real"] = {
             "real_weight": args.real_weight,
             "train_seconds_per_fold": round(sum(seconds) / len(seconds), 1),
-            "unsupported_min_per_fold": bars,
-            "risky_mass_min_per_fold": levels,
+            **{f"{key}_per_fold": chosen[key] for key in CHOSEN},
             **summary(rows, verdicts),
         }
         if args.errors:

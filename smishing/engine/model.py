@@ -38,7 +38,7 @@ from untrusted.text import compile_pattern
 _MAGIC = b"FDS-SMISHING-MODEL\x00"
 _FORMAT = 1
 # Bumped when features, rules or training change, so a retrain on the same data gets a new version.
-ENGINE_REVISION = "2026.12.4"
+ENGINE_REVISION = "2026.12.5"
 ProgressCallback = Callable[[float, str], None]
 
 
@@ -203,7 +203,9 @@ class SmishingModel:
         A message whose best class is ad or normal is still called smishing or spam (the likelier of
         the two, with the probability of being either) when p(smishing) + p(spam) reaches
         `risky_mass_min`: off for the default model, even odds (0.5) once the bank's labelled
-        messages have trained and calibrated it.
+        messages have trained and calibrated it. Then, too, a risky message is held to the bars with
+        p(smishing) + p(spam), and is called smishing once p(smishing) reaches `smishing_ratio_min`
+        (0.25) times p(spam).
         """
         if not texts:
             return []
@@ -215,7 +217,7 @@ class SmishingModel:
         novel_words_above = float(self.config.get("novel_words_above", 1.01))
         threshold = float(self.config.get("abstain_below", 0.5))
         novel_above = float(self.config.get("novel_above", 1.01))
-        called, called_probability, too_close = _decide(probabilities, self.classes, self.config)
+        called, called_probability, too_close, confidence = _decide(probabilities, self.classes, self.config)
         verdicts = []
         for row, (text, item) in enumerate(zip(texts, prepared, strict=True)):
             distribution = {label: 0.0 for label in LABELS}
@@ -242,7 +244,7 @@ class SmishingModel:
             novel = (
                 novelty[row] > novel_above or word_novelty[row] > novel_words_above
             ) and not item.analysis.hits
-            if (probability < minimum or close or novel) and label != "unknown":
+            if (float(confidence[row]) < minimum or close or novel) and label != "unknown":
                 label, probability = "unknown", 1.0 - probability
             reasons = self._reasons(text, item, label, contributions[row])
             verdicts.append(
@@ -399,12 +401,20 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # p(smishing) + p(spam) at which a message is flagged even when ad or normal is the single best
     # class (off here; see `train`).
     "risky_mass_min": 1.01,
+    # A risky message is called smishing, not spam, when p(smishing) reaches this share of p(spam):
+    # 1.0 is the likelier of the two (here; see `train`).
+    "smishing_ratio_min": 1.0,
 }
 # Trained with a bank's labelled messages, the temperature is fitted on its real messages, and a message
 # more likely smishing or spam than not is flagged: the question an employee asks is whether to trust
 # the text. The default model's probabilities are calibrated on generated templates only, too loosely
 # for their sum to carry that decision.
 RISKY_MASS_WITH_REAL = 0.5
+# And of the two kinds of risk, smishing is called once p(smishing) is a quarter of p(spam) (a fifth
+# of the risk): a missed smishing text can cost a victim their savings, while illegal spam called
+# smishing only sharpens a warning the employee gets either way. Only which risky class is called
+# moves; no genuine message or lawful ad is flagged for it.
+SMISHING_RATIO_WITH_REAL = 0.25
 
 
 def _balanced(y: np.ndarray, n_classes: int, power: float) -> np.ndarray:
@@ -497,22 +507,28 @@ def _expected_calibration_error(probabilities: np.ndarray, y: np.ndarray, bins: 
 
 def _decide(
     probabilities: np.ndarray, classes: list[str], config: dict[str, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What the class distribution alone decides, per row: the class called (an index into `classes`),
-    its probability, and whether the call is too close to make. `predict` and the fitting of its
+    its probability, whether the call is too close to make, and the confidence the abstention bars
+    are held against. `predict` and the fitting of its
     wording-only bar (`_accuse_threshold`) both decide through this, so the bar is fitted on the
     decisions the model will make.
 
     The class called is the best one, except when smishing and spam together reach `risky_mass_min`
-    while ad or normal is best: then it is the likelier of the two, with their joint probability.
+    while ad or normal is best: then it is one of the two, with their joint probability. Of the two,
+    smishing is called when p(smishing) reaches `smishing_ratio_min` times p(spam); a call against the
+    likelier of the two also carries the joint probability. Otherwise the confidence is the call's
+    probability, except that with risk judged jointly (`risky_mass_min` on) a smishing or spam call is
+    held to the bars with the joint probability: what it asserts is that the text is not to be
+    trusted, and which kind of risk it is does not weaken that.
     A call is too close when the two best classes are within `margin_below`, unless it was made on the
-    joint probability or, with risk judged jointly (`risky_mass_min` on), both are smishing and spam:
-    a close call between two kinds of risk still says the text is risky."""
+    joint probability or, with risk judged jointly, both are smishing and spam: a close call between
+    two kinds of risk still says the text is risky."""
     rows = np.arange(len(probabilities))
     best = probabilities.argmax(axis=1)
     probability = probabilities[rows, best]
     if probabilities.shape[1] < 2:
-        return best, probability, np.zeros(len(rows), dtype=bool)
+        return best, probability, np.zeros(len(rows), dtype=bool), probability
     others = probabilities.copy()
     others[rows, best] = -np.inf
     second = others.argmax(axis=1)
@@ -525,11 +541,21 @@ def _decide(
         best_risky = np.isin(best, risky)
         mass = probabilities[:, risky].sum(axis=1)
         by_mass = ~best_risky & (mass >= level)
-        best = np.where(by_mass, risky[probabilities[:, risky].argmax(axis=1)], best)
-        probability = np.where(by_mass, mass, probability)
+        pick = risky[probabilities[:, risky].argmax(axis=1)]
+        ratio = float(config.get("smishing_ratio_min", 1.0))
+        if len(risky) == 2 and ratio < 1.0:
+            smishing, spam = classes.index("smishing"), classes.index("spam")
+            tilted = probabilities[:, smishing] >= ratio * probabilities[:, spam]
+            pick = np.where(tilted, smishing, spam)
+        against_best = by_mass | (best_risky & (pick != best))
+        best = np.where(by_mass | best_risky, pick, best)
+        probability = np.where(against_best, mass, probability)
+        confidence = np.where(best_risky & (level <= 1.0), mass, probability)
         both_risky = (level <= 1.0) & best_risky & np.isin(second, risky)
+    else:
+        confidence = probability
     close = (gap < float(config.get("margin_below", 0.0))) & ~by_mass & ~both_risky
-    return best, probability, close
+    return best, probability, close, confidence
 
 
 def _accuse_threshold(
@@ -550,11 +576,11 @@ def _accuse_threshold(
     if not benign.any():
         return default
     risky = [classes.index(c) for c in ("smishing", "spam") if c in classes]
-    called, probability, close = _decide(probabilities, classes, settings)
-    base = np.isin(called, risky) & ~close & (probability >= float(settings["abstain_below"]))
+    called, _, close, confidence = _decide(probabilities, classes, settings)
+    base = np.isin(called, risky) & ~close & (confidence >= float(settings["abstain_below"]))
     wording_may_accuse = ~official_only if official_only is not None else np.ones(len(y), dtype=bool)
     for bar in np.arange(0.5, default + 1e-9, 0.05):
-        accused = base & (supported | ((probability >= bar) & wording_may_accuse))
+        accused = base & (supported | ((confidence >= bar) & wording_may_accuse))
         if accused[benign].mean() <= budget:
             return round(float(bar), 2)
     return default
@@ -680,6 +706,8 @@ def train(
             # below is fitted on the decisions the model will make.
             settings["risky_mass_min"] = RISKY_MASS_WITH_REAL
             calibration["risky_mass_min"] = RISKY_MASS_WITH_REAL
+            settings["smishing_ratio_min"] = SMISHING_RATIO_WITH_REAL
+            calibration["smishing_ratio_min"] = SMISHING_RATIO_WITH_REAL
         if calibrated_on_real and settings.get("false_alarm_budget"):
             supported = np.array(
                 [

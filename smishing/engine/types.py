@@ -95,8 +95,9 @@ class Indicator:
 class Verdict:
     """`probabilities` is the calibrated class distribution (all LABELS as keys, summing to 1);
     `probability` is the probability of `label`, except for an abstention, where it is 1 minus the
-    best class's probability, and for smishing or spam called on their joint probability
-    (`risky_mass_min`), where it is p(smishing) + p(spam). The model abstains (`unknown`) when the text is too short or empty
+    best class's probability, and for smishing or spam called against the single best class (on
+    their joint probability, `risky_mass_min`, or smishing called over a likelier spam,
+    `smishing_ratio_min`), where it is p(smishing) + p(spam). The model abstains (`unknown`) when the text is too short or empty
     after cleaning, when no class reaches `abstain_below` (0.5), or when it would say smishing/spam
     from wording alone (no rule evidence in the message) with less than `unsupported_min` (0.85)."""
 

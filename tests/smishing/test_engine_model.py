@@ -290,6 +290,64 @@ def test_joint_risky_flagging_is_on_only_once_real_messages_calibrate_the_model(
     # The same rows standing in for a bank's labelled messages, which fit the temperature.
     calibrated, report = train(texts, labels, groups=groups, rounds=20, calibrate_on=[True] * len(texts))
     assert report["calibration"]["risky_mass_min"] == calibrated.config["risky_mass_min"] == 0.5
+    # So is calling smishing over a likelier spam.
+    assert default.config["smishing_ratio_min"] == 1.0
+    assert report["calibration"]["smishing_ratio_min"] == calibrated.config["smishing_ratio_min"] == 0.25
+
+
+def test_smishing_is_called_over_a_likelier_spam_once_it_is_a_quarter_of_it() -> None:
+    import numpy as np
+
+    from smishing.engine.model import DEFAULT_CONFIG, _decide
+
+    classes = ["smishing", "spam", "ad", "normal"]
+    probabilities = np.array(
+        [
+            [0.30, 0.65, 0.03, 0.02],  # smishing a little under half of spam
+            [0.10, 0.85, 0.03, 0.02],  # smishing far below a quarter of spam
+            [0.45, 0.30, 0.20, 0.05],  # smishing best, but under half on its own
+            [0.05, 0.05, 0.10, 0.80],  # genuine
+        ]
+    )
+    called, probability, close, confidence = _decide(probabilities, classes, DEFAULT_CONFIG)
+    assert [classes[i] for i in called] == ["spam", "spam", "smishing", "normal"]
+    assert list(confidence) == pytest.approx([0.65, 0.85, 0.45, 0.80])
+
+    joint = {**DEFAULT_CONFIG, "risky_mass_min": 0.5, "smishing_ratio_min": 0.25}
+    called, probability, close, confidence = _decide(probabilities, classes, joint)
+    assert [classes[i] for i in called] == ["smishing", "spam", "smishing", "normal"]
+    # A call against the likelier class carries the joint probability; the others keep their own.
+    assert list(probability) == pytest.approx([0.95, 0.85, 0.45, 0.80])
+    # And every risky call is held to the bars with the joint probability.
+    assert list(confidence) == pytest.approx([0.95, 0.95, 0.75, 0.80])
+    assert not close.any()
+
+
+def test_a_risky_message_under_the_bar_on_its_own_class_is_flagged_on_the_joint_risk(
+    model: SmishingModel,
+) -> None:
+    texts = [*SMISHING.values(), *SPAM.values()]
+
+    def split(text: str) -> float:
+        p = model.predict([text])[0].probabilities
+        return min(p["smishing"], p["spam"])
+
+    # The message whose risk is most shared between smishing and spam; a bar between its best risky
+    # class's probability and their sum.
+    text = max(texts, key=split)
+    p = model.predict([text])[0].probabilities
+    own, mass = max(p["smishing"], p["spam"]), p["smishing"] + p["spam"]
+    assert mass - own > 1e-4, "no message with risk on both smishing and spam"
+    bar = (own + mass) / 2
+    saved = dict(model.config)
+    try:
+        model.config.update(abstain_below=bar, unsupported_min=bar, margin_below=0.0)
+        assert model.predict([text])[0].label == "unknown"
+        model.config.update(risky_mass_min=0.5)
+        assert model.predict([text])[0].label in ("smishing", "spam")
+    finally:
+        model.config.clear()
+        model.config.update(saved)
 
 
 def test_a_close_call_between_smishing_and_spam_is_still_flagged(model: SmishingModel) -> None:
