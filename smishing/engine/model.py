@@ -510,9 +510,8 @@ def _decide(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What the class distribution alone decides, per row: the class called (an index into `classes`),
     its probability, whether the call is too close to make, and the confidence the abstention bars
-    are held against. `predict` and the fitting of its
-    wording-only bar (`_accuse_threshold`) both decide through this, so the bar is fitted on the
-    decisions the model will make.
+    are held against. `predict` and the fitting of its wording-only bar (`_accuse_threshold`) both
+    decide through this, so the bar is fitted on the decisions the model will make.
 
     The class called is the best one, except when smishing and spam together reach `risky_mass_min`
     while ad or normal is best: then it is one of the two, with their joint probability. Of the two,

@@ -247,3 +247,27 @@ def test_gambling_spam_with_a_scrambled_link_and_a_coupon_stays_an_obfuscation_o
     codes = _codes(text)
     assert "obfuscated_link" in codes
     assert not codes & {"delivery_link", "agency_unofficial_link", "benefit_link"}
+
+
+def test_attack_a_longest_message_of_this_rounds_shapes_is_read_with_grounded_evidence() -> None:
+    from untrusted.text import MAX_TEXT_CHARS
+
+    unit = (
+        "아빠 주민등록증 사진 찍어 보내줘 엄마 앱 설치 하고 숫자 보내줘 서울중앙지방검찰청입니다 전화주시기 바랍니다 "
+        "저희 두 사람 하나되려 합니다 bit.ly/4kQwE2z 택배 반송 ⓓⓔⓛⓘⓥ-⑦⑦.com "
+    )
+    text = (unit * (MAX_TEXT_CHARS // len(unit) + 1))[:MAX_TEXT_CHARS]
+    assert len(text) == MAX_TEXT_CHARS
+    hits = analyse(text).hits
+    expected = {"family_impersonation", "prosecutor_callback", "obituary_wedding_link", "delivery_link"}
+    assert expected <= {h.code for h in hits}
+    for hit in hits:
+        assert hit.evidence and all(text[s.start : s.end] == s.text for s in hit.evidence), hit.code
+
+
+@pytest.mark.parametrize(
+    "text", ["", "검찰청입니다" * 1000, "엄마" * 2000, "ⓓ" * 2000, "하나되려" * 1000, "주민등록증" * 800]
+)
+def test_attack_absurd_texts_fire_none_of_this_rounds_rules(text: str) -> None:
+    this_round = {"family_impersonation", "prosecutor_callback", "obituary_wedding_link", "delivery_link"}
+    assert not _codes(text) & this_round
