@@ -125,11 +125,60 @@ _KO_WORDS = (
     "뒈져",
     "뒈질",
     "디져라",
+    # Insults and hate slurs common in real comments. Left out on purpose: words that are also
+    # ordinary or sit inside ordinary words ("시바" the dog, "새키보드", "일시불", "10개넘게",
+    # "코레지롤러", "이슈발표", "보지 마세요", "서랍을 뒤져"), and sexual terms, which the adult spam
+    # employees paste to have it checked is full of.
+    "개자식",
+    "개잡년",
+    "개잡놈",
+    "개돼지",
+    "개소리",
+    "개쉑",
+    "개쉐",
+    "게새끼",
+    "계새끼",
+    "괘새끼",
+    "새꺄",
+    "색끼",
+    "샊기",
+    "씌발",
+    "샤발",
+    "씹팔",
+    "좃",
+    "좇같",
+    "엿같",
+    "엿먹어",
+    "옘병",
+    "지뢀",
+    "찌랄",
+    "병딱",
+    "빙딱",
+    "뼝신",
+    "니기미",
+    "니애비",
+    "싸가지",
+    "걸레년",
+    "걸래년",
+    "창년",
+    "창놈",
+    "틀딱",
+    "급식충",
+    "맘충",
+    "한남충",
+    "김치녀",
+    "짱깨",
+    "짱개",
+    "짱께",
+    "쪽바리",
+    "조센징",
+    "섬숭이",
+    "종간나",
 )
 # The same words typed on an English keyboard layout, and romanised.
 _KO_ROMAN = ("tlqkf", "tlqk", "qudtls", "wlfkf", "whssk", "rotorl", "sibal", "ssibal", "shibal", "byungsin")
 # Two neighbouring words that are abuse together, though each is ordinary alone.
-_KO_PHRASES = ("미친새끼", "미친놈", "미친년", "개같은", "애미없는", "니애미", "미친개")
+_KO_PHRASES = ("미친새끼", "미친놈", "미친년", "개같은", "애미없는", "니애미", "미친개", "같은새끼")
 # A banned word that is also the ordinary name of something, when the next word says it is meant so:
 # 염병 is the old name of typhoid ("염병 예방 접종", "염병 환자").
 _KO_ORDINARY_BEFORE = {"염병": ("예방", "환자", "유행", "퇴치", "발생", "치료", "역사", "창궐")}

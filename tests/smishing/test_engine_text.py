@@ -95,6 +95,12 @@ def test_url_variants() -> None:
         "개같은 새끼 그만 보내",
         "tlqkf 사기꾼",
         "쉬펄 진짜",
+        "개 소 리 하지 마",
+        "틀딱 같은 소리",
+        "짱깨 사기꾼들",
+        "싸가지 없는 문자",
+        "엿같은 스팸 또 왔네",
+        "너 같은 새끼",
     ],
 )
 def test_abuse_is_detected_through_evasions(text: str) -> None:
@@ -122,6 +128,14 @@ def test_abuse_is_detected_through_evasions(text: str) -> None:
         "정부지원 등신청 서류 안내",
         "새끼손가락 반지 주문",
         "병원 방문 시 발열 체크",
+        "[한빛카드] 12,000원 일시불 승인",
+        "M&A 이슈발표 예정 종목",
+        "코레지롤러 1회 40만",
+        "시바견 분양합니다",
+        "새키보드 주문 완료",
+        "10개넘게 주문하면 무료배송",
+        "같은 놈이 또 보냈어",
+        "같은 년 같은 날 태어났어",
     ],
 )
 def test_ordinary_words_are_not_abuse(text: str) -> None:
