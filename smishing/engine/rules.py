@@ -849,7 +849,7 @@ def analyse(text: str) -> Analysis:
         )
     # Prosecutors and the financial regulator do not text people to call them back; a message that
     # introduces itself as one of them and asks for a call is the opening of a voice-phishing script.
-    self_named = _AUTHORITY_SELF.search(text) is not None
+    self_named = bool(lex["prosecutor"]) and _AUTHORITY_SELF.search(text) is not None
     if (
         lex["prosecutor"]
         and not warning_form
